@@ -1,0 +1,25 @@
+"""What both backends' steps share: the loss arithmetic on model outputs."""
+
+from __future__ import annotations
+
+from keras import ops
+
+from .. import losses
+
+
+def discriminator_terms(real_logits, fake_logits, real_labels, fake_labels):
+    d_loss = losses.bce_with_logits(real_labels, real_logits) + losses.bce_with_logits(fake_labels, fake_logits)
+    d_real = ops.mean(ops.sigmoid(ops.cast(real_logits, "float32")))
+    d_fake = ops.mean(ops.sigmoid(ops.cast(fake_logits, "float32")))
+    return d_loss, d_real, d_fake
+
+
+def generator_terms(features_sr, features_hr, sr_logits, gen_labels, cfg):
+    content = losses.content_loss(features_sr, features_hr, cfg.vgg_rescale)
+    adversarial = losses.bce_with_logits(gen_labels, sr_logits)
+    return losses.perceptual_loss(content, adversarial, cfg.adv_weight), content, adversarial
+
+
+def scaled(optimizer, loss):
+    """Loss scaled for mixed_float16 (a LossScaleOptimizer); unchanged otherwise."""
+    return optimizer.scale_loss(loss)  # identity for plain optimizers
