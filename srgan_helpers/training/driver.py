@@ -23,6 +23,7 @@ from ..fileio import atomic_path, write_text_atomic
 from ..images import float_to_uint8
 from ..loader import BatchLoader, load_pairs
 from ..strips import save_image_atomic, strip_grid
+from ..workflows import random_vgg_note
 
 LOG_NAME = "loss_log.csv"
 GENERATOR_NAME = "generator.keras"
@@ -46,10 +47,6 @@ class TrainResult:
 
     def history(self) -> dict[str, np.ndarray]:
         return analysis.read_loss_log(self.log_path)
-
-
-def random_vgg_note(cfg: TrainConfig) -> str | None:
-    return "VGG19 RANDOM WEIGHTS (pipeline test only)" if cfg.vgg_weights is None else None
 
 
 def _backend_steps(generator, discriminator, vgg, g_opt, d_opt, cfg):

@@ -1,0 +1,138 @@
+"""The few calls each notebook (and the offline demo) makes: prepare a set, configure and run training,
+show results. Notebooks stay a parameters cell, narrative, these calls and plots."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .config import TrainConfig
+from .datasets import acquire
+from .preprocess import MANIFEST, preprocess, read_manifest
+
+
+def set_name(dataset: str) -> str:
+    """Folder name of a prepared set: 'sample', 'celeba', 'coco', or the folder/archive's stem."""
+    if dataset in ("sample", "celeba", "coco", "coco_train2017"):
+        return dataset
+    return Path(dataset).name.split(".")[0] or "custom"
+
+
+def prepare(dataset: str = "sample", data_root: str | Path = "data", name: str = "", n_images: int = 2500,
+            hr_size: int = 176, scale: int = 4, test_fraction: float = 0.2, seed: int = 0,
+            archive: str | None = None, overwrite: bool = False) -> tuple[Path, dict]:
+    """Acquire `dataset` into <data_root>/raw and preprocess it into <data_root>/<name>; (folder, manifest)."""
+    data_root = Path(data_root)
+    source = acquire(dataset, data_root / "raw", archive=archive or None)
+    out_dir = data_root / (name or set_name(dataset))
+    manifest = preprocess(source, out_dir, n_images=n_images, hr_size=hr_size, scale=scale,
+                          test_fraction=test_fraction, seed=seed, overwrite=overwrite)
+    c = manifest["counts"]
+    print(f"{out_dir}: {c['train']} train + {c['test']} test pairs ({hr_size}px HR / {hr_size // scale}px LR), "
+          f"{c['skipped']} skipped, from {c['source_files']} files in {source}")
+    return out_dir, manifest
+
+
+def ensure_prepared(data_dir: str | Path, dataset: str, **prepare_kwargs) -> Path:
+    """`data_dir` if it already holds a prepared set, else prepare `dataset` into it."""
+    data_dir = Path(data_dir)
+    if (data_dir / MANIFEST).is_file():
+        return data_dir
+    out_dir, _ = prepare(dataset, data_dir.parent, data_dir.name, **prepare_kwargs)
+    return out_dir
+
+
+def none_if_empty(value):
+    """Papermill parameters arrive as strings; 'None', 'none' and '' mean None."""
+    return None if value in (None, "", "None", "none", "null") else value
+
+
+def pair_grid(data_dir: str | Path, split: str = "train", n: int = 8, seed: int = 0):
+    """A figure of n HR/LR pairs (LR shown at HR size, nearest neighbour)."""
+    from matplotlib.figure import Figure
+
+    from .images import load_uint8
+
+    manifest = read_manifest(data_dir)
+    records = manifest[split]
+    chosen = np.random.default_rng(seed).permutation(len(records))[:n]
+    fig = Figure(figsize=(2 * len(chosen), 4.2))
+    axes = fig.subplots(2, len(chosen), squeeze=False)
+    for col, idx in enumerate(chosen):
+        name = records[idx]["name"]
+        hr = load_uint8(Path(data_dir) / split / "hr" / name)
+        lr = load_uint8(Path(data_dir) / split / "lr" / name)
+        for row, (img, label) in enumerate(((hr, f"HR {hr.shape[1]}px"), (lr, f"LR {lr.shape[1]}px"))):
+            axes[row, col].imshow(img, interpolation="nearest", extent=(0, hr.shape[1], hr.shape[0], 0))
+            axes[row, col].set_title(label, fontsize=8)
+            axes[row, col].axis("off")
+    fig.tight_layout()
+    return fig
+
+
+def train_config(**params) -> TrainConfig:
+    """A TrainConfig from notebook parameters (unknown names are refused; 'None' strings mapped)."""
+    return TrainConfig.from_dict({k: none_if_empty(v) for k, v in params.items()})
+
+
+def random_vgg_note(cfg: TrainConfig) -> str | None:
+    """The label every figure of a random-VGG run carries (None for real VGG weights)."""
+    return "VGG19 RANDOM WEIGHTS (pipeline test only)" if cfg.vgg_weights is None else None
+
+
+def latest_sample(run_dir: str | Path) -> Path | None:
+    samples = sorted((Path(run_dir) / "samples").glob("epoch_*.png"))
+    return samples[-1] if samples else None
+
+
+def show_image(path: str | Path):
+    """An image file as a matplotlib figure (renders in notebooks and papermill outputs)."""
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    img = np.asarray(Image.open(path))
+    fig = Figure(figsize=(min(14, img.shape[1] / 60), min(14, img.shape[0] / 60) + 0.3))
+    ax = fig.subplots()
+    ax.imshow(img, interpolation="nearest")
+    ax.set_title(Path(path).name, fontsize=8)
+    ax.axis("off")
+    return fig
+
+
+def mount_drive(wanted: bool) -> bool:
+    """Mount Google Drive at /content/drive on Colab when `wanted`; False (and no-op) elsewhere."""
+    from .checkpoints import in_colab
+
+    if not (wanted and in_colab()):
+        return False
+    from google.colab import drive  # type: ignore[import-not-found]
+
+    drive.mount("/content/drive")
+    return True
+
+
+def resume_config(run_dir: str | Path, epochs=None) -> TrainConfig:
+    """The run's saved config, with a new GAN epoch total if given."""
+    path = Path(run_dir) / "config.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} not found: run_dir must be a run folder made by notebook 02/03")
+    cfg = TrainConfig.from_json(path)
+    epochs = none_if_empty(epochs)
+    return cfg.replace(epochs=int(epochs)) if epochs is not None else cfg
+
+
+def checkpoint_table(run_dir: str | Path) -> str:
+    """Print and return the run's checkpoints (epoch, step, verified or why not)."""
+    from .checkpoints import CheckpointManager
+
+    lines = ["| checkpoint | epoch | step | status |", "|---|---|---|---|"]
+    for path in CheckpointManager(Path(run_dir) / "checkpoints").paths():
+        try:
+            _, state = CheckpointManager.load(path)
+            lines.append(f"| {path.name} | {state['epoch']} | {state['step']} | verified |")
+        except ValueError as exc:
+            lines.append(f"| {path.name} | - | - | skipped: {exc} |")
+    text = "\n".join(lines)
+    print(text)
+    return text

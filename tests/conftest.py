@@ -1,0 +1,53 @@
+"""Shared fixtures: the embedded sample, a tiny prepared set, tiny training configs, ../shared/data."""
+
+import os
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("KERAS_HOME", tempfile.mkdtemp(prefix="keras_home_"))
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("SRGAN_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def shared_data(name: str) -> Path:
+    """A folder of ../shared/data, or skip the test with the reason."""
+    path = SHARED / name
+    if not path.is_dir():
+        pytest.skip(f"{path} not found: real-data tests need ../shared/data beside the checkout (CI has it)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def sample_raw(tmp_path_factory) -> Path:
+    from srgan_helpers.datasets import build_sample
+
+    return build_sample(tmp_path_factory.mktemp("raw"))
+
+
+@pytest.fixture(scope="session")
+def tiny_set(sample_raw, tmp_path_factory) -> Path:
+    """12 train + 4 test pairs at 64 px HR / 16 px LR, from the embedded sample."""
+    from srgan_helpers.preprocess import preprocess
+
+    out = tmp_path_factory.mktemp("sets") / "tiny"
+    preprocess(sample_raw, out, n_images=16, hr_size=64, scale=4, test_fraction=0.25, seed=1, progress=False)
+    return out
+
+
+@pytest.fixture
+def tiny_config(tiny_set):
+    from srgan_helpers.config import TrainConfig
+
+    return TrainConfig(data_dir=str(tiny_set), hr_size=64, crop_size=32, n_res_blocks=1, d_head="pool",
+                       vgg_weights=None, vgg_layer="block2_conv2", batch_size=2, epochs=2, pretrain_epochs=1,
+                       steps_per_epoch=2, sample_every=1, n_samples=2, seed=3)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(0)

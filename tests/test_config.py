@@ -1,0 +1,39 @@
+import json
+
+import pytest
+
+from srgan_helpers.config import TrainConfig
+
+
+def test_json_round_trip(tmp_path):
+    cfg = TrainConfig(epochs=7, crop_size=96, vgg_weights=None, mixed_precision="mixed_bfloat16")
+    cfg.to_json(tmp_path / "config.json")
+    assert TrainConfig.from_json(tmp_path / "config.json") == cfg
+    assert json.loads((tmp_path / "config.json").read_text())["epochs"] == 7
+
+
+def test_defaults_match_the_original_experiment():
+    cfg = TrainConfig()
+    assert (cfg.hr_size, cfg.lr_size, cfg.scale, cfg.n_res_blocks, cfg.adv_weight) == (176, 44, 4, 16, 1e-3)
+    assert (cfg.learning_rate, cfg.beta_1) == (1e-4, 0.9)
+
+
+@pytest.mark.parametrize("bad, message", [
+    ({"scale": 3}, "power of two"),
+    ({"hr_size": 170}, "multiple of scale"),
+    ({"crop_size": 30}, "crop_size"),
+    ({"upsample": "nearest"}, "upsample"),
+    ({"mixed_precision": "fp8"}, "mixed_precision"),
+    ({"batch_size": 0}, "batch_size"),
+])
+def test_invalid_values_are_named(bad, message):
+    with pytest.raises(ValueError, match=message):
+        TrainConfig(**bad)
+
+
+def test_unknown_keys_and_non_json_are_refused(tmp_path):
+    with pytest.raises(ValueError, match="Unknown config keys"):
+        TrainConfig.from_dict({"epochs": 1, "__import__": "os"})
+    (tmp_path / "bad.json").write_text("epochs = 3")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        TrainConfig.from_json(tmp_path / "bad.json")

@@ -1,0 +1,164 @@
+import hashlib
+import io
+import os
+import tarfile
+import threading
+import time
+import zipfile
+from functools import partial
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from srgan_helpers import datasets
+from srgan_helpers.datasets import ChecksumError, DownloadError, UnsafeArchiveError
+
+
+class RangeHandler(SimpleHTTPRequestHandler):
+    """Static files with HTTP Range support (what resumable downloads need); counts requests."""
+
+    ranges: list = []
+
+    def log_message(self, *args):
+        pass
+
+    def do_GET(self):
+        path = self.translate_path(self.path)
+        if not os.path.isfile(path):
+            self.send_error(404)
+            return
+        data = open(path, "rb").read()
+        start = 0
+        header = self.headers.get("Range")
+        RangeHandler.ranges.append(header)
+        if header and header.startswith("bytes="):
+            start = int(header[6:].split("-")[0])
+            self.send_response(206)
+            self.send_header("Content-Range", f"bytes {start}-{len(data) - 1}/{len(data)}")
+        else:
+            self.send_response(200)
+        self.send_header("Content-Length", str(len(data) - start))
+        self.send_header("Content-Type", "application/octet-stream")
+        self.end_headers()
+        self.wfile.write(data[start:])
+
+
+@pytest.fixture
+def server(tmp_path):
+    root = tmp_path / "www"
+    root.mkdir()
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), partial(RangeHandler, directory=str(root)))
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    RangeHandler.ranges = []
+    yield root, f"http://127.0.0.1:{httpd.server_address[1]}"
+    httpd.shutdown()
+
+
+def make_zip(path, members):
+    with zipfile.ZipFile(path, "w") as zf:
+        for name, data in members.items():
+            zf.writestr(name, data)
+    return path
+
+
+def md5(data: bytes) -> str:
+    return hashlib.md5(data).hexdigest()
+
+
+def test_download_verifies_checksum_and_is_reused(server, tmp_path):
+    root, url = server
+    payload = os.urandom(300_000)
+    (root / "a.zip").write_bytes(payload)
+    dest = tmp_path / "dl" / "a.zip"
+    assert datasets.download(f"{url}/a.zip", dest, md5(payload), quiet=True).read_bytes() == payload
+    n_requests = len(RangeHandler.ranges)
+    datasets.download(f"{url}/a.zip", dest, md5(payload), quiet=True)  # verified file: no network
+    assert len(RangeHandler.ranges) == n_requests
+
+
+def test_download_with_wrong_checksum_is_deleted(server, tmp_path):
+    root, url = server
+    (root / "a.zip").write_bytes(b"x" * 1000)
+    dest = tmp_path / "a.zip"
+    with pytest.raises(ChecksumError, match="does not match"):
+        datasets.download(f"{url}/a.zip", dest, "0" * 32, quiet=True)
+    assert not dest.exists()
+
+
+def test_partial_download_is_resumed(server, tmp_path):
+    root, url = server
+    payload = os.urandom(200_000)
+    (root / "big.zip").write_bytes(payload)
+    dest = tmp_path / "big.zip"
+    (tmp_path / "big.zipab12cd34.part").write_bytes(payload[:50_000])  # a partial file as gdown names it
+    datasets.download(f"{url}/big.zip", dest, md5(payload), quiet=True)
+    assert dest.read_bytes() == payload
+    assert "bytes=50000-" in RangeHandler.ranges
+
+
+def test_offline_fails_fast_with_url_and_manual_route(tmp_path):
+    start = time.monotonic()
+    with pytest.raises(DownloadError) as info:
+        datasets.download("http://127.0.0.1:9/val2017.zip", tmp_path / "val2017.zip", "0" * 32, timeout=3, quiet=True)
+    assert time.monotonic() - start < 10
+    message = str(info.value)
+    assert "http://127.0.0.1:9/val2017.zip" in message and "by hand" in message
+
+
+def test_acquire_remote_downloads_verifies_and_extracts(server, tmp_path):
+    root, url = server
+    archive = make_zip(root / "faces.zip", {"img/000001.jpg": b"1", "img/000002.jpg": b"2"})
+    remote = datasets.RemoteArchive("faces", "faces.zip", md5(archive.read_bytes()), url=f"{url}/faces.zip")
+    folder = datasets.acquire_remote(remote, tmp_path / "raw")
+    assert sorted(p.name for p in (folder / "img").iterdir()) == ["000001.jpg", "000002.jpg"]
+    assert datasets.acquire_remote(remote, tmp_path / "raw") == folder  # done: no second download
+
+
+def test_published_sources_are_the_known_ones():
+    assert datasets.CELEBA.gdrive_id == "0B7EVK8r0v71pZjFTYXZWM3FlRnM"
+    assert datasets.CELEBA.md5 == "00d2c5bc6d35e252742224ab0c1e8fcb"
+    assert datasets.COCO["val2017"].url == "http://images.cocodataset.org/zips/val2017.zip"
+
+
+@pytest.mark.parametrize("evil", ["../evil.txt", "/tmp/evil_abs.txt", "a/../../evil.txt"])
+def test_zip_with_escaping_member_is_refused(tmp_path, evil):
+    archive = make_zip(tmp_path / "evil.zip", {"ok.txt": b"fine", evil: b"pwned"})
+    with pytest.raises(UnsafeArchiveError):
+        datasets.safe_extract(archive, tmp_path / "out" / "target")
+    assert not (tmp_path / "out" / "target").exists()
+    assert not (tmp_path / "out" / "evil.txt").exists() and not (tmp_path / "evil.txt").exists()
+    assert not list((tmp_path / "out").glob("*")) if (tmp_path / "out").exists() else True
+
+
+def test_tar_with_dotdot_absolute_or_link_is_refused(tmp_path):
+    for name, kind in (("../evil.txt", tarfile.REGTYPE), ("/abs.txt", tarfile.REGTYPE), ("link", tarfile.SYMTYPE)):
+        archive = tmp_path / "evil.tar"
+        with tarfile.open(archive, "w") as tf:
+            info = tarfile.TarInfo(name)
+            info.type = kind
+            if kind == tarfile.SYMTYPE:
+                info.linkname = "/etc/passwd"
+                tf.addfile(info)
+            else:
+                info.size = 5
+                tf.addfile(info, io.BytesIO(b"pwned"))
+        with pytest.raises(UnsafeArchiveError):
+            datasets.safe_extract(archive, tmp_path / "target")
+        assert not (tmp_path / "target").exists() and not (tmp_path.parent / "evil.txt").exists()
+
+
+def test_user_archive_and_folder_are_accepted(tmp_path, sample_raw):
+    archive = make_zip(tmp_path / "mine.zip", {f"p/{p.name}": p.read_bytes() for p in sorted(sample_raw.glob("*.png"))[:3]})
+    folder = datasets.acquire(str(archive), tmp_path / "raw")
+    assert len(list(folder.rglob("*.png"))) == 3
+    assert datasets.acquire(str(sample_raw)) == sample_raw
+    with pytest.raises(ValueError, match="use 'sample'"):
+        datasets.acquire("no/such/thing")
+
+
+def test_embedded_sample_is_offline_and_deterministic(sample_raw, tmp_path):
+    files = sorted(p.name for p in sample_raw.glob("*.png"))
+    assert len(files) == len(datasets.SAMPLE_PHOTOS) * 4
+    again = datasets.build_sample(tmp_path)
+    assert [(again / f).read_bytes() for f in files[:5]] == [(sample_raw / f).read_bytes() for f in files[:5]]

@@ -1,0 +1,66 @@
+import numpy as np
+import pytest
+
+from srgan_helpers.loader import BatchLoader, PairSet, dihedral, load_pairs, prefetch
+
+
+def nearest_pairs(n=6, lr_side=8, scale=4, seed=0):
+    """HR = nearest-upscaled LR, so any aligned crop/flip keeps hr[::s, ::s] == lr exactly."""
+    lr = np.random.default_rng(seed).integers(0, 256, (n, lr_side, lr_side, 3), dtype=np.uint8)
+    hr = lr.repeat(scale, axis=1).repeat(scale, axis=2)
+    return PairSet(hr=hr, lr=lr, names=[f"{i}.png" for i in range(n)])
+
+
+def test_batches_are_aligned_crops_in_range():
+    loader = BatchLoader(nearest_pairs(), batch_size=3, crop_size=16, augment=True, seed=1, steps_per_epoch=5)
+    batches = list(loader.epoch(0))
+    assert len(batches) == 5
+    for lr, hr in batches:
+        assert lr.shape == (3, 4, 4, 3) and hr.shape == (3, 16, 16, 3)
+        assert lr.dtype == np.float32 and lr.min() >= -1 and hr.max() <= 1
+        np.testing.assert_array_equal(hr[:, ::4, ::4], lr)
+
+
+def test_deterministic_per_seed_and_epoch_and_resumable():
+    make = lambda seed: BatchLoader(nearest_pairs(), 2, crop_size=16, augment=True, seed=seed)  # noqa: E731
+    a, b, c = list(make(0).epoch(3)), list(make(0).epoch(3)), list(make(1).epoch(3))
+    assert all(np.array_equal(x[1], y[1]) for x, y in zip(a, b))
+    assert not all(np.array_equal(x[1], y[1]) for x, y in zip(a, c))
+    assert not np.array_equal(a[0][1], list(make(0).epoch(4))[0][1])
+    tail = list(make(0).epoch(3, start_step=1))
+    assert all(np.array_equal(x[0], y[0]) for x, y in zip(a[1:], tail))
+
+
+def test_epoch_visits_each_image_once_without_crop():
+    pairs = nearest_pairs(n=6)
+    loader = BatchLoader(pairs, 2, seed=0)
+    seen = np.concatenate([lr for lr, _ in loader.epoch(0)])
+    want = np.sort(((pairs.lr.astype(np.float32) / 127.5) - 1).reshape(6, -1), axis=0)
+    np.testing.assert_allclose(np.sort(seen.reshape(6, -1), axis=0), want, atol=1e-6)
+
+
+def test_dihedral_gives_eight_distinct_transforms():
+    img = np.arange(2 * 2 * 1).reshape(2, 2, 1)
+    assert len({dihedral(img, k).tobytes() for k in range(8)}) == 8
+
+
+def test_prefetch_matches_and_propagates_errors():
+    loader = BatchLoader(nearest_pairs(), 2, crop_size=16, augment=True, seed=0)
+    direct, fetched = list(loader.epoch(0)), list(loader.prefetch(0))
+    assert all(np.array_equal(x[0], y[0]) for x, y in zip(direct, fetched))
+
+    def broken():
+        yield 1
+        raise OSError("disk gone")
+
+    with pytest.raises(OSError, match="disk gone"):
+        list(prefetch(broken()))
+
+
+def test_load_pairs_from_prepared_set(tiny_set):
+    pairs = load_pairs(tiny_set, "train")
+    assert pairs.hr.shape == (12, 64, 64, 3) and pairs.lr.shape == (12, 16, 16, 3) and pairs.scale == 4
+    with pytest.raises(FileNotFoundError, match="run preprocess"):
+        load_pairs(tiny_set / "nothing")
+    with pytest.raises(ValueError, match="crop_size"):
+        BatchLoader(pairs, 2, crop_size=30)

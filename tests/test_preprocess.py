@@ -1,0 +1,124 @@
+import io
+import json
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from conftest import shared_data
+from srgan_helpers.images import ImageError, open_rgb
+from srgan_helpers.preprocess import preprocess, read_paired_folder, skipped_report
+
+
+def _photo(w=120, h=100, seed=0):
+    return np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8)
+
+
+def make_bad_inputs(folder):
+    """One file of every awkward kind; returns {name: expected outcome}."""
+    folder.mkdir(parents=True, exist_ok=True)
+    rgb = Image.fromarray(_photo())
+    rgb.save(folder / "good.png")
+    buf = io.BytesIO()
+    rgb.save(buf, "JPEG")
+    (folder / "truncated.jpg").write_bytes(buf.getvalue()[: len(buf.getvalue()) // 2])
+    (folder / "empty.jpg").write_bytes(b"")
+    (folder / "text.jpg").write_text("this is not an image")
+    rgb.convert("CMYK").save(folder / "cmyk.jpg")
+    Image.fromarray((np.arange(120 * 100).reshape(100, 120) * 5).astype(np.uint16)).save(folder / "gray16.png")
+    rgb.convert("P").save(folder / "palette.png")
+    rgb.convert("RGBA").save(folder / "rgba.png")
+    rgb.convert("LA").save(folder / "la.png")
+    rgb.convert("L").save(folder / "gray.png")
+    tall = Image.fromarray(_photo(100, 120, seed=2))
+    exif = tall.getexif()
+    exif[0x0112] = 6  # orientation: rotate 90 CW on display
+    tall.save(folder / "exif_rotated.jpg", exif=exif)
+    Image.fromarray(_photo(40, 40)).save(folder / "small.png")
+    return {"truncated.jpg": "truncated", "empty.jpg": "empty", "text.jpg": "not an image", "small.png": "smaller"}
+
+
+def test_every_awkward_input_is_converted_or_skipped_with_reason(tmp_path):
+    skipped = make_bad_inputs(tmp_path / "raw")
+    manifest = preprocess(tmp_path / "raw", tmp_path / "set", n_images=100, hr_size=88, scale=4,
+                          test_fraction=0.25, progress=False)
+    reasons = {row["file"]: row["reason"] for row in manifest["skipped"]}
+    assert set(reasons) == set(skipped)
+    for name, word in skipped.items():
+        assert word in reasons[name], reasons[name]
+    kept = {r["source"] for split in ("train", "test") for r in manifest[split]}
+    assert kept == {"good.png", "cmyk.jpg", "gray16.png", "palette.png", "rgba.png", "la.png", "gray.png",
+                    "exif_rotated.jpg"}
+    for split in ("train", "test"):
+        for record in manifest[split]:
+            hr = Image.open(tmp_path / "set" / split / "hr" / record["name"])
+            lr = Image.open(tmp_path / "set" / split / "lr" / record["name"])
+            assert (hr.size, hr.mode, lr.size, lr.mode) == ((88, 88), "RGB", (22, 22), "RGB")
+    assert "truncated.jpg" in skipped_report(manifest)
+    assert not [p for p in (tmp_path).rglob("*") if ".tmp" in p.name or ".partial" in p.name]
+
+
+def test_exif_orientation_and_modes(tmp_path):
+    make_bad_inputs(tmp_path)
+    assert open_rgb(tmp_path / "exif_rotated.jpg").size == (120, 100)  # 100x120 stored, rotated on display
+    g16 = np.asarray(open_rgb(tmp_path / "gray16.png"))
+    assert g16.dtype == np.uint8 and g16.max() > 100  # scaled from 16 bits, not clipped to 255
+    rgba = Image.new("RGBA", (4, 4), (255, 0, 0, 0))
+    rgba.save(tmp_path / "clear.png")
+    assert tuple(np.asarray(open_rgb(tmp_path / "clear.png"))[0, 0]) == (255, 255, 255)  # on white
+    with pytest.raises(ImageError, match="empty"):
+        open_rgb(tmp_path / "empty.jpg")
+
+
+def test_centre_crop_and_pillow_bicubic(tmp_path):
+    (tmp_path / "raw").mkdir()
+    img = _photo(200, 180)
+    Image.fromarray(img).save(tmp_path / "raw" / "a.png")
+    manifest = preprocess(tmp_path / "raw", tmp_path / "set", n_images=1, hr_size=176, scale=4, test_fraction=0,
+                          progress=False)
+    name = manifest["train"][0]["name"]
+    hr = np.asarray(Image.open(tmp_path / "set/train/hr" / name))
+    lr = Image.open(tmp_path / "set/train/lr" / name)
+    assert np.array_equal(hr, img[2:178, 12:188])
+    assert np.array_equal(np.asarray(lr), np.asarray(Image.fromarray(hr).resize((44, 44), Image.Resampling.BICUBIC)))
+
+
+def test_rerun_is_a_no_op_and_other_params_never_mix(tmp_path, sample_raw):
+    m1 = preprocess(sample_raw, tmp_path / "s", n_images=10, hr_size=64, test_fraction=0.2, seed=5, progress=False)
+    stamp = (tmp_path / "s" / "manifest.json").stat().st_mtime_ns
+    assert preprocess(sample_raw, tmp_path / "s", n_images=10, hr_size=64, test_fraction=0.2, seed=5,
+                      progress=False) == m1
+    assert (tmp_path / "s" / "manifest.json").stat().st_mtime_ns == stamp
+    assert (m1["counts"]["train"], m1["counts"]["test"]) == (8, 2)
+    with pytest.raises(FileExistsError, match="other parameters"):
+        preprocess(sample_raw, tmp_path / "s", n_images=10, hr_size=96, test_fraction=0.2, seed=5, progress=False)
+    m2 = preprocess(sample_raw, tmp_path / "s", n_images=6, hr_size=96, seed=5, overwrite=True, progress=False)
+    files = list((tmp_path / "s").rglob("*.png"))
+    assert len(files) == 2 * 6 and all(Image.open(f).size in ((96, 96), (24, 24)) for f in files)
+    assert json.loads((tmp_path / "s" / "manifest.json").read_text())["params"] == m2["params"]
+
+
+def test_seeded_choice_is_reproducible(tmp_path, sample_raw):
+    a = preprocess(sample_raw, tmp_path / "a", n_images=8, hr_size=64, seed=3, progress=False)
+    b = preprocess(sample_raw, tmp_path / "b", n_images=8, hr_size=64, seed=3, progress=False)
+    c = preprocess(sample_raw, tmp_path / "c", n_images=8, hr_size=64, seed=4, progress=False)
+    assert [r["hr_sha256"] for r in a["train"]] == [r["hr_sha256"] for r in b["train"]]
+    assert [r["source"] for r in a["train"]] != [r["source"] for r in c["train"]]
+
+
+def test_real_celeba_faces_give_88_and_22_pixel_pairs(tmp_path):
+    faces = shared_data("faces")
+    manifest = preprocess(faces, tmp_path / "faces", n_images=50, hr_size=88, scale=4, test_fraction=0.2,
+                          progress=False)
+    assert (manifest["counts"]["train"], manifest["counts"]["test"], manifest["counts"]["skipped"]) == (40, 10, 0)
+    assert manifest["counts"]["source_files"] == 2000
+    hr = Image.open(tmp_path / "faces/train/hr" / manifest["train"][0]["name"])
+    lr = Image.open(tmp_path / "faces/train/lr" / manifest["train"][0]["name"])
+    assert (hr.size, lr.size) == ((88, 88), (22, 22))
+
+
+def test_paired_benchmark_folder_set5():
+    pairs = read_paired_folder(shared_data("Set5"), scale=4)
+    assert [name for name, _, _ in pairs] == ["baby", "bird", "butterfly", "head", "woman"]
+    for _, hr, lr in pairs:
+        assert hr.shape[0] == 4 * lr.shape[0] and hr.shape[1] == 4 * lr.shape[1] and hr.dtype == np.uint8
