@@ -1,0 +1,36 @@
+import keras
+import numpy as np
+import pytest
+
+from srgan_helpers import losses
+
+pytestmark = pytest.mark.backend
+
+
+def test_bce_with_logits_matches_the_formula():
+    logits = np.array([[-8.0], [-2.0], [0.0], [3.0], [9.0]], dtype="float32")
+    labels = np.array([[0.1], [0.9], [0.5], [0.9], [0.95]], dtype="float32")
+    p = 1 / (1 + np.exp(-logits.astype(np.float64)))
+    expected = np.mean(-(labels * np.log(p) + (1 - labels) * np.log(1 - p)))
+    got = float(keras.ops.convert_to_numpy(losses.bce_with_logits(labels, logits)))
+    assert got == pytest.approx(expected, rel=1e-5)
+    huge = np.array([[80.0], [-80.0]], dtype="float32")  # no overflow at saturated logits
+    assert np.isfinite(float(keras.ops.convert_to_numpy(losses.bce_with_logits(np.array([[0.1], [0.9]], "float32"), huge))))
+
+
+def test_content_loss_rescales_features():
+    a = np.full((1, 2, 2, 4), 12.75, "float32")
+    b = np.zeros((1, 2, 2, 4), "float32")
+    assert float(keras.ops.convert_to_numpy(losses.content_loss(a, b, 12.75))) == pytest.approx(1.0)
+    assert float(keras.ops.convert_to_numpy(losses.content_loss(a, b, 1.0))) == pytest.approx(12.75 ** 2)
+
+
+def test_perceptual_weighting():
+    assert losses.perceptual_loss(2.0, 1.5, 1e-3) == pytest.approx(2.0015)
+
+
+def test_noisy_labels_are_clipped_normal():
+    labels = losses.noisy_labels(np.random.default_rng(0), (20000, 1), 0.9, 0.05)
+    assert labels.dtype == np.float32 and labels.min() >= 0 and labels.max() <= 1
+    assert labels.mean() == pytest.approx(0.9, abs=0.01) and labels.std() == pytest.approx(0.05, abs=0.01)
+    assert losses.noisy_labels(np.random.default_rng(0), (1000, 1), 0.97, 0.2).max() == 1.0
