@@ -36,7 +36,9 @@ def plot_training_curves(log: dict[str, np.ndarray], path: str | Path | None = N
     ax_g.plot(epochs, log["content_loss"], label="content", linestyle="--")
     ax_g.plot(epochs, 1e-3 * log["adv_loss"], label="1e-3 x adversarial", linestyle=":")
     ax_g.set_xlabel("epoch")
-    ax_g.set_ylabel("loss")
+    ax_g.set_ylabel("loss (log scale)")
+    if np.nanmin(np.concatenate([log["g_loss"], log["content_loss"]]), initial=np.inf) > 0:
+        ax_g.set_yscale("log")
     ax_g.legend(fontsize=8)
     ax_d.plot(epochs, log["d_loss"], color="tab:red", label="discriminator")
     ax_d.plot(epochs, log["d_real"], color="tab:green", label="D(real)", linestyle="--")

@@ -29,6 +29,7 @@ class TrainConfig:
     # losses
     vgg_rescale: float = 12.75  # features divided by this before the MSE (the paper's 1/12.75)
     adv_weight: float = 1e-3
+    pixel_weight: float = 0.0  # optional pixel-MSE term in the GAN generator loss (keeps colours when VGG is random)
     real_label_mean: float = 0.9
     fake_label_mean: float = 0.1
     gen_label_mean: float = 0.9

@@ -14,8 +14,10 @@ def discriminator_terms(real_logits, fake_logits, real_labels, fake_labels):
     return d_loss, d_real, d_fake
 
 
-def generator_terms(features_sr, features_hr, sr_logits, gen_labels, cfg):
+def generator_terms(sr, hr, features_sr, features_hr, sr_logits, gen_labels, cfg):
     content = losses.content_loss(features_sr, features_hr, cfg.vgg_rescale)
+    if cfg.pixel_weight:
+        content = content + cfg.pixel_weight * losses.mse(sr, hr)
     adversarial = losses.bce_with_logits(gen_labels, sr_logits)
     return losses.perceptual_loss(content, adversarial, cfg.adv_weight), content, adversarial
 

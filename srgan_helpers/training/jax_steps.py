@@ -98,7 +98,7 @@ class JaxSteps:
         def g_loss_fn(sr, d_ntv):
             sr_logits, d_ntv = self.D.stateless_call(d_tv, d_ntv, sr, training=True)
             features_sr, _ = self.vgg.stateless_call([], vgg_vars, sr, training=False)
-            g_loss, content, adversarial = generator_terms(features_sr, features_hr, sr_logits, gen_labels, self.cfg)
+            g_loss, content, adversarial = generator_terms(sr, hr, features_sr, features_hr, sr_logits, gen_labels, self.cfg)
             return _scale(self.g_opt, state["g_ov"], g_loss), (g_loss, content, adversarial, d_ntv)
 
         (_, (g_loss, content, adversarial, d_ntv)), d_sr = jax.value_and_grad(g_loss_fn, has_aux=True)(sr, d_ntv)

@@ -41,7 +41,7 @@ class TFSteps:
                 features_hr = self.vgg(hr, training=False)
             sr_logits = self.D(sr, training=True)
             features_sr = self.vgg(sr, training=False)
-            g_loss, content, adversarial = generator_terms(features_sr, features_hr, sr_logits, gen_labels, self.cfg)
+            g_loss, content, adversarial = generator_terms(sr, hr, features_sr, features_hr, sr_logits, gen_labels, self.cfg)
             g_for_grad = scaled(self.g_opt, g_loss)
         g_grads = g_tape.gradient(g_for_grad, self.G.trainable_variables)
         self.g_opt.apply(g_grads, self.G.trainable_variables)
