@@ -21,9 +21,9 @@
 # listed with the reason. `dataset="sample"` uses photos that ship inside scikit-image: no network needed.
 
 # %% tags=["parameters"]
-dataset = "sample"  # "sample" (offline), "celeba", "coco", "coco_train2017", or a folder / archive path
+dataset = "sample"  # sample (offline), celeba, coco, coco_train2017, or a folder / archive path
 data_root = "data"  # raw downloads go to <data_root>/raw, the prepared set to <data_root>/<name>
-name = ""  # name of the prepared set ("": the dataset's name)
+name = ""  # name of the prepared set (empty: the dataset's name)
 archive = ""  # an archive you uploaded yourself (e.g. img_align_celeba.zip) instead of downloading
 n_images = 2500  # images chosen (seeded): the original used 2500 = 2000 train + 500 test
 hr_size = 176  # HR crop side in pixels

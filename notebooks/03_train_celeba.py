@@ -21,11 +21,11 @@
 #     papermill notebooks/03_train_celeba.ipynb out.ipynb -p epochs 2500
 
 # %% tags=["parameters"]
-dataset = "celeba"  # what to prepare into data_dir if it is not there yet ("sample" works offline)
+dataset = "celeba"  # what to prepare into data_dir if it is not there yet (sample works offline)
 data_dir = "data/celeba"  # the prepared HR/LR set (notebook 01)
 n_images = 2500  # images to prepare when data_dir does not exist yet
 run_name = "model_b_celeba"  # the run folder name
-drive_dir = ""  # Colab: e.g. "/content/drive/MyDrive/srgan" keeps checkpoints on Drive ("" = outputs/)
+drive_dir = ""  # Colab: e.g. /content/drive/MyDrive/srgan keeps checkpoints on Drive (empty: outputs/)
 epochs = 2500  # GAN epochs (the original trained 2500)
 pretrain_epochs = 100  # SRResNet MSE epochs first (the paper does this; the original did not)
 batch_size = 16
@@ -34,9 +34,9 @@ hr_size = 176  # HR side of the prepared pairs
 scale = 4
 crop_size = None  # train on random HR crops of this side (None: whole 176px pairs)
 steps_per_epoch = None  # None: one pass over the training set
-d_head = "flatten"  # "flatten" as the original; "pool" for any image size
-vgg_weights = "imagenet"  # "imagenet", a path to VGG19 no-top weights, or None (random: tests only)
-mixed_precision = None  # None, "mixed_float16" (T4) or "mixed_bfloat16" (A100/H100)
+d_head = "flatten"  # flatten as the original; pool for any image size
+vgg_weights = "imagenet"  # imagenet, a path to VGG19 no-top weights, or None (random: tests only)
+mixed_precision = None  # None, mixed_float16 (T4) or mixed_bfloat16 (A100/H100)
 save_every = 1  # checkpoint every N epochs
 keep_last = 3  # checkpoints kept (plus every keep_every-th for good)
 keep_every = 100

@@ -136,3 +136,15 @@ def checkpoint_table(run_dir: str | Path) -> str:
     text = "\n".join(lines)
     print(text)
     return text
+
+
+def loss_figure_paths(log_path: str | Path, out_dir: str | Path = "") -> list[Path]:
+    """PNG and SVG paths for a log's loss figure: <out_dir or the log's folder>/loss_analysis.{png,svg}."""
+    folder = Path(out_dir) if out_dir else Path(log_path).parent
+    return [folder / "loss_analysis.png", folder / "loss_analysis.svg"]
+
+
+def name_list(text: str | None) -> list[str] | None:
+    """'a.png, b.png' -> ['a.png', 'b.png']; empty -> None."""
+    names = [t.strip() for t in (text or "").split(",") if t.strip()]
+    return names or None

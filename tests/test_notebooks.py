@@ -77,3 +77,25 @@ def test_02_train_coco_on_the_sample(workdir):
     nb = run("02_train_coco", workdir, data_dir="data/tiny64", run_name="coco_tiny", **{**TINY_TRAIN, "epochs": 1})
     assert (workdir / "outputs" / "coco_tiny" / "generator.keras").is_file()
     assert images_in(nb) >= 2
+
+
+def test_05_loss_analysis_on_an_original_format_log(workdir):
+    lines = [f"EPOCH {e}\td_loss 7.9721\tgan_loss [0.0571, 0.0555, 1.6012]" for e in range(1, 121)]
+    lines.insert(5, "corrupted line")
+    (workdir / "original.log").write_text("\n".join(lines) + "\n")
+    nb = run("05_loss_analysis", workdir, log_path="original.log", zoom_start=40, zoom_end=60, out_dir="analysis")
+    text = json.dumps(nb)
+    assert "line 6" in text and "Saturated discriminator" in text
+    assert (workdir / "analysis" / "loss_analysis.png").stat().st_size > 0
+    assert (workdir / "analysis" / "loss_analysis.svg").stat().st_size > 0
+    assert images_in(nb) >= 1
+
+
+def test_06_comparison_with_tiny_models(workdir):
+    if not (workdir / "outputs" / "celeba_tiny" / "generator.keras").is_file():
+        run("03_train_celeba", workdir, data_dir="data/tiny64", run_name="celeba_tiny", **TINY_TRAIN)
+    nb = run("06_fid_comparison", workdir, data_dir="data/tiny64", model_a="outputs/celeba_tiny",
+             model_b="outputs/celeba_tiny", n_images=3, fid_weights="None", n_strips=2, out_dir="cmp")
+    md = (workdir / "cmp" / "comparison.md").read_text()
+    assert "| Bicubic | 3 |" in md and "Model B (CelebA)" in md and "RANDOM WEIGHTS" in md
+    assert images_in(nb) >= 2

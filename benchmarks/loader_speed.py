@@ -1,0 +1,70 @@
+"""Loader throughput: (lr, hr) pairs per second from a prepared set, on one core, with and without
+augmentation and prefetch. Prints a table and writes JSON (target: >= 5,000 pairs/s at 176 px).
+
+    python benchmarks/loader_speed.py [--data DIR] [--out benchmarks/results/loader_speed.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("OMP_NUM_THREADS", "1")
+
+import numpy as np  # noqa: E402
+
+from srgan_helpers import __version__  # noqa: E402
+from srgan_helpers.datasets import build_sample  # noqa: E402
+from srgan_helpers.loader import BatchLoader, load_pairs  # noqa: E402
+from srgan_helpers.preprocess import preprocess  # noqa: E402
+
+
+def measure(loader: BatchLoader, use_prefetch: bool, epochs: int = 3) -> float:
+    n, start = 0, time.perf_counter()
+    for epoch in range(epochs):
+        batches = loader.prefetch(epoch) if use_prefetch else loader.epoch(epoch)
+        for lr, _ in batches:
+            n += len(lr)
+    return n / (time.perf_counter() - start)
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data", help="a prepared set (default: the embedded sample at 176 px)")
+    parser.add_argument("--batch-size", type=int, default=16)
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--out", default="benchmarks/results/loader_speed.json")
+    args = parser.parse_args(argv)
+    data = args.data
+    if data is None:
+        tmp = Path(tempfile.mkdtemp())
+        data = tmp / "sample"
+        preprocess(build_sample(tmp / "raw"), data, n_images=44, hr_size=176, progress=False)
+    pairs = load_pairs(data, "train")
+    rows = []
+    for crop, augment in ((None, False), (None, True), (96, True)):
+        for use_prefetch in (False, True):
+            loader = BatchLoader(pairs, args.batch_size, crop, augment, seed=0, steps_per_epoch=args.steps)
+            rate = measure(loader, use_prefetch)
+            rows.append({"hr_patch": crop or pairs.hr.shape[1], "augment": augment, "prefetch": use_prefetch,
+                         "pairs_per_s": round(rate, 1)})
+            print(f"HR {rows[-1]['hr_patch']:>3} px  augment={augment!s:5}  prefetch={use_prefetch!s:5}  "
+                  f"{rate:9.0f} pairs/s")
+    result = {"benchmark": "loader_speed", "machine": platform.machine(), "processor": platform.processor(),
+              "cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
+              "srgan_helpers": __version__, "batch_size": args.batch_size, "date": time.strftime("%Y-%m-%d"),
+              "results": rows}
+    out = Path(args.out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {out}")
+    return result
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,102 @@
+"""Benchmark evaluation as papers report it: PSNR / SSIM (Y channel, `scale`-pixel border) of bicubic and
+of a generator on paired folders (HR/ + LR_bicubic_x4/, e.g. Set5, Set14, BSD100), full-size images.
+
+    python -m srgan_helpers.evaluate --model outputs/run/generator.keras ../shared/data/Set5 ../shared/data/Set14
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import io
+import sys
+from pathlib import Path
+
+import numpy as np
+from tqdm.auto import tqdm
+
+from .metrics import bicubic_upscale, psnr, ssim
+from .preprocess import read_paired_folder
+
+
+def evaluate(generator, folder: str | Path, scale: int = 4, progress: bool = True) -> dict:
+    """Per-image and mean PSNR/SSIM of bicubic (and of `generator`, if given) on one paired folder."""
+    from .inference import super_resolve
+
+    folder = Path(folder)
+    pairs = read_paired_folder(folder, scale)
+    rows = []
+    for name, hr, lr in tqdm(pairs, desc=folder.name, disable=not progress, leave=False):
+        row = {"image": name}
+        bic = bicubic_upscale(lr, scale)
+        row["bicubic_psnr"], row["bicubic_ssim"] = psnr(hr, bic, scale), ssim(hr, bic, scale)
+        if generator is not None:
+            sr = super_resolve(generator, [lr])[0]
+            row["sr_psnr"], row["sr_ssim"] = psnr(hr, sr, scale), ssim(hr, sr, scale)
+        rows.append(row)
+    means = {k: float(np.mean([r[k] for r in rows])) for k in rows[0] if k != "image"}
+    return {"set": folder.name, "n_images": len(rows), "images": rows, "mean": means}
+
+
+def results_table(results: list[dict]) -> str:
+    """Paper-style markdown table: set | bicubic PSNR / SSIM | model PSNR / SSIM."""
+    has_sr = "sr_psnr" in results[0]["mean"]
+    head = "| set | images | bicubic PSNR / SSIM |" + (" model PSNR / SSIM |" if has_sr else "")
+    lines = [head, "|---|---|---|" + ("---|" if has_sr else "")]
+    for r in results:
+        m = r["mean"]
+        line = f"| {r['set']} | {r['n_images']} | {m['bicubic_psnr']:.2f} / {m['bicubic_ssim']:.4f} |"
+        if has_sr:
+            line += f" {m['sr_psnr']:.2f} / {m['sr_ssim']:.4f} |"
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def per_image_csv(results: list[dict]) -> str:
+    buffer = io.StringIO()
+    fields = ["set"] + list(results[0]["images"][0])
+    writer = csv.DictWriter(buffer, fieldnames=fields)
+    writer.writeheader()
+    for r in results:
+        for row in r["images"]:
+            writer.writerow({"set": r["set"], **row})
+    return buffer.getvalue()
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m srgan_helpers.evaluate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("folders", nargs="+", help="paired folders (HR/ + LR_bicubic_x<scale>/)")
+    parser.add_argument("--model", help="a generator .keras file or a run folder (omit: bicubic only)")
+    parser.add_argument("--scale", type=int, default=4)
+    parser.add_argument("--csv", help="also write per-image scores to this CSV file")
+    args = parser.parse_args(argv)
+
+    generator = None
+    if args.model:
+        from .inference import load_generator
+
+        try:
+            generator = load_generator(args.model)
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    results = []
+    for folder in args.folders:
+        try:
+            results.append(evaluate(generator, folder, args.scale))
+        except (FileNotFoundError, ValueError) as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+    print(f"PSNR (dB) / SSIM on the Y channel, {args.scale}-pixel border cropped, x{args.scale}")
+    print(results_table(results))
+    if args.csv:
+        from .fileio import write_text_atomic
+
+        write_text_atomic(args.csv, per_image_csv(results))
+        print(f"per-image scores: {args.csv}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,105 @@
+"""FID and KID with InceptionV3 pool features (2048-d, 299x299 inputs), from keras.applications.
+
+The original project's FID script reshaped NHWC to NCHW instead of transposing (scrambling pixels) and
+crashed on its last line; here images stay NHWC, are resized with Pillow bicubic and preprocessed as
+InceptionV3 expects. FID is biased upwards for small sets: compare numbers only at equal set sizes.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+from PIL import Image
+from scipy import linalg
+from tqdm.auto import tqdm
+
+INCEPTION_SIZE = 299
+
+
+def random_weights_note(weights) -> str | None:
+    return "InceptionV3 RANDOM WEIGHTS: pipeline test, not a real FID" if weights is None else None
+
+
+def build_inception(weights: str | None = "imagenet"):
+    """InceptionV3 up to global average pooling; weights "imagenet" (Keras download, cached), a path to a
+    no-top weights file, or None (random: tests only, labelled in every output)."""
+    import keras
+
+    if weights is None:
+        warnings.warn("InceptionV3 with RANDOM weights: FID values are a pipeline test only", stacklevel=2)
+    try:
+        return keras.applications.InceptionV3(include_top=False, weights=weights, pooling="avg",
+                                              input_shape=(INCEPTION_SIZE, INCEPTION_SIZE, 3))
+    except Exception as exc:
+        if weights == "imagenet":
+            raise RuntimeError(f"Could not load InceptionV3 ImageNet weights ({exc}). Offline? Put "
+                               f"inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5 in ~/.keras/models/ "
+                               f"or pass fid_weights=<path to it>") from exc
+        raise
+
+
+def resize_for_inception(images) -> np.ndarray:
+    """uint8 NHWC images (any size) -> float32 (N, 299, 299, 3) in [-1, 1] (InceptionV3's preprocessing)."""
+    out = np.empty((len(images), INCEPTION_SIZE, INCEPTION_SIZE, 3), np.float32)
+    for i, img in enumerate(images):
+        pil = Image.fromarray(np.asarray(img, dtype=np.uint8))
+        out[i] = np.asarray(pil.resize((INCEPTION_SIZE, INCEPTION_SIZE), Image.Resampling.BICUBIC), np.float32)
+    return out / 127.5 - 1.0
+
+
+def inception_features(images, model, batch_size: int = 32, progress: bool = True, desc: str = "FID features"):
+    """(N, 2048) float64 pool features of uint8 images (a list or array of HxWx3)."""
+    import keras
+
+    feats = []
+    for start in tqdm(range(0, len(images), batch_size), disable=not progress, desc=desc, leave=False):
+        batch = resize_for_inception(images[start:start + batch_size])
+        feats.append(keras.ops.convert_to_numpy(model(batch, training=False)).astype(np.float64))
+    return np.concatenate(feats) if feats else np.zeros((0, 2048))
+
+
+def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
+    """||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^1/2), with an eps offset when the product is singular."""
+    mu1, mu2 = np.atleast_1d(mu1), np.atleast_1d(mu2)
+    sigma1, sigma2 = np.atleast_2d(sigma1), np.atleast_2d(sigma2)
+    diff = mu1 - mu2
+    with warnings.catch_warnings():  # singular products are handled below
+        warnings.simplefilter("ignore", linalg.LinAlgWarning)
+        covmean = linalg.sqrtm(sigma1 @ sigma2)
+        if not np.isfinite(covmean).all():
+            offset = np.eye(sigma1.shape[0]) * eps
+            covmean = linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))
+    if np.iscomplexobj(covmean):
+        if not np.allclose(np.diagonal(covmean).imag, 0, atol=1e-3):
+            raise ValueError(f"matrix square root has a large imaginary part ({np.abs(covmean.imag).max():.3g})")
+        covmean = covmean.real
+    return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2 * np.trace(covmean))
+
+
+def fid_from_features(real: np.ndarray, fake: np.ndarray) -> float:
+    if len(real) < 2 or len(fake) < 2:
+        raise ValueError("FID needs at least 2 images per set")
+    if min(len(real), len(fake)) < real.shape[1]:
+        warnings.warn(f"FID on {min(len(real), len(fake))} images (< {real.shape[1]} feature dimensions) is biased "
+                      f"upwards and its covariance singular: compare only numbers computed on equal set sizes",
+                      stacklevel=2)
+    return frechet_distance(real.mean(0), np.cov(real, rowvar=False), fake.mean(0), np.cov(fake, rowvar=False))
+
+
+def kid_from_features(real: np.ndarray, fake: np.ndarray, n_subsets: int = 10, subset_size: int = 1000,
+                      seed: int = 0) -> tuple[float, float]:
+    """Kernel Inception Distance (unbiased MMD^2, cubic polynomial kernel): (mean, std) over subsets."""
+    rng = np.random.default_rng(seed)
+    m = min(len(real), len(fake), subset_size)
+    if m < 2:
+        raise ValueError("KID needs at least 2 images per set")
+    d = real.shape[1]
+    values = []
+    for _ in range(n_subsets):
+        x = real[rng.choice(len(real), m, replace=False)]
+        y = fake[rng.choice(len(fake), m, replace=False)]
+        kxx, kyy, kxy = ((x @ x.T) / d + 1) ** 3, ((y @ y.T) / d + 1) ** 3, ((x @ y.T) / d + 1) ** 3
+        mmd = ((kxx.sum() - np.trace(kxx)) + (kyy.sum() - np.trace(kyy))) / (m * (m - 1)) - 2 * kxy.mean()
+        values.append(mmd)
+    return float(np.mean(values)), float(np.std(values))

@@ -1,0 +1,51 @@
+"""Load an exported generator and run it on uint8 images (whole images: the generator is fully
+convolutional)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from .images import float_to_uint8, uint8_to_float
+
+
+def load_generator(path: str | Path):
+    """A generator from a `.keras` file or a run folder (its `generator.keras`), loaded with safe_mode=True."""
+    import keras
+
+    from . import models  # noqa: F401  (registers PixelShuffle for deserialisation)
+
+    path = Path(path)
+    if path.is_dir():
+        path = path / "generator.keras"
+    if not path.is_file():
+        raise FileNotFoundError(f"{path}: no generator found; pass a .keras file or a run folder that holds "
+                                f"generator.keras (training exports it at the end of every session)")
+    return keras.saving.load_model(path, safe_mode=True, compile=False)
+
+
+def model_scale(model) -> int:
+    """The generator's upscaling factor, measured on a tiny input."""
+    import keras
+
+    out = keras.ops.convert_to_numpy(model(np.zeros((1, 4, 4, 3), np.float32), training=False))
+    return out.shape[1] // 4
+
+
+def super_resolve(model, images, batch_size: int = 8) -> list[np.ndarray]:
+    """uint8 LR images (a list; sizes may differ) -> uint8 SR images; equal-size images run in batches."""
+    import keras
+
+    results: list[np.ndarray | None] = [None] * len(images)
+    by_shape: dict[tuple, list[int]] = {}
+    for i, img in enumerate(images):
+        by_shape.setdefault(np.asarray(img).shape, []).append(i)
+    for indices in by_shape.values():
+        for start in range(0, len(indices), batch_size):
+            chunk = indices[start:start + batch_size]
+            batch = uint8_to_float(np.stack([np.asarray(images[i]) for i in chunk]))
+            out = float_to_uint8(keras.ops.convert_to_numpy(model(batch, training=False)))
+            for i, sr in zip(chunk, out):
+                results[i] = sr
+    return results

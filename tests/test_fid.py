@@ -1,0 +1,51 @@
+import numpy as np
+import pytest
+from scipy import linalg
+
+from srgan_helpers import fid
+
+
+def test_identical_sets_give_zero():
+    feats = np.random.default_rng(0).normal(size=(200, 8))
+    assert fid.fid_from_features(feats, feats) == pytest.approx(0.0, abs=1e-6)
+
+
+def test_two_gaussians_match_the_closed_form():
+    rng = np.random.default_rng(1)
+    a, b = rng.normal(size=(5, 5)), rng.normal(size=(5, 5))
+    s1, s2 = a @ a.T + np.eye(5), b @ b.T + 0.5 * np.eye(5)
+    mu1, mu2 = rng.normal(size=5), rng.normal(size=5)
+    expected = np.sum((mu1 - mu2) ** 2) + np.trace(s1 + s2 - 2 * linalg.sqrtm(s1 @ s2).real)
+    assert fid.frechet_distance(mu1, s1, mu2, s2) == pytest.approx(expected, rel=1e-6)
+    # diagonal case by hand: sum (sqrt(v1) - sqrt(v2))^2
+    v1, v2 = np.array([1.0, 4.0]), np.array([9.0, 1.0])
+    assert fid.frechet_distance(np.zeros(2), np.diag(v1), np.ones(2), np.diag(v2)) == pytest.approx(2 + 4 + 1)
+
+
+def test_singular_covariances_and_small_set_warning():
+    rng = np.random.default_rng(2)
+    x, y = rng.normal(size=(10, 64)), rng.normal(size=(10, 64)) + 1
+    with pytest.warns(UserWarning, match="biased"):
+        value = fid.fid_from_features(x, y)
+    assert np.isfinite(value) and value > 0
+
+
+def test_kid_is_near_zero_for_same_distribution_and_grows_with_shift():
+    rng = np.random.default_rng(3)
+    x, y = rng.normal(size=(300, 16)), rng.normal(size=(300, 16))
+    same, _ = fid.kid_from_features(x, y, subset_size=100)
+    shifted, _ = fid.kid_from_features(x, y + 1.0, subset_size=100)
+    assert abs(same) < 0.05 < shifted
+
+
+def test_inception_pipeline_keeps_pixels_nhwc_and_labels_random_weights():
+    images = np.zeros((2, 40, 30, 3), np.uint8)
+    images[0, :, :, 0] = 255  # pure red image
+    batch = fid.resize_for_inception(images)
+    assert batch.shape == (2, 299, 299, 3)
+    np.testing.assert_allclose(batch[0, 100, 100], [1.0, -1.0, -1.0])  # channels not scrambled
+    with pytest.warns(UserWarning, match="RANDOM"):
+        model = fid.build_inception(None)
+    feats = fid.inception_features(images, model, batch_size=1, progress=False)
+    assert feats.shape == (2, 2048)
+    assert "RANDOM" in fid.random_weights_note(None) and fid.random_weights_note("imagenet") is None
