@@ -148,3 +148,48 @@ def name_list(text: str | None) -> list[str] | None:
     """'a.png, b.png' -> ['a.png', 'b.png']; empty -> None."""
     names = [t.strip() for t in (text or "").split(",") if t.strip()]
     return names or None
+
+
+def upscale_arguments(inputs: str, model: str, model_b: str = "", out_dir: str = "upscaled", layout: str = "sr",
+                      tile: int = 192, overlap: int = 32, output_format: str = "png",
+                      overwrite: bool = False) -> list[str]:
+    """Notebook 07's parameters as `srgan-upscale` arguments."""
+    args = [*(name_list(inputs) or []), "--model", str(model), "--out", str(out_dir), "--tile", str(tile),
+            "--overlap", str(overlap), "--format", output_format]
+    if none_if_empty(model_b):
+        args += ["--model-b", str(model_b)]
+        layout = "compare" if layout == "sr" else layout
+    args += ["--layout", layout] + (["--overwrite"] if overwrite else [])
+    return args
+
+
+def before_after(inputs: str, out_dir: str | Path, n: int = 3):
+    """A figure of up to n inputs beside their newest result in `out_dir` (bicubic-free, as saved)."""
+    from matplotlib.figure import Figure
+    from PIL import Image
+
+    from .upscale import expand_inputs
+
+    paths, _ = expand_inputs(name_list(inputs) or [])
+    pairs = []
+    for src in paths:
+        results = sorted(Path(out_dir).glob(f"{src.stem}_x*.*"), key=lambda p: p.stat().st_mtime)
+        if results:
+            pairs.append((src, results[-1]))
+        if len(pairs) == n:
+            break
+    fig = Figure(figsize=(10, 4 * max(1, len(pairs))))
+    axes = fig.subplots(max(1, len(pairs)), 2, squeeze=False)
+    for row, (src, result) in enumerate(pairs):
+        for col, (path, title) in enumerate(((src, "input"), (result, "result"))):
+            img = Image.open(path)
+            axes[row, col].imshow(img.convert("RGBA") if img.mode not in ("RGB", "L") else img,
+                                  cmap="gray" if img.mode == "L" else None)
+            axes[row, col].set_title(f"{title}: {path.name} {img.width}x{img.height}", fontsize=8)
+            axes[row, col].axis("off")
+    if not pairs:
+        axes[0, 0].text(0.5, 0.5, "no results to show", ha="center")
+        axes[0, 0].axis("off")
+        axes[0, 1].axis("off")
+    fig.tight_layout()
+    return fig

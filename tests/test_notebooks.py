@@ -99,3 +99,20 @@ def test_06_comparison_with_tiny_models(workdir):
     md = (workdir / "cmp" / "comparison.md").read_text()
     assert "| Bicubic | 3 |" in md and "Model B (CelebA)" in md and "RANDOM WEIGHTS" in md
     assert images_in(nb) >= 2
+
+
+def test_07_upscale_a_folder(workdir):
+    from PIL import Image
+
+    if not (workdir / "outputs" / "celeba_tiny" / "generator.keras").is_file():
+        run("03_train_celeba", workdir, data_dir="data/tiny64", run_name="celeba_tiny", **TINY_TRAIN)
+    photos = workdir / "my_photos"
+    photos.mkdir(exist_ok=True)
+    Image.new("RGB", (24, 16), "orange").save(photos / "a.png")
+    Image.new("L", (10, 12), 128).save(photos / "b.jpg")
+    (photos / "broken.jpg").write_text("not an image")
+    nb = run("07_upscale", workdir, inputs="my_photos", model="outputs/celeba_tiny", out_dir="upscaled", tile=16,
+             overlap=4)
+    assert Image.open(workdir / "upscaled" / "a_x4.png").size == (96, 64)
+    assert Image.open(workdir / "upscaled" / "b_x4.png").mode == "L"
+    assert "broken.jpg" in json.dumps(nb) and images_in(nb) >= 1

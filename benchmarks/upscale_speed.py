@@ -1,0 +1,81 @@
+"""Upscale speed and peak memory: megapixels (input) per second and peak RSS for a 1280x720 input at the
+default tile, and for 4x the pixels (2560x1440): peak memory must stay nearly flat. Each size runs in its
+own process so its peak RSS is its own. Prints a table and writes JSON.
+
+    python benchmarks/upscale_speed.py [--res-blocks 16] [--tile 192] [--out benchmarks/results/upscale_speed.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+CHILD = r"""
+import json, resource, sys, time
+import numpy as np
+from PIL import Image
+from srgan_helpers import upscale
+w, h, model, tile, overlap, out = sys.argv[1:7]
+src = out + "/in.png"
+Image.fromarray(np.random.default_rng(0).integers(0, 256, (int(h), int(w), 3), dtype=np.uint8)).save(src)
+up = upscale.Upscaler(model, int(tile), int(overlap))
+up.upscale(np.zeros((8, 8, 3), np.uint8))  # warm-up (graph building) outside the timing
+base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+start = time.perf_counter()
+code = upscale.main([src, "--model", model, "--out", out, "--tile", tile, "--overlap", overlap, "--quiet"])
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+print(json.dumps({"exit": code, "seconds": seconds, "peak_rss_mb": peak / 1024, "rss_before_mb": base / 1024}))
+"""
+
+
+def main(argv=None) -> dict:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--res-blocks", type=int, default=16, help="generator depth (16: the paper's)")
+    parser.add_argument("--tile", type=int, default=192)
+    parser.add_argument("--overlap", type=int, default=32)
+    parser.add_argument("--sizes", default="1280x720,2560x1440")
+    parser.add_argument("--out", default="benchmarks/results/upscale_speed.json")
+    args = parser.parse_args(argv)
+    import keras
+
+    from srgan_helpers.models import build_generator
+    from srgan_helpers.training.driver import export_generator
+
+    work = Path(tempfile.mkdtemp())
+    model = export_generator(build_generator(4, args.res_blocks), work / "generator.keras")
+    rows = []
+    for size in args.sizes.split(","):
+        w, h = size.split("x")
+        out = work / size
+        out.mkdir()
+        proc = subprocess.run([sys.executable, "-c", CHILD, w, h, str(model), str(args.tile), str(args.overlap),
+                               str(out)], capture_output=True, text=True, env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"})
+        if proc.returncode:
+            sys.exit(f"benchmark child failed:\n{proc.stderr[-2000:]}")
+        r = json.loads(proc.stdout.strip().splitlines()[-1])
+        mp = int(w) * int(h) / 1e6
+        rows.append({"input": size, "input_mp": mp, "seconds": round(r["seconds"], 2),
+                     "input_mp_per_s": round(mp / r["seconds"], 4), "output_mp_per_s": round(16 * mp / r["seconds"], 3),
+                     "peak_rss_mb": round(r["peak_rss_mb"], 1)})
+        print(f"{size:>10}: {r['seconds']:7.1f} s  {mp / r['seconds']:.4f} input MP/s  "
+              f"{16 * mp / r['seconds']:.3f} output MP/s  peak RSS {r['peak_rss_mb']:.0f} MB")
+    result = {"benchmark": "upscale_speed", "backend": keras.backend.backend(), "keras": keras.__version__,
+              "machine": platform.machine(), "cpus": os.cpu_count(), "python": platform.python_version(),
+              "res_blocks": args.res_blocks, "tile": args.tile, "overlap": args.overlap,
+              "date": time.strftime("%Y-%m-%d"), "results": rows}
+    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+    Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {args.out}")
+    return result
+
+
+if __name__ == "__main__":
+    main()
