@@ -51,6 +51,16 @@ class CheckpointManager:
         self.keep_last, self.keep_every = keep_last, keep_every
         self._write_hook = write_hook  # tests only: called between writing and renaming
 
+    def remove_partials(self) -> int:
+        """Delete temp folders of saves that were interrupted (never complete checkpoints); returns how many."""
+        if not self.directory.is_dir():
+            return 0
+        partials = [p for p in self.directory.iterdir() if p.name.startswith(".ckpt-") and
+                    p.name.endswith((".partial", ".deleting"))]
+        for path in partials:
+            shutil.rmtree(path, ignore_errors=True)
+        return len(partials)
+
     def paths(self) -> list[Path]:
         """Complete-looking checkpoint folders, oldest first."""
         if not self.directory.is_dir():
@@ -102,6 +112,10 @@ class CheckpointManager:
             state = json.loads((path / "state.json").read_text())
             if file_digest(path / "arrays.npz") != state["arrays_sha256"]:
                 raise ValueError("arrays.npz does not match its recorded SHA-256")
+            match = CKPT_RE.match(path.name)
+            if not (isinstance(state.get("epoch"), int) and isinstance(state.get("step"), int)
+                    and match and int(match.group(1)) == state["epoch"]):
+                raise ValueError("state.json's epoch/step do not match the checkpoint (tampered?)")
             with np.load(path / "arrays.npz") as data:
                 arrays = {g: [data[f"{g}/{i:04d}"] for i in range(n)] for g, n in state["groups"].items()}
         except (OSError, KeyError, json.JSONDecodeError, ValueError, EOFError) as exc:

@@ -44,6 +44,9 @@ class TrainConfig:
     lr_decay_factor: float = 0.1
     steps_per_epoch: int | None = None  # None: one pass over the training set
     mixed_precision: str | None = None  # None, "mixed_float16" (T4) or "mixed_bfloat16" (A100/H100)
+    nan_policy: str = "stop"  # on a NaN/Inf loss: "stop", or "rollback" to the last checkpoint with a lower lr
+    nan_lr_factor: float = 0.5  # learning-rate multiplier applied at each rollback
+    nan_max_rollbacks: int = 3  # give up (stop) after this many rollbacks
     seed: int = 0
     # run bookkeeping
     save_every: int = 1  # checkpoint every N epochs (and always at the end)
@@ -64,6 +67,8 @@ class TrainConfig:
             problems.append(f"upsample={self.upsample!r}: use 'pixel_shuffle' or 'seed'")
         if self.d_head not in ("flatten", "pool"):
             problems.append(f"d_head={self.d_head!r}: use 'flatten' or 'pool'")
+        if self.nan_policy not in ("stop", "rollback"):
+            problems.append(f"nan_policy={self.nan_policy!r}: use 'stop' or 'rollback'")
         if self.mixed_precision not in (None, "mixed_float16", "mixed_bfloat16"):
             problems.append(f"mixed_precision={self.mixed_precision!r}: use None, 'mixed_float16' or 'mixed_bfloat16'")
         for name in ("batch_size", "save_every", "keep_last", "sample_every"):
@@ -107,6 +112,20 @@ class TrainConfig:
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"Unknown config keys {unknown}; valid keys: {sorted(known)}")
+        allowed = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,)}
+        wrong = []
+        for f in dataclasses.fields(cls):
+            if f.name not in values:
+                continue
+            names = [t.strip() for t in str(f.type).split("|")]
+            value = values[f.name]
+            types = tuple(t for n in names for t in allowed.get(n, ()))
+            ok = (value is None and "None" in names) or (
+                isinstance(value, types) and not (isinstance(value, bool) and bool not in types))
+            if not ok:
+                wrong.append(f"{f.name}={value!r} (expected {f.type})")
+        if wrong:
+            raise ValueError("Config values of the wrong type: " + "; ".join(wrong))
         return cls(**values)
 
     @classmethod

@@ -44,6 +44,8 @@ def open_rgb(path: str | Path, background=(255, 255, 255)) -> Image.Image:
             return to_rgb(img, background)
     except ImageError:
         raise
+    except FileNotFoundError as exc:
+        raise FileNotFoundError(f"{path}: no such file") from exc
     except UnidentifiedImageError as exc:
         raise ImageError(f"{path}: not an image Pillow can read") from exc
     except Image.DecompressionBombError as exc:

@@ -22,7 +22,14 @@ def load_generator(path: str | Path):
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no generator found; pass a .keras file or a run folder that holds "
                                 f"generator.keras (training exports it at the end of every session)")
-    return keras.saving.load_model(path, safe_mode=True, compile=False)
+    try:
+        return keras.saving.load_model(path, safe_mode=True, compile=False)
+    except ValueError as exc:
+        if "safe_mode" in str(exc) or "Lambda" in str(exc) or "lambda" in str(exc):
+            raise ValueError(f"{path}: refusing to load: the model holds a Lambda layer or other code that would "
+                             f"run on loading (safe_mode). Only load such a file if you wrote it yourself, with "
+                             f"keras.saving.load_model(path, safe_mode=False)") from exc
+        raise ValueError(f"{path}: not a loadable Keras model ({exc})") from exc
 
 
 def model_scale(model) -> int:

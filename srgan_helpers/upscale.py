@@ -140,9 +140,29 @@ def expand_inputs(items: list[str]) -> tuple[list[Path], list[str]]:
     return unique, problems
 
 
-def output_path(src: Path, out_dir: Path, layout: str, fmt: str, scale: int, suffix: str = "_x{scale}") -> Path:
+def output_stems(paths: list[Path]) -> dict[Path, str]:
+    """A distinct output stem per input: its stem, or stem_ext / parent_stem_ext when names collide
+    (photo.jpg and photo.png, or a/x.png and b/x.png, never overwrite each other)."""
+    stems: dict[Path, str] = {}
+    candidates = (lambda p: p.stem, lambda p: f"{p.stem}_{p.suffix.lstrip('.')}",
+                  lambda p: f"{p.parent.name}_{p.stem}_{p.suffix.lstrip('.')}")
+    for path in paths:
+        for make in candidates:
+            if sum(make(q) == make(path) for q in paths) == 1 or make is candidates[-1]:
+                stems[path] = make(path)
+                break
+    seen: dict[str, int] = {}
+    for path, stem in stems.items():  # last resort: number what still collides
+        seen[stem] = seen.get(stem, 0) + 1
+        if seen[stem] > 1:
+            stems[path] = f"{stem}_{seen[stem]}"
+    return stems
+
+
+def output_path(src: Path, out_dir: Path, layout: str, fmt: str, scale: int, suffix: str = "_x{scale}",
+                stem: str | None = None) -> Path:
     tag = suffix.format(scale=scale) + {"sr": "", "lr-sr-hr": "_lr-sr-hr", "compare": "_compare"}[layout]
-    return out_dir / f"{src.stem}{tag}.{fmt}"
+    return out_dir / f"{stem or src.stem}{tag}.{fmt}"
 
 
 def save_atomic(img: Image.Image, path: Path, fmt: str, quality: int, icc: bytes | None) -> None:
@@ -162,11 +182,12 @@ def _buffer(shape, out_dir: Path):
     return np.memmap(handle.name, dtype=np.uint8, mode="w+", shape=shape), handle.name
 
 
-def process(src: Path, args, up_a: Upscaler, up_b: Upscaler | None, out_dir: Path, bar_factory) -> Path:
+def process(src: Path, args, up_a: Upscaler, up_b: Upscaler | None, out_dir: Path, bar_factory,
+            stem: str | None = None) -> Path:
     from .metrics import bicubic_upscale
     from .strips import strip_grid
 
-    dest = output_path(src, out_dir, args.layout, args.format, up_a.scale, args.suffix)
+    dest = output_path(src, out_dir, args.layout, args.format, up_a.scale, args.suffix, stem)
     if dest.resolve() == src.resolve():
         raise InputError(f"{src}: the output would overwrite the input; choose another --out")
     if dest.exists() and not args.overwrite:
@@ -263,10 +284,10 @@ def main(argv=None) -> int:
     def bar_factory(total, name):
         return tqdm(total=total, desc=f"  tiles {name}", unit="tile", leave=False, disable=args.quiet)
 
-    done = 0
+    done, stems = 0, output_stems(paths)
     for src in tqdm(paths, desc="images", unit="img", disable=args.quiet or len(paths) < 2):
         try:
-            dest = process(src, args, up_a, up_b, out_dir, bar_factory)
+            dest = process(src, args, up_a, up_b, out_dir, bar_factory, stems[src])
             done += 1
             if not args.quiet:
                 tqdm.write(f"{src} -> {dest}")

@@ -150,3 +150,12 @@ def test_set14_all_fourteen_including_grayscale(generator_path, tmp_path, capsys
     assert len(outs) == 14
     bridge = Image.open(tmp_path / "up" / "bridge_x4.png")
     assert bridge.mode == "L" and bridge.size == tuple(4 * s for s in Image.open(shared_data("Set14") / "LR_bicubic_x4" / "bridge.png").size)
+
+
+def test_inputs_with_the_same_name_never_overwrite_each_other(tmp_path):
+    from pathlib import Path
+
+    paths = [Path("a/photo.jpg"), Path("a/photo.png"), Path("b/photo.png"), Path("c/other.png")]
+    stems = upscale.output_stems(paths)
+    assert len(set(stems.values())) == 4 and stems[Path("c/other.png")] == "other"
+    assert stems[Path("a/photo.jpg")] == "photo_jpg"

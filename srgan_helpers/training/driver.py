@@ -36,6 +36,18 @@ class TrainingDiverged(RuntimeError):
     """A loss became NaN or infinite; the newest checkpoint is still the last good one."""
 
 
+class CheckpointWriteError(RuntimeError):
+    """A checkpoint could not be written (disk full, Drive quota...); the previous one is intact."""
+
+
+def _checkpoint_manager(cfg: TrainConfig, run_dir: Path) -> CheckpointManager:
+    """The run's checkpoint manager. SRGAN_TEST_CHECKPOINT_DELAY (seconds; tests only) slows each write
+    down between writing and renaming, so that fault-injection tests can kill the process inside it."""
+    delay = float(os.environ.get("SRGAN_TEST_CHECKPOINT_DELAY", "0") or 0)
+    hook = (lambda _tmp: time.sleep(delay)) if delay > 0 else None
+    return CheckpointManager(run_dir / "checkpoints", cfg.keep_last, cfg.keep_every, write_hook=hook)
+
+
 @dataclasses.dataclass
 class TrainResult:
     run_dir: Path
@@ -152,6 +164,43 @@ def write_sample_strip(G, pairs, path: Path, n: int, note: str | None) -> Path:
     return save_image_atomic(strip_grid(rows, ["LR (nearest)", "SR", "HR"], note=note), path)
 
 
+def _run_epoch(cfg, epoch, steps, loader, global_step, lr_value, progress, ckpt_path) -> dict:
+    """Train one epoch; return its loss-log row. Raises TrainingDiverged on a non-finite loss."""
+    n_steps, b = loader.steps_per_epoch, cfg.batch_size
+    phase = "pretrain" if epoch < cfg.pretrain_epochs else "gan"
+    steps.set_learning_rate(lr_value)
+    label_rng = np.random.default_rng([cfg.seed, 7, epoch])
+    labels = [losses.noisy_labels(label_rng, (n_steps, b, 1), m, cfg.label_std)
+              for m in (cfg.real_label_mean, cfg.fake_label_mean, cfg.gen_label_mean)]
+    metrics = []
+    start = time.perf_counter()
+    bar = tqdm(loader.prefetch(epoch), total=n_steps, disable=not progress, leave=False,
+               desc=f"epoch {epoch + 1}/{cfg.total_epochs} {phase}")
+    for step, (lr_batch, hr_batch) in enumerate(bar):
+        if phase == "pretrain":
+            metrics.append(steps.pretrain_step(lr_batch, hr_batch))
+        else:
+            metrics.append(steps.gan_step(lr_batch, hr_batch, labels[0][step], labels[1][step], labels[2][step]))
+        if progress and (step % max(1, n_steps // 10) == 0 or step == n_steps - 1):
+            bar.set_postfix({k: f"{float(v):.4g}" for k, v in metrics[-1].items() if k in ("g_loss", "d_loss")})
+    bar.close()
+    host = [{k: float(v) for k, v in m.items()} for m in metrics]
+    seconds = time.perf_counter() - start
+    for step, m in enumerate(host):
+        bad = [k for k, v in m.items() if not math.isfinite(v)]
+        if bad:
+            raise TrainingDiverged(f"{bad} became non-finite at epoch {epoch + 1}, step {step + 1}; the newest "
+                                   f"checkpoint ({ckpt_path}) is the last good one. Lower learning_rate and "
+                                   f"resume, or set nan_policy='rollback'.")
+    row = {"epoch": epoch + 1, "phase": phase, "step": global_step + n_steps, "lr": lr_value,
+           "seconds": round(seconds, 3), "images_per_s": round(n_steps * b / seconds, 2)}
+    row.update({k: float(np.mean([m[k] for m in host])) for k in host[0]})
+    if progress:
+        print(f"epoch {epoch + 1}/{cfg.total_epochs} [{phase}] "
+              + " ".join(f"{k}={row[k]:.4g}" for k in host[0]) + f" ({row['images_per_s']:.1f} img/s)")
+    return row
+
+
 def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = True, progress: bool = True) -> TrainResult:
     """Train (or continue) the run in `run_dir` up to `cfg.total_epochs`; returns where everything is.
 
@@ -165,7 +214,8 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = True, progress: 
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
     config_path = run_dir / "config.json"
-    manager = CheckpointManager(run_dir / "checkpoints", cfg.keep_last, cfg.keep_every)
+    manager = _checkpoint_manager(cfg, run_dir)
+    manager.remove_partials()
     latest = manager.latest() if resume else None
     if latest is None and not resume and manager.paths():
         raise FileExistsError(f"{run_dir} already holds checkpoints; pass resume=True or use a new run name "
@@ -189,14 +239,16 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = True, progress: 
                           f"{model_summary(G)}\n\n{model_summary(D)}\n\nVGG19 features: {cfg.vgg_layer}, "
                           f"weights={cfg.vgg_weights!r}, {vgg.count_params():,} frozen parameters\n")
 
-        start_epoch, global_step, ckpt_path = 0, 0, None
+        start_epoch, global_step, ckpt_path, lr_scale = 0, 0, None, 1.0
         log = LossLog(run_dir / LOG_NAME)
         if latest is not None:
             ckpt_path, arrays, state = latest
             _restore_arrays(arrays, G, D, g_opt, d_opt)
             start_epoch, global_step = state["epoch"], state["step"]
+            lr_scale = float(state.get("lr_scale", 1.0))
             print(f"Resuming {run_dir.name} from {ckpt_path.name}: epoch {start_epoch} done, step {global_step}")
         log.truncate(start_epoch)
+        initial = _model_arrays(G, D, g_opt, d_opt) if latest is None and cfg.nan_policy == "rollback" else None
 
         steps = _backend_steps(G, D, vgg, g_opt, d_opt, cfg)
         train_pairs = load_pairs(cfg.data_dir, "train")
@@ -206,53 +258,48 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = True, progress: 
             sample_pairs = load_pairs(cfg.data_dir, "train", limit=cfg.n_samples)
         loader = BatchLoader(train_pairs, cfg.batch_size, cfg.crop_size, cfg.augment, seed=cfg.seed,
                              steps_per_epoch=cfg.steps_per_epoch)
-        n_steps, b = loader.steps_per_epoch, cfg.batch_size
-
-        for epoch in range(start_epoch, cfg.total_epochs):
-            phase = "pretrain" if epoch < cfg.pretrain_epochs else "gan"
-            lr_value = learning_rate_at(cfg, epoch)
-            steps.set_learning_rate(lr_value)
-            label_rng = np.random.default_rng([cfg.seed, 7, epoch])
-            labels = [losses.noisy_labels(label_rng, (n_steps, b, 1), m, cfg.label_std)
-                      for m in (cfg.real_label_mean, cfg.fake_label_mean, cfg.gen_label_mean)]
-            metrics = []
-            start = time.perf_counter()
-            bar = tqdm(loader.prefetch(epoch), total=n_steps, disable=not progress, leave=False,
-                       desc=f"epoch {epoch + 1}/{cfg.total_epochs} {phase}")
-            for step, (lr_batch, hr_batch) in enumerate(bar):
-                if phase == "pretrain":
-                    metrics.append(steps.pretrain_step(lr_batch, hr_batch))
-                else:
-                    metrics.append(steps.gan_step(lr_batch, hr_batch, labels[0][step], labels[1][step], labels[2][step]))
-                if progress and (step % max(1, n_steps // 10) == 0 or step == n_steps - 1):
-                    bar.set_postfix({k: f"{float(v):.4g}" for k, v in metrics[-1].items() if k in ("g_loss", "d_loss")})
-            bar.close()
-            host = [{k: float(v) for k, v in m.items()} for m in metrics]
-            seconds = time.perf_counter() - start
-            for step, m in enumerate(host):
-                bad = [k for k, v in m.items() if not math.isfinite(v)]
-                if bad:
-                    raise TrainingDiverged(f"{bad} became non-finite at epoch {epoch + 1}, step {step + 1}; the newest "
-                                           f"checkpoint ({ckpt_path}) is the last good one. Lower learning_rate "
-                                           f"and resume.")
-            global_step += n_steps
-            row = {"epoch": epoch + 1, "phase": phase, "step": global_step, "lr": lr_value,
-                   "seconds": round(seconds, 3), "images_per_s": round(n_steps * b / seconds, 2)}
-            row.update({k: float(np.mean([m[k] for m in host])) for k in host[0]})
+        n_steps = loader.steps_per_epoch
+        rollbacks, epoch = 0, start_epoch
+        while epoch < cfg.total_epochs:
+            try:
+                row = _run_epoch(cfg, epoch, steps, loader, global_step, learning_rate_at(cfg, epoch) * lr_scale,
+                                 progress, ckpt_path)
+            except TrainingDiverged as exc:
+                if cfg.nan_policy != "rollback" or rollbacks >= cfg.nan_max_rollbacks:
+                    raise
+                rollbacks += 1
+                lr_scale *= cfg.nan_lr_factor
+                back = manager.latest()
+                arrays, state = (back[1], back[2]) if back else (initial, {"epoch": 0, "step": 0})
+                _restore_arrays(arrays, G, D, g_opt, d_opt)
+                steps.load_from_models()
+                epoch, global_step = state["epoch"], state["step"]
+                log.truncate(epoch)
+                warnings.warn(f"{exc} -> rollback {rollbacks}/{cfg.nan_max_rollbacks}: back to epoch {epoch}, "
+                              f"learning rate x{lr_scale:g}", stacklevel=2)
+                continue
+            global_step = row["step"]
             log.append(row)
-            if progress:
-                print(f"epoch {epoch + 1}/{cfg.total_epochs} [{phase}] "
-                      + " ".join(f"{k}={row[k]:.4g}" for k in host[0]) + f" ({row['images_per_s']:.1f} img/s)")
             last = epoch + 1 == cfg.total_epochs
-            if (epoch + 1) % cfg.sample_every == 0 or last or (epoch + 1) % cfg.save_every == 0:
+            sample_now = (epoch + 1) % cfg.sample_every == 0 or last
+            save_now = (epoch + 1) % cfg.save_every == 0 or last
+            if sample_now or save_now:
                 steps.sync_to_models()
-            if (epoch + 1) % cfg.sample_every == 0 or last:
+            if sample_now:
                 write_sample_strip(G, sample_pairs, run_dir / "samples" / f"epoch_{epoch + 1:06d}.png",
                                    cfg.n_samples, note)
-            if (epoch + 1) % cfg.save_every == 0 or last:
-                ckpt_path = manager.save(epoch + 1, _model_arrays(G, D, g_opt, d_opt),
-                                         {"step": global_step, "log_rows": epoch + 1, "config": cfg.to_dict(),
-                                          "backend": keras.backend.backend(), "keras": keras.__version__})
+            if save_now:
+                state = {"step": global_step, "log_rows": epoch + 1, "lr_scale": lr_scale, "config": cfg.to_dict(),
+                         "data_order": "a function of (seed, epoch): see loader.BatchLoader",
+                         "backend": keras.backend.backend(), "keras": keras.__version__}
+                try:
+                    ckpt_path = manager.save(epoch + 1, _model_arrays(G, D, g_opt, d_opt), state)
+                except OSError as exc:
+                    raise CheckpointWriteError(
+                        f"Could not write the epoch-{epoch + 1} checkpoint in {manager.directory} ({exc}). The previous "
+                        f"checkpoint ({ckpt_path.name if ckpt_path else 'none'}) is intact. Free some space (or "
+                        f"point drive_dir elsewhere) and resume.") from exc
+            epoch += 1
         steps.sync_to_models()
         generator_path = export_generator(G, run_dir / GENERATOR_NAME)
         if log.rows():
