@@ -66,9 +66,12 @@ def _backend_steps(generator, discriminator, vgg, g_opt, d_opt, cfg):
 
     name = keras.backend.backend()
     if name == "tensorflow":
+        import tensorflow as tf
+
         from .tf_steps import TFSteps
 
-        return TFSteps(generator, discriminator, vgg, g_opt, d_opt, cfg)
+        jit = cfg.jit_compile if cfg.jit_compile is not None else bool(tf.config.list_physical_devices("GPU"))
+        return TFSteps(generator, discriminator, vgg, g_opt, d_opt, cfg, jit_compile=jit)
     if name == "jax":
         from .jax_steps import JaxSteps
 

@@ -1,0 +1,52 @@
+"""The benchmark scripts run (smoke sizes); they make no timing claims here."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+
+def run(script, *args):
+    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / script), *args], capture_output=True, text=True,
+                          cwd=REPO, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    return proc.stdout
+
+
+def test_throughput_smoke(tmp_path):
+    out = run("throughput.py", "--smoke", "--out", str(tmp_path / "t.json"))
+    result = json.loads((tmp_path / "t.json").read_text())
+    row = result["results"][0]
+    assert result["smoke"] and row["gan_step"]["images_per_s"] > 0 and row["mse_step"]["images_per_s"] > 0
+    assert result["gflop_per_image"]["gan_step"] > result["gflop_per_image"]["mse_step"] > 0
+    assert "img/s" in out
+
+
+def test_throughput_flops_match_the_reference_size():
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from flops import model_flops, srgan_step_flops, vgg_flops
+
+    from srgan_helpers.models import build_discriminator, build_generator
+
+    flops = srgan_step_flops(model_flops(build_generator(), (44, 44, 3)),
+                             model_flops(build_discriminator(176), (176, 176, 3)), vgg_flops("block5_conv4", 176))
+    assert 140e9 < flops["gan_step"] < 160e9  # DESIGN.md: about 151 GFLOP per image
+
+
+def test_torch_reference_smoke(tmp_path):
+    pytest.importorskip("torch")
+    run("throughput.py", "--smoke", "--reference", "torch", "--out", str(tmp_path / "t.json"))
+    row = json.loads((tmp_path / "t.json").read_text())["results"][0]
+    assert row["torch_gan_step"]["images_per_s"] > 0 and row["ours_over_torch"] > 0
+
+
+def test_loader_and_upscale_benchmarks_smoke(tmp_path):
+    run("loader_speed.py", "--steps", "5", "--out", str(tmp_path / "l.json"))
+    assert all(r["pairs_per_s"] > 0 for r in json.loads((tmp_path / "l.json").read_text())["results"])
+    run("upscale_speed.py", "--res-blocks", "1", "--sizes", "64x48,128x96", "--tile", "32", "--overlap", "8",
+        "--out", str(tmp_path / "u.json"))
+    rows = json.loads((tmp_path / "u.json").read_text())["results"]
+    assert [r["input"] for r in rows] == ["64x48", "128x96"] and all(r["peak_rss_mb"] > 0 for r in rows)
