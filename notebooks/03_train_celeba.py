@@ -37,6 +37,7 @@ steps_per_epoch = None  # None: one pass over the training set
 d_head = "flatten"  # flatten as the original; pool for any image size
 vgg_weights = "imagenet"  # imagenet, a path to VGG19 no-top weights, or None (random: tests only)
 mixed_precision = None  # None, mixed_float16 (T4) or mixed_bfloat16 (A100/H100)
+devices = "auto"  # auto: every GPU / TPU core (one device on CPU), or a count; batch_size is the global batch
 save_every = 1  # checkpoint every N epochs
 keep_last = 3  # checkpoints kept (plus every keep_every-th for good)
 keep_every = 100
@@ -67,7 +68,7 @@ run_dir = checkpoints.run_dir(run_name, drive_dir)
 cfg = workflows.train_config(data_dir=str(data_dir), epochs=epochs, pretrain_epochs=pretrain_epochs,
                              batch_size=batch_size, n_res_blocks=n_res_blocks, hr_size=hr_size, scale=scale,
                              crop_size=crop_size, steps_per_epoch=steps_per_epoch, d_head=d_head,
-                             vgg_weights=vgg_weights, mixed_precision=mixed_precision, save_every=save_every,
+                             vgg_weights=vgg_weights, mixed_precision=mixed_precision, devices=devices, save_every=save_every,
                              keep_last=keep_last, keep_every=keep_every, sample_every=sample_every, seed=seed)
 cfg
 

@@ -44,6 +44,7 @@ class TrainConfig:
     lr_decay_factor: float = 0.1
     steps_per_epoch: int | None = None  # None: one pass over the training set
     mixed_precision: str | None = None  # None, "mixed_float16" (T4) or "mixed_bfloat16" (A100/H100)
+    devices: int | str = "auto"  # "auto" (all GPUs / TPU cores; one CPU) or a count; batch_size is the global batch
     jit_compile: bool | None = None  # TensorFlow: XLA-compile the steps (None: only when TF sees a GPU)
     nan_policy: str = "stop"  # on a NaN/Inf loss: "stop", or "rollback" to the last checkpoint with a lower lr
     nan_lr_factor: float = 0.5  # learning-rate multiplier applied at each rollback

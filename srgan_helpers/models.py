@@ -49,13 +49,18 @@ def prelu(x, name=None):
     return layers.PReLU(shared_axes=[1, 2], name=name)(x)
 
 
-def res_block(x, filters: int = 64, momentum: float = 0.8, name: str = "res"):
+def batch_norm(name: str, synchronized: bool = False):
+    """BatchNormalization(momentum 0.8, as the original); `synchronized` for multi-device TensorFlow."""
+    return layers.BatchNormalization(momentum=0.8, synchronized=synchronized, name=name)
+
+
+def res_block(x, filters: int = 64, synchronized: bool = False, name: str = "res"):
     """conv3-BN-PReLU-conv3-BN + skip."""
     y = layers.Conv2D(filters, 3, padding="same", name=f"{name}_conv1")(x)
-    y = layers.BatchNormalization(momentum=momentum, name=f"{name}_bn1")(y)
+    y = batch_norm(f"{name}_bn1", synchronized)(y)
     y = prelu(y, name=f"{name}_prelu")
     y = layers.Conv2D(filters, 3, padding="same", name=f"{name}_conv2")(y)
-    y = layers.BatchNormalization(momentum=momentum, name=f"{name}_bn2")(y)
+    y = batch_norm(f"{name}_bn2", synchronized)(y)
     return layers.Add(name=f"{name}_add")([x, y])
 
 
@@ -71,7 +76,7 @@ def upsample_block(x, mode: str = "pixel_shuffle", name: str = "up"):
 
 
 def build_generator(scale: int = 4, n_res_blocks: int = 16, filters: int = 64, upsample: str = "pixel_shuffle",
-                    name: str = "generator") -> keras.Model:
+                    name: str = "generator", synchronized_bn: bool = False) -> keras.Model:
     """SRResNet, fully convolutional on (None, None, 3) inputs in [-1, 1]; output in [-1, 1] (tanh)."""
     if scale < 2 or scale & (scale - 1):
         raise ValueError(f"scale={scale}: must be a power of two")
@@ -81,9 +86,9 @@ def build_generator(scale: int = 4, n_res_blocks: int = 16, filters: int = 64, u
     x = layers.Conv2D(filters, 9, padding="same", name="head_conv")(lr)
     skip = x = prelu(x, name="head_prelu")
     for i in range(n_res_blocks):
-        x = res_block(x, filters, name=f"res{i}")
+        x = res_block(x, filters, synchronized_bn, name=f"res{i}")
     x = layers.Conv2D(filters, 3, padding="same", name="body_conv")(x)
-    x = layers.BatchNormalization(momentum=0.8, name="body_bn")(x)
+    x = batch_norm("body_bn", synchronized_bn)(x)
     x = layers.Add(name="long_skip")([skip, x])
     for i in range(int(math.log2(scale))):
         x = upsample_block(x, upsample, name=f"up{i}")
@@ -92,16 +97,17 @@ def build_generator(scale: int = 4, n_res_blocks: int = 16, filters: int = 64, u
     return keras.Model(lr, sr, name=name)
 
 
-def disc_block(x, filters: int, strides: int, name: str):
+def disc_block(x, filters: int, strides: int, name: str, synchronized: bool = False):
     x = layers.Conv2D(filters, 3, strides=strides, padding="same", name=f"{name}_conv")(x)
-    x = layers.BatchNormalization(momentum=0.8, name=f"{name}_bn")(x)
+    x = batch_norm(f"{name}_bn", synchronized)(x)
     return layers.LeakyReLU(0.2, name=f"{name}_lrelu")(x)
 
 
 DISC_BLOCKS = ((64, 2), (128, 1), (128, 2), (256, 1), (256, 2), (512, 1), (512, 2))
 
 
-def build_discriminator(hr_size: int | None = 176, head: str = "flatten", name: str = "discriminator") -> keras.Model:
+def build_discriminator(hr_size: int | None = 176, head: str = "flatten", name: str = "discriminator",
+                        synchronized_bn: bool = False) -> keras.Model:
     """The original discriminator; returns one logit per image.
 
     head="flatten" needs a fixed `hr_size` (Dense 1024 on the flattened maps, as the original);
@@ -116,7 +122,7 @@ def build_discriminator(hr_size: int | None = 176, head: str = "flatten", name: 
     x = layers.Conv2D(64, 3, padding="same", name="d_head_conv")(hr)
     x = layers.LeakyReLU(0.2, name="d_head_lrelu")(x)
     for i, (filters, strides) in enumerate(DISC_BLOCKS):
-        x = disc_block(x, filters, strides, name=f"d{i}")
+        x = disc_block(x, filters, strides, name=f"d{i}", synchronized=synchronized_bn)
     x = layers.Flatten(name="flatten")(x) if head == "flatten" else layers.GlobalAveragePooling2D(name="pool")(x)
     x = layers.Dense(1024, name="dense")(x)
     x = layers.LeakyReLU(0.2, name="dense_lrelu")(x)

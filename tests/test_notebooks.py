@@ -3,7 +3,6 @@
 import ast
 import csv
 import json
-from pathlib import Path
 
 import jupytext
 import papermill

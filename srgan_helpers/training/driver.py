@@ -16,7 +16,7 @@ from pathlib import Path
 import numpy as np
 from tqdm.auto import tqdm
 
-from .. import analysis, losses
+from .. import analysis, distribute, losses
 from ..checkpoints import CheckpointManager
 from ..config import TrainConfig
 from ..fileio import atomic_path, write_text_atomic
@@ -61,7 +61,7 @@ class TrainResult:
         return analysis.read_loss_log(self.log_path)
 
 
-def _backend_steps(generator, discriminator, vgg, g_opt, d_opt, cfg):
+def _backend_steps(generator, discriminator, vgg, g_opt, d_opt, cfg, placement=None):
     import keras
 
     name = keras.backend.backend()
@@ -71,11 +71,13 @@ def _backend_steps(generator, discriminator, vgg, g_opt, d_opt, cfg):
         from .tf_steps import TFSteps
 
         jit = cfg.jit_compile if cfg.jit_compile is not None else bool(tf.config.list_physical_devices("GPU"))
-        return TFSteps(generator, discriminator, vgg, g_opt, d_opt, cfg, jit_compile=jit)
+        return TFSteps(generator, discriminator, vgg, g_opt, d_opt, cfg, jit_compile=jit,
+                       strategy=placement.strategy if placement else None)
     if name == "jax":
         from .jax_steps import JaxSteps
 
-        return JaxSteps(generator, discriminator, vgg, g_opt, d_opt, cfg)
+        return JaxSteps(generator, discriminator, vgg, g_opt, d_opt, cfg,
+                        distribution=placement.distribution if placement else None)
     raise RuntimeError(f"KERAS_BACKEND={name!r} has no GAN training step; use 'tensorflow' or 'jax'")
 
 
@@ -212,7 +214,7 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = True, progress: 
     """
     import keras
 
-    from ..models import build_discriminator, build_generator, build_vgg_features, model_summary
+    from ..models import build_discriminator, build_generator, build_vgg_features
 
     run_dir = Path(run_dir)
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -230,14 +232,31 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = True, progress: 
 
     previous_policy = keras.mixed_precision.dtype_policy().name
     keras.mixed_precision.set_global_policy(cfg.mixed_precision or "float32")
+    placement = distribute.resolve(cfg.devices, cfg.batch_size)
+    if placement.distributed:
+        print(f"Training on {placement.n_devices} devices ({placement.kind}); global batch {cfg.batch_size}")
     try:
         keras.utils.set_random_seed(cfg.seed)
-        G = build_generator(cfg.scale, cfg.n_res_blocks, upsample=cfg.upsample)
-        D = build_discriminator(cfg.train_hr_size, head=cfg.d_head)
-        with warnings.catch_warnings():
-            warnings.simplefilter("always")
-            vgg = build_vgg_features(cfg.vgg_layer, cfg.vgg_weights)
-        g_opt, d_opt = _make_optimizer(cfg, G), _make_optimizer(cfg, D)
+        sync_bn = placement.strategy is not None and placement.distributed
+        with distribute.activated(placement), placement.scope():
+            G = build_generator(cfg.scale, cfg.n_res_blocks, upsample=cfg.upsample, synchronized_bn=sync_bn)
+            D = build_discriminator(cfg.train_hr_size, head=cfg.d_head, synchronized_bn=sync_bn)
+            with warnings.catch_warnings():
+                warnings.simplefilter("always")
+                vgg = build_vgg_features(cfg.vgg_layer, cfg.vgg_weights)
+            g_opt, d_opt = _make_optimizer(cfg, G), _make_optimizer(cfg, D)
+        return _train_loop(cfg, run_dir, manager, latest, note, placement, G, D, vgg, g_opt, d_opt, progress)
+    finally:
+        keras.mixed_precision.set_global_policy(previous_policy)
+
+
+def _train_loop(cfg, run_dir, manager, latest, note, placement, G, D, vgg, g_opt, d_opt, progress) -> TrainResult:
+    """Everything after the models exist: resume, epochs, logging, samples, checkpoints, export."""
+    import keras
+
+    from ..models import build_generator, model_summary
+
+    with distribute.activated(placement):
         write_text_atomic(run_dir / "model_summary.txt",
                           f"{model_summary(G)}\n\n{model_summary(D)}\n\nVGG19 features: {cfg.vgg_layer}, "
                           f"weights={cfg.vgg_weights!r}, {vgg.count_params():,} frozen parameters\n")
@@ -253,7 +272,7 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = True, progress: 
         log.truncate(start_epoch)
         initial = _model_arrays(G, D, g_opt, d_opt) if latest is None and cfg.nan_policy == "rollback" else None
 
-        steps = _backend_steps(G, D, vgg, g_opt, d_opt, cfg)
+        steps = _backend_steps(G, D, vgg, g_opt, d_opt, cfg, placement)
         train_pairs = load_pairs(cfg.data_dir, "train")
         try:
             sample_pairs = load_pairs(cfg.data_dir, "test", limit=cfg.n_samples)
@@ -261,7 +280,6 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = True, progress: 
             sample_pairs = load_pairs(cfg.data_dir, "train", limit=cfg.n_samples)
         loader = BatchLoader(train_pairs, cfg.batch_size, cfg.crop_size, cfg.augment, seed=cfg.seed,
                              steps_per_epoch=cfg.steps_per_epoch)
-        n_steps = loader.steps_per_epoch
         rollbacks, epoch = 0, start_epoch
         while epoch < cfg.total_epochs:
             try:
@@ -304,9 +322,11 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = True, progress: 
                         f"point drive_dir elsewhere) and resume.") from exc
             epoch += 1
         steps.sync_to_models()
-        generator_path = export_generator(G, run_dir / GENERATOR_NAME)
+        exported = G
+        if any(getattr(layer, "synchronized", False) for layer in G.layers):  # TF multi-device: plain BN to save
+            exported = build_generator(cfg.scale, cfg.n_res_blocks, upsample=cfg.upsample)
+            exported.set_weights(G.get_weights())
+        generator_path = export_generator(exported, run_dir / GENERATOR_NAME)
         if log.rows():
             analysis.plot_training_curves(analysis.read_loss_log(log.path), run_dir / "loss_curves.png", note)
         return TrainResult(run_dir, cfg, log.path, generator_path, ckpt_path, cfg.total_epochs - start_epoch)
-    finally:
-        keras.mixed_precision.set_global_policy(previous_policy)

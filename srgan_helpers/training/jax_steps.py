@@ -23,8 +23,9 @@ def _scale(opt, opt_vars, loss):
 class JaxSteps:
     """Pre-training (MSE) and GAN steps for the JAX backend."""
 
-    def __init__(self, generator, discriminator, vgg, g_opt, d_opt, cfg):
+    def __init__(self, generator, discriminator, vgg, g_opt, d_opt, cfg, distribution=None):
         self.G, self.D, self.vgg, self.g_opt, self.d_opt, self.cfg = generator, discriminator, vgg, g_opt, d_opt, cfg
+        self.distribution = distribution  # keras.distribution.DataParallel: batches are sharded along axis 0
         self._pretrain = jax.jit(self._pretrain_fn, donate_argnums=(0,))
         self._gan = jax.jit(self._gan_fn, donate_argnums=(0,))
         self.load_from_models()
@@ -57,12 +58,19 @@ class JaxSteps:
                     self.state[key][i] = jax.numpy.asarray(value, dtype=self.state[key][i].dtype)
 
     # --- steps -----------------------------------------------------------------------------------
+    def _put(self, array):
+        """Shard a host batch across the devices (one SPMD program: BatchNorm sees the global batch)."""
+        if self.distribution is None:
+            return array
+        return jax.device_put(array, self.distribution.get_data_layout(array.shape).backend_layout)
+
     def pretrain_step(self, lr, hr):
-        self.state, metrics = self._pretrain(self.state, lr, hr)
+        self.state, metrics = self._pretrain(self.state, self._put(lr), self._put(hr))
         return metrics
 
     def gan_step(self, lr, hr, real_labels, fake_labels, gen_labels):
-        self.state, metrics = self._gan(self.state, self.vgg_vars, lr, hr, real_labels, fake_labels, gen_labels)
+        args = [self._put(a) for a in (lr, hr, real_labels, fake_labels, gen_labels)]
+        self.state, metrics = self._gan(self.state, self.vgg_vars, *args)
         return metrics
 
     def _pretrain_fn(self, state, lr, hr):
