@@ -7,9 +7,8 @@ augmentation and prefetch. Prints a table and writes JSON (target: >= 5,000 pair
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 import os
-import platform
 import tempfile
 import time
 from pathlib import Path
@@ -55,15 +54,11 @@ def main(argv=None) -> dict:
                          "pairs_per_s": round(rate, 1)})
             print(f"HR {rows[-1]['hr_patch']:>3} px  augment={augment!s:5}  prefetch={use_prefetch!s:5}  "
                   f"{rate:9.0f} pairs/s")
-    result = {"benchmark": "loader_speed", "machine": platform.machine(), "processor": platform.processor(),
-              "cpus": os.cpu_count(), "python": platform.python_version(), "numpy": np.__version__,
-              "srgan_helpers": __version__, "batch_size": args.batch_size, "date": time.strftime("%Y-%m-%d"),
-              "results": rows}
-    out = Path(args.out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"wrote {out}")
-    return result
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from record import write_result
+
+    return write_result(args.out, "loader_speed", {"numpy": np.__version__, "srgan_helpers": __version__,
+                                                    "batch_size": args.batch_size, "results": rows})
 
 
 if __name__ == "__main__":

@@ -13,7 +13,6 @@ architecture in the same run (when torch is importable) and prints ours/PyTorch.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import statistics
@@ -183,14 +182,11 @@ def main(argv=None) -> dict:
             if "torch_gan_step" in row:
                 line += f" | PyTorch GAN {row['torch_gan_step']['images_per_s']:9.1f} img/s, ours/PyTorch {row['ours_over_torch']:.2f}"
             print(line)
-    result = {"benchmark": "throughput", "smoke": args.smoke, "backend": keras.backend.backend(), "device": device,
-              "keras": keras.__version__, "python": platform.python_version(), "date": time.strftime("%Y-%m-%d"),
-              "hr_size": args.hr_size, "res_blocks": args.res_blocks, "d_head": args.d_head,
-              "gflop_per_image": {k: v / 1e9 for k, v in flops.items()}, "results": rows}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
-    print(f"wrote {args.out}")
-    return result
+    from record import write_result
+
+    return write_result(args.out, "throughput", {
+        "smoke": args.smoke, "device": device, "hr_size": args.hr_size, "res_blocks": args.res_blocks,
+        "d_head": args.d_head, "gflop_per_image": {k: v / 1e9 for k, v in flops.items()}, "results": rows})
 
 
 if __name__ == "__main__":

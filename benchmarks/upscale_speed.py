@@ -10,11 +10,9 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 CHILD = r"""
@@ -44,7 +42,6 @@ def main(argv=None) -> dict:
     parser.add_argument("--sizes", default="1280x720,2560x1440")
     parser.add_argument("--out", default="benchmarks/results/upscale_speed.json")
     args = parser.parse_args(argv)
-    import keras
 
     from srgan_helpers.models import build_generator
     from srgan_helpers.training.driver import export_generator
@@ -67,14 +64,11 @@ def main(argv=None) -> dict:
                      "peak_rss_mb": round(r["peak_rss_mb"], 1)})
         print(f"{size:>10}: {r['seconds']:7.1f} s  {mp / r['seconds']:.4f} input MP/s  "
               f"{16 * mp / r['seconds']:.3f} output MP/s  peak RSS {r['peak_rss_mb']:.0f} MB")
-    result = {"benchmark": "upscale_speed", "backend": keras.backend.backend(), "keras": keras.__version__,
-              "machine": platform.machine(), "cpus": os.cpu_count(), "python": platform.python_version(),
-              "res_blocks": args.res_blocks, "tile": args.tile, "overlap": args.overlap,
-              "date": time.strftime("%Y-%m-%d"), "results": rows}
-    Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.out).write_text(json.dumps(result, indent=1) + "\n")
-    print(f"wrote {args.out}")
-    return result
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from record import write_result
+
+    return write_result(args.out, "upscale_speed", {"res_blocks": args.res_blocks, "tile": args.tile,
+                                                     "overlap": args.overlap, "results": rows})
 
 
 if __name__ == "__main__":

@@ -28,20 +28,21 @@ def list_images(folder: str | Path, recursive: bool = True) -> list[Path]:
     )
 
 
-def open_rgb(path: str | Path, background=(255, 255, 255)) -> Image.Image:
-    """Open an image fully decoded, EXIF orientation applied, as 8-bit RGB.
+def open_image(path: str | Path) -> Image.Image:
+    """An image fully decoded with its EXIF orientation applied, in its own mode (info kept).
 
-    Handles L, P, LA, RGBA, CMYK, I;16 and I; transparent pixels are composited on `background`.
-    Raises ImageError naming the file and the reason for empty, truncated or non-image files.
-    """
+    Raises ImageError naming the file and the reason for empty, truncated, oversized or non-image
+    files, and FileNotFoundError for a missing one."""
     path = Path(path)
     try:
         if path.stat().st_size == 0:
             raise ImageError(f"{path}: empty file (0 bytes)")
         with Image.open(path) as img:
             img.load()
-            img = ImageOps.exif_transpose(img)
-            return to_rgb(img, background)
+            info = dict(img.info)
+            out = ImageOps.exif_transpose(img)
+            out.info.update({k: v for k, v in info.items() if k not in out.info})
+            return out if out is not img else img.copy()
     except ImageError:
         raise
     except FileNotFoundError as exc:
@@ -52,6 +53,11 @@ def open_rgb(path: str | Path, background=(255, 255, 255)) -> Image.Image:
         raise ImageError(f"{path}: {exc}") from exc
     except (OSError, SyntaxError, ValueError) as exc:
         raise ImageError(f"{path}: unreadable or truncated image ({exc})") from exc
+
+
+def open_rgb(path: str | Path, background=(255, 255, 255)) -> Image.Image:
+    """`open_image` converted to 8-bit RGB (L, P, LA, RGBA, CMYK, I;16, I; alpha composited on `background`)."""
+    return to_rgb(open_image(path), background)
 
 
 def to_rgb(img: Image.Image, background=(255, 255, 255)) -> Image.Image:

@@ -22,10 +22,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import Image
 
 from .fileio import atomic_path
-from .images import IMAGE_SUFFIXES, to_rgb
+from .images import IMAGE_SUFFIXES, ImageError, open_image, to_rgb
 from .tiling import tile_count, upscale_tiled
 
 FORMATS = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP"}
@@ -48,27 +48,17 @@ class Decoded:
 def decode(path: Path) -> Decoded:
     """Open any image as RGB (+ alpha), EXIF orientation applied; raise InputError with the reason."""
     try:
-        if path.stat().st_size == 0:
-            raise InputError(f"{path}: empty file (0 bytes)")
-        with Image.open(path) as img:
-            img.load()
-            img = ImageOps.exif_transpose(img)
-            icc = img.info.get("icc_profile")
-            mode = img.mode
-            has_alpha = mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in img.info)
-            alpha = np.asarray(img.convert("RGBA"))[..., 3].copy() if has_alpha else None
-            opaque = img.convert("RGBA").convert("RGB") if has_alpha else to_rgb(img)
-            out_mode = {"L": "L", "LA": "LA", "RGBA": "RGBA", "I;16": "I;16", "I;16B": "I;16", "I;16L": "I;16",
-                        "I": "I;16"}.get(mode, "RGBA" if has_alpha else "RGB")
-            return Decoded(np.asarray(opaque), alpha, out_mode, icc)
-    except InputError:
-        raise
-    except Image.DecompressionBombError as exc:
-        raise InputError(f"{path}: {exc}; if you trust this file, pass --allow-large") from exc
-    except UnidentifiedImageError as exc:
-        raise InputError(f"{path}: not an image Pillow can read") from exc
-    except (OSError, SyntaxError, ValueError) as exc:
-        raise InputError(f"{path}: unreadable or truncated image ({exc})") from exc
+        img = open_image(path)
+    except (ImageError, FileNotFoundError) as exc:
+        hint = "; if you trust this file, pass --allow-large" if "decompression bomb" in str(exc) else ""
+        raise InputError(f"{exc}{hint}") from exc
+    mode = img.mode
+    has_alpha = mode in ("RGBA", "LA", "PA") or (mode == "P" and "transparency" in img.info)
+    alpha = np.asarray(img.convert("RGBA"))[..., 3].copy() if has_alpha else None
+    opaque = img.convert("RGBA").convert("RGB") if has_alpha else to_rgb(img)
+    out_mode = {"L": "L", "LA": "LA", "RGBA": "RGBA", "I;16": "I;16", "I;16B": "I;16", "I;16L": "I;16",
+                "I": "I;16"}.get(mode, "RGBA" if has_alpha else "RGB")
+    return Decoded(np.asarray(opaque), alpha, out_mode, img.info.get("icc_profile"))
 
 
 def encode(rgb: np.ndarray, alpha: np.ndarray | None, mode: str, fmt: str) -> Image.Image:
