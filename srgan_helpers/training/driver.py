@@ -179,7 +179,7 @@ def _run_epoch(cfg, epoch, steps, loader, global_step, lr_value, progress, ckpt_
               for m in (cfg.real_label_mean, cfg.fake_label_mean, cfg.gen_label_mean)]
     metrics = []
     start = time.perf_counter()
-    bar = tqdm(loader.prefetch(epoch), total=n_steps, disable=not progress, leave=False,
+    bar = tqdm(loader.prefetch(epoch), total=n_steps, disable=not progress, leave=False, mininterval=1.0,
                desc=f"epoch {epoch + 1}/{cfg.total_epochs} {phase}")
     for step, (lr_batch, hr_batch) in enumerate(bar):
         if phase == "pretrain":
@@ -187,7 +187,8 @@ def _run_epoch(cfg, epoch, steps, loader, global_step, lr_value, progress, ckpt_
         else:
             metrics.append(steps.gan_step(lr_batch, hr_batch, labels[0][step], labels[1][step], labels[2][step]))
         if progress and (step % max(1, n_steps // 10) == 0 or step == n_steps - 1):
-            bar.set_postfix({k: f"{float(v):.4g}" for k, v in metrics[-1].items() if k in ("g_loss", "d_loss")})
+            bar.set_postfix({k: f"{float(v):.4g}" for k, v in metrics[-1].items() if k in ("g_loss", "d_loss")},
+                            refresh=False)
     bar.close()
     host = [{k: float(v) for k, v in m.items()} for m in metrics]
     seconds = time.perf_counter() - start
