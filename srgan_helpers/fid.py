@@ -14,6 +14,8 @@ from PIL import Image
 from scipy import linalg
 from tqdm.auto import tqdm
 
+from .pretrained import load_application
+
 INCEPTION_SIZE = 299
 
 
@@ -28,15 +30,9 @@ def build_inception(weights: str | None = "imagenet"):
 
     if weights is None:
         warnings.warn("InceptionV3 with RANDOM weights: FID values are a pipeline test only", stacklevel=2)
-    try:
-        return keras.applications.InceptionV3(include_top=False, weights=weights, pooling="avg",
-                                              input_shape=(INCEPTION_SIZE, INCEPTION_SIZE, 3))
-    except Exception as exc:
-        if weights == "imagenet":
-            raise RuntimeError(f"Could not load InceptionV3 ImageNet weights ({exc}). Offline? Put "
-                               f"inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5 in ~/.keras/models/ "
-                               f"or pass fid_weights=<path to it>") from exc
-        raise
+    return load_application(keras.applications.InceptionV3, weights,
+                            "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5", "fid_weights",
+                            include_top=False, pooling="avg", input_shape=(INCEPTION_SIZE, INCEPTION_SIZE, 3))
 
 
 def resize_for_inception(images) -> np.ndarray:

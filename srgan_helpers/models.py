@@ -12,6 +12,8 @@ import warnings
 import keras
 from keras import layers, ops
 
+from .pretrained import load_application
+
 VGG_BGR_MEAN = (103.939, 116.779, 123.68)
 
 
@@ -137,14 +139,8 @@ def build_vgg_features(layer: str = "block5_conv4", weights: str | None = "image
     if weights is None:
         warnings.warn("VGG19 with RANDOM weights: the content loss is not perceptual. Use this only for tests "
                       "and offline demos; every figure of this run is labelled so.", stacklevel=2)
-    try:
-        vgg = keras.applications.VGG19(include_top=False, weights=weights, input_shape=(None, None, 3))
-    except Exception as exc:
-        if weights == "imagenet":
-            raise RuntimeError(f"Could not load VGG19 ImageNet weights ({exc}). Offline? Put "
-                               f"vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5 in ~/.keras/models/ or pass "
-                               f"vgg_weights=<path to it>") from exc
-        raise
+    vgg = load_application(keras.applications.VGG19, weights, "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5",
+                           "vgg_weights", include_top=False, input_shape=(None, None, 3))
     try:
         features = vgg.get_layer(layer).output
     except ValueError as exc:

@@ -49,3 +49,14 @@ def test_inception_pipeline_keeps_pixels_nhwc_and_labels_random_weights():
     feats = fid.inception_features(images, model, batch_size=1, progress=False)
     assert feats.shape == (2, 2048)
     assert "RANDOM" in fid.random_weights_note(None) and fid.random_weights_note("imagenet") is None
+
+
+def test_inception_imagenet_offline_gives_a_clear_message(monkeypatch):
+    import keras.src.applications.inception_v3 as inception_module
+
+    def no_network(*args, **kwargs):
+        raise Exception("URL fetch failure: no network")
+
+    monkeypatch.setattr(inception_module.file_utils, "get_file", no_network)
+    with pytest.raises(RuntimeError, match="fid_weights=<path"):
+        fid.build_inception("imagenet")
