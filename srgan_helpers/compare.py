@@ -42,6 +42,7 @@ def compare(data_dir: str | Path, models: dict[str, str | Path | None], out_dir:
     out_dir.mkdir(parents=True, exist_ok=True)
     pairs = load_pairs(data_dir, "test", limit=n_images)
     scale, n = pairs.scale, len(pairs)
+    chosen = _choose(pairs.names, strip_images, n_strips, seed)  # bad names fail before any FID work
     outputs = {"Bicubic": [bicubic_upscale(lr, scale) for lr in pairs.lr]}
     for label, path in models.items():
         if path:
@@ -68,7 +69,6 @@ def compare(data_dir: str | Path, models: dict[str, str | Path | None], out_dir:
     from .analysis import save_figure
 
     save_figure(fid_bar_chart(result), paths["bar_chart"])
-    chosen = _choose(pairs.names, strip_images, n_strips, seed)
     labels = ["LR (nearest)"] + list(outputs) + ["HR"]
     strip_rows = [[pairs.lr[i]] + [outputs[k][i] for k in outputs] + [pairs.hr[i]] for i in chosen]
     save_image_atomic(strip_grid(strip_rows, labels, note=note), paths["strips"])
