@@ -27,6 +27,13 @@ def epochs_in_log(run_dir):
         return [int(r["epoch"]) for r in csv.DictReader(handle)]
 
 
+def wait_for(proc, condition, timeout=120.0):
+    """Poll until `condition()` holds or the process ends (or `timeout` passes)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and proc.poll() is None and not condition():
+        time.sleep(0.02)
+
+
 def start_training(run_dir, config_path, log_path, delay="0.4"):
     env = {**os.environ, "SRGAN_TEST_CHECKPOINT_DELAY": delay, "TF_CPP_MIN_LOG_LEVEL": "2",
            "PYTHONUNBUFFERED": "1"}
@@ -48,14 +55,17 @@ def test_sigkill_at_random_moments_loses_nothing(tiny_config, tmp_path):
             break
         latest = CheckpointManager(run_dir / "checkpoints").latest() if (run_dir / "checkpoints").exists() else None
         expected_resume = latest[2]["epoch"] if latest else None
+        started = time.time()
         proc = start_training(run_dir, config_path, tmp_path / f"trial{trial}.log")
-        if trial % 3 == 2:  # every third kill lands inside a checkpoint write (slowed down by the test hook)
-            deadline = time.monotonic() + 60
-            while time.monotonic() < deadline and proc.poll() is None and not any(
-                    p.name.endswith(".partial") for p in (run_dir / "checkpoints").glob(".ckpt-*")):
-                time.sleep(0.02)
-        else:
-            time.sleep(rng.uniform(5.0, 16.0))
+        # Moments are chosen by what the process is doing, not by the clock, so a slow machine changes nothing:
+        if trial % 3 == 2:  # inside a checkpoint write (slowed down by the test hook)
+            wait_for(proc, lambda: any(p.name.endswith(".partial") for p in (run_dir / "checkpoints").glob(".ckpt-*")))
+        elif trial % 3 == 1:  # anywhere in the first seconds of training (after resuming)
+            wait_for(proc, lambda: (run_dir / "loss_log.csv").exists()
+                     and (run_dir / "loss_log.csv").stat().st_mtime >= started)
+            time.sleep(rng.uniform(0.0, 3.0))
+        else:  # at a random moment from the start, start-up included
+            time.sleep(rng.uniform(1.0, 12.0))
         if proc.poll() is not None:  # finished before the kill: start over in a fresh folder
             assert proc.returncode == 0, (tmp_path / f"trial{trial}.log").read_text()[-2000:]
             run_dir = tmp_path / f"killed{trial}"
