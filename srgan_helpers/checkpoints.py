@@ -28,6 +28,17 @@ def in_colab() -> bool:
     return "google.colab" in sys.modules
 
 
+def mount_drive() -> bool:
+    """Mount Google Drive at /content/drive on Colab (once); False elsewhere."""
+    if not in_colab():
+        return False
+    if not Path("/content/drive/MyDrive").exists():
+        from google.colab import drive  # type: ignore[import-not-found]
+
+        drive.mount("/content/drive")
+    return True
+
+
 def run_dir(name: str, drive_dir: str | None = None, output_root: str | Path = "outputs") -> Path:
     """The folder of run `name`: under `drive_dir` (Google Drive is mounted first on Colab), else
     `output_root`. Created if missing; never emptied."""
@@ -35,10 +46,8 @@ def run_dir(name: str, drive_dir: str | None = None, output_root: str | Path = "
         raise ValueError(f"run name {name!r}: use letters, digits, '_', '-', '.' only")
     root = Path(output_root)
     if drive_dir:
-        if in_colab() and str(drive_dir).startswith("/content/drive") and not Path("/content/drive/MyDrive").exists():
-            from google.colab import drive  # type: ignore[import-not-found]
-
-            drive.mount("/content/drive")
+        if str(drive_dir).startswith("/content/drive"):
+            mount_drive()
         root = Path(drive_dir)
     path = root / name
     path.mkdir(parents=True, exist_ok=True)

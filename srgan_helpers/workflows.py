@@ -102,15 +102,9 @@ def show_image(path: str | Path):
 
 def mount_drive(wanted: bool) -> bool:
     """Mount Google Drive at /content/drive on Colab when `wanted`; False (and no-op) elsewhere."""
-    from .checkpoints import in_colab
+    from .checkpoints import mount_drive as mount
 
-    if not (wanted and in_colab()):
-        return False
-    from google.colab import drive  # type: ignore[import-not-found]
-
-    drive.mount("/content/drive")
-    return True
-
+    return bool(wanted) and mount()
 
 def resume_config(run_dir: str | Path, epochs=None) -> TrainConfig:
     """The run's saved config, with a new GAN epoch total if given."""

@@ -51,3 +51,19 @@ def test_run_dir_validates_names_and_never_empties(tmp_path):
     for bad in ("../escape", "a/b", ".."):
         with pytest.raises(ValueError, match="run name"):
             run_dir(bad, output_root=tmp_path)
+
+
+def test_drive_is_mounted_once_on_colab_only(monkeypatch, tmp_path):
+    import sys
+    import types
+
+    from srgan_helpers import checkpoints, workflows
+
+    assert checkpoints.mount_drive() is False and workflows.mount_drive(True) is False  # not Colab
+    calls = []
+    drive = types.SimpleNamespace(mount=lambda path: calls.append(path))
+    colab = types.ModuleType("google.colab")
+    colab.drive = drive
+    monkeypatch.setitem(sys.modules, "google.colab", colab)
+    assert workflows.mount_drive(False) is False and calls == []
+    assert workflows.mount_drive(True) is True and calls == ["/content/drive"]

@@ -106,7 +106,7 @@ def check_resumable(saved: TrainConfig, cfg: TrainConfig) -> None:
                          f"the saved config (TrainConfig.from_json(run_dir / 'config.json')) or use a new run name")
 
 
-class LossLog:
+class LossLogWriter:
     """The per-epoch CSV log: appended and fsynced every epoch; truncated to a checkpoint on resume."""
 
     def __init__(self, path: Path):
@@ -263,7 +263,7 @@ def _train_loop(cfg, run_dir, manager, latest, note, placement, G, D, vgg, g_opt
                           f"weights={cfg.vgg_weights!r}, {vgg.count_params():,} frozen parameters\n")
 
         start_epoch, global_step, ckpt_path, lr_scale = 0, 0, None, 1.0
-        log = LossLog(run_dir / LOG_NAME)
+        log = LossLogWriter(run_dir / LOG_NAME)
         if latest is not None:
             ckpt_path, arrays, state = latest
             _restore_arrays(arrays, G, D, g_opt, d_opt)
