@@ -7,8 +7,8 @@ augmentation and prefetch. Prints a table and writes JSON (target: >= 5,000 pair
 from __future__ import annotations
 
 import argparse
-import sys
 import os
+import sys
 import tempfile
 import time
 from pathlib import Path

@@ -84,21 +84,18 @@ def device_name() -> str:
 def bench_keras(cfg, batch: int, steps: int, repeats: int, warmup: int) -> dict:
     import keras
 
-    from srgan_helpers.models import build_discriminator, build_generator, build_vgg_features
-    from srgan_helpers.training.driver import _backend_steps, _make_optimizer
+    from srgan_helpers.training import build_models, build_steps, ensure_vgg
 
     keras.mixed_precision.set_global_policy(cfg.mixed_precision or "float32")
     try:
         keras.utils.set_random_seed(0)
-        G = build_generator(cfg.scale, cfg.n_res_blocks)
-        D = build_discriminator(cfg.hr_size, head=cfg.d_head)
         import warnings
 
+        models = build_models(cfg)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            vgg = build_vgg_features(cfg.vgg_layer, None)
-        g_opt, d_opt = _make_optimizer(cfg, G), _make_optimizer(cfg, D)
-        steps_obj = _backend_steps(G, D, vgg, g_opt, d_opt, cfg)
+            ensure_vgg(models, cfg)
+        steps_obj = build_steps(models, cfg)
         rng = np.random.default_rng(0)
         hr = rng.uniform(-1, 1, (batch, cfg.hr_size, cfg.hr_size, 3)).astype(np.float32)
         lr = hr.reshape(batch, cfg.lr_size, cfg.scale, cfg.lr_size, cfg.scale, 3).mean(axis=(2, 4))
@@ -140,8 +137,8 @@ def main(argv=None) -> dict:
         args.matmul_n = args.matmul_n or 256
 
     import keras
-
     from flops import model_flops, srgan_step_flops, vgg_flops
+
     from srgan_helpers.config import TrainConfig
     from srgan_helpers.models import build_discriminator, build_generator
 

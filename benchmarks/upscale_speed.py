@@ -44,7 +44,7 @@ def main(argv=None) -> dict:
     args = parser.parse_args(argv)
 
     from srgan_helpers.models import build_generator
-    from srgan_helpers.training.driver import export_generator
+    from srgan_helpers.training import export_generator
 
     work = Path(tempfile.mkdtemp())
     model = export_generator(build_generator(4, args.res_blocks), work / "generator.keras")

@@ -3,7 +3,12 @@
 Modules (one arrow of the data flow each):
 acquire (`datasets`) -> `preprocess` -> `loader` -> `training` -> `checkpoints` / `analysis`.
 Importing the package imports neither Keras nor TensorFlow; only `models`, `losses` and
-`training` do.
+`training` do. It sets TF_ENABLE_ONEDNN_OPTS=0 (unless already set) so that seeded TensorFlow runs on a
+CPU are bit-reproducible: see `determinism`.
 """
 
-__version__ = "0.1.0"
+from .determinism import prepare_environment
+
+prepare_environment()
+
+__version__ = "0.2.0"

@@ -1,103 +1,45 @@
-"""Loss logs: read ours (CSV) and the original project's text format, find a saturated discriminator,
-and plot perceptual, content, 1e-3 x adversarial and discriminator loss with a zoomed window."""
+"""Loss analysis: which loss model a log follows, saturation spans, and the loss figure (perceptual,
+content, 1e-3 x adversarial and discriminator loss, with a zoomed window). Reading logs: `losslog`."""
 
 from __future__ import annotations
 
-import csv
-import re
-import warnings
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-LOG_COLUMNS = ("epoch", "phase", "step", "d_loss", "g_loss", "content_loss", "adv_loss", "d_real", "d_fake",
-               "lr", "seconds", "images_per_s")
-ORIGINAL_LINE = re.compile(
-    r"^EPOCH\s+(?P<epoch>\d+)\s+d_loss\s+(?P<d>\S+)\s+gan_loss\s+\[(?P<g>[^,\]]+),(?P<c>[^,\]]+),(?P<a>[^,\]]+)\]\s*$")
+from .losslog import LOG_COLUMNS, LossLog, load_log
+from .saturation import LossModel, detect_saturation, saturation_report
+
+__all__ = ["LOG_COLUMNS", "LossLog", "load_log", "LossModel", "detect_saturation", "saturation_report",
+           "loss_model_for", "figure_note_for", "plot_training_curves", "save_figure", "smooth"]
 
 
-@dataclass
-class LossLog:
-    """Columns of a loss log plus the lines that could not be read (line number, text, reason)."""
+def _run_config(log_path: str | Path):
+    """The TrainConfig saved beside a run's loss log, or None (an original log, or no config.json)."""
+    from .config import TrainConfig
 
-    columns: dict[str, np.ndarray]
-    source: str
-    format: str
-    problems: list[tuple[int, str, str]] = field(default_factory=list)
-
-    def __getitem__(self, key):
-        return self.columns[key]
-
-    def __len__(self):
-        return len(self.columns["epoch"])
+    path = Path(log_path).parent / "config.json"
+    try:
+        return TrainConfig.from_json(path) if path.is_file() else None
+    except ValueError:
+        return None
 
 
-def _float(text: str) -> float:
-    return float(text) if text not in ("", None) else np.nan
+def loss_model_for(log: LossLog) -> LossModel:
+    """How `log`'s losses were computed: the original's clipped BCE and labels for an original-format log,
+    our logit BCE and the run's own labels (from config.json beside it) for ours."""
+    if log.format == "original":
+        return LossModel()
+    cfg = _run_config(log.source)
+    return LossModel.from_config(cfg) if cfg is not None else LossModel(epsilon=None, d_loss_is_mean=False)
 
 
-def read_loss_log(path: str | Path) -> dict[str, np.ndarray]:
-    """Our CSV loss log as columns (numbers as float arrays, NaN where empty; `phase` as strings)."""
-    return load_log(path).columns
+def figure_note_for(log: LossLog) -> str | None:
+    """The RANDOM WEIGHTS label for a log of a run trained with random VGG features (None otherwise)."""
+    from .config import random_weights_note
 
-
-def load_log(path: str | Path) -> LossLog:
-    """Read our CSV log or the original project's format (auto-detected). Malformed lines are kept as
-    `problems` with their line numbers and reported with one warning; they never stop the reading."""
-    path = Path(path)
-    if not path.is_file():
-        raise FileNotFoundError(f"{path}: no such loss log (a run folder's loss_log.csv or an original log)")
-    text = path.read_text(errors="replace")
-    first = next((line for line in text.splitlines() if line.strip()), "")
-    log = _read_csv(text, path) if first.startswith("epoch,") else _read_original(text, path)
-    if log.problems:
-        shown = "; ".join(f"line {n}: {reason}" for n, _, reason in log.problems[:5])
-        more = f" (and {len(log.problems) - 5} more)" if len(log.problems) > 5 else ""
-        warnings.warn(f"{path}: skipped {len(log.problems)} malformed line(s): {shown}{more}", stacklevel=2)
-    return log
-
-
-def _read_csv(text: str, path: Path) -> LossLog:
-    rows, problems = [], []
-    reader = csv.DictReader(text.splitlines())
-    for line_no, row in enumerate(reader, start=2):
-        try:
-            if None in row or any(v is None for v in row.values()):
-                raise ValueError("wrong number of fields")
-            parsed = {k: (row.get(k) or "") if k == "phase" else _float(row.get(k, "")) for k in LOG_COLUMNS}
-            if not np.isfinite(parsed["epoch"]):
-                raise ValueError("no epoch number")
-            rows.append(parsed)
-        except ValueError as exc:
-            problems.append((line_no, ",".join(str(v) for v in row.values()), str(exc)))
-    columns = {k: np.array([r[k] for r in rows], dtype=object if k == "phase" else float) for k in LOG_COLUMNS}
-    return LossLog(columns, str(path), "csv", problems)
-
-
-def _read_original(text: str, path: Path) -> LossLog:
-    """`EPOCH 12\\td_loss 7.9721\\tgan_loss [0.0571, 0.0555, 1.6012]` (perceptual, content, adversarial)."""
-    rows, problems = [], []
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        match = ORIGINAL_LINE.match(line.strip())
-        if not match:
-            problems.append((line_no, line, "not 'EPOCH n  d_loss x  gan_loss [p, c, a]'"))
-            continue
-        try:
-            rows.append((int(match["epoch"]), float(match["d"]), float(match["g"]), float(match["c"]),
-                         float(match["a"])))
-        except ValueError as exc:
-            problems.append((line_no, line, f"unreadable number ({exc})"))
-    arr = np.array(rows, dtype=float).reshape(-1, 5)
-    n = len(arr)
-    nan = np.full(n, np.nan)
-    columns = {"epoch": arr[:, 0], "phase": np.array(["gan"] * n, dtype=object), "step": nan.copy(),
-               "d_loss": arr[:, 1], "g_loss": arr[:, 2], "content_loss": arr[:, 3], "adv_loss": arr[:, 4],
-               "d_real": nan.copy(), "d_fake": nan.copy(), "lr": nan.copy(), "seconds": nan.copy(),
-               "images_per_s": nan.copy()}
-    return LossLog(columns, str(path), "original", problems)
+    cfg = _run_config(log.source) if log.format == "csv" else None
+    return random_weights_note(cfg) if cfg is not None else None
 
 
 def smooth(values: np.ndarray, window: int) -> np.ndarray:
@@ -112,55 +54,6 @@ def smooth(values: np.ndarray, window: int) -> np.ndarray:
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(counts > 0, sums / counts, np.nan)
 
-
-def detect_saturation(log, window: int = 50, flat_tol: float = 1e-3, pinned: float = 0.02) -> list[dict]:
-    """Spans where the discriminator is saturated: D(real)/D(fake) pinned within `pinned` of 0 or 1, or the
-    adversarial loss and d_loss flat (std < flat_tol x mean) over at least `window` consecutive epochs.
-
-    Returns [{"start": epoch, "end": epoch, "kind": ..., "detail": ...}]; empty when training looks alive.
-    """
-    cols = log.columns if isinstance(log, LossLog) else log
-    epochs = np.asarray(cols["epoch"], dtype=float)
-    gan = np.array([p != "pretrain" for p in cols["phase"]])
-    spans = []
-    d_real, d_fake = np.asarray(cols["d_real"], float), np.asarray(cols["d_fake"], float)
-    if np.isfinite(d_real).any():
-        stuck = gan & (((d_real > 1 - pinned) & (d_fake < pinned)) | ((d_real < pinned) & (d_fake > 1 - pinned)))
-        spans += [dict(s, kind="pinned", detail=f"D(real)/D(fake) within {pinned} of 1/0")
-                  for s in _runs(stuck, epochs, window)]
-    adv, d_loss = np.asarray(cols["adv_loss"], float), np.asarray(cols["d_loss"], float)
-    if len(adv) >= window:
-        flat = np.zeros(len(adv), dtype=bool)
-        for i in range(len(adv) - window + 1):
-            a, d = adv[i:i + window], d_loss[i:i + window]
-            if (np.all(np.isfinite(a)) and np.all(np.isfinite(d)) and gan[i:i + window].all()
-                    and np.std(a) < flat_tol * max(abs(np.mean(a)), 1e-8)
-                    and np.std(d) < flat_tol * max(abs(np.mean(d)), 1e-8) * 10):
-                flat[i:i + window] = True
-        for span in _runs(flat, epochs, window):
-            sel = (epochs >= span["start"]) & (epochs <= span["end"])
-            spans.append(dict(span, kind="flat", detail=f"adversarial ~{np.mean(adv[sel]):.3g}, d_loss "
-                                                         f"~{np.mean(d_loss[sel]):.3g} without change"))
-    return sorted(spans, key=lambda s: s["start"])
-
-
-def _runs(mask: np.ndarray, epochs: np.ndarray, min_len: int) -> list[dict]:
-    runs, start = [], None
-    for i, flag in enumerate(list(mask) + [False]):
-        if flag and start is None:
-            start = i
-        elif not flag and start is not None:
-            if i - start >= min_len:
-                runs.append({"start": int(epochs[start]), "end": int(epochs[i - 1])})
-            start = None
-    return runs
-
-
-def saturation_report(spans: list[dict]) -> str:
-    if not spans:
-        return "No saturated discriminator found: D(real), D(fake) and the adversarial loss keep moving."
-    lines = [f"- epochs {s['start']}-{s['end']}: {s['kind']} ({s['detail']})" for s in spans]
-    return "Saturated discriminator (the generator gets no useful adversarial gradient there):\n" + "\n".join(lines)
 
 
 def _draw(ax_g, ax_d, cols, window, log_scale, sel=None):
@@ -195,6 +88,7 @@ def plot_training_curves(log, path: str | Path | None = None, note: str | None =
     from matplotlib.figure import Figure
 
     cols = log.columns if isinstance(log, LossLog) else log
+    note = note if note is not None else (figure_note_for(log) if isinstance(log, LossLog) else None)
     rows = 2 if zoom else 1
     fig = Figure(figsize=(11, 3.8 * rows))
     axes = fig.subplots(rows, 2, squeeze=False)
@@ -207,8 +101,8 @@ def plot_training_curves(log, path: str | Path | None = None, note: str | None =
     for span in saturation or []:
         for ax in axes[0]:
             ax.axvspan(span["start"], span["end"], color="red", alpha=0.08, zorder=0)
-        axes[0, 1].annotate(f"saturated ({span['kind']})", xy=(span["start"], 0.95), xycoords=("data", "axes fraction"),
-                            fontsize=7, color="darkred")
+        axes[0, 1].annotate("saturated", xy=(span["start"], 0.95), xycoords=("data", "axes fraction"), fontsize=7,
+                            color="darkred")
     if zoom:
         first, last = zoom
         sel = (epochs >= first) & (epochs <= last)

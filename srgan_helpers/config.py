@@ -9,21 +9,32 @@ from pathlib import Path
 
 from .fileio import write_text_atomic
 
+# Every convolution of VGG19 (what `vgg_layer` may name), checked without building the network.
+VGG19_LAYERS = tuple(f"block{b}_conv{c}" for b, n in ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4)) for c in range(1, n + 1))
+UPSAMPLE_MODES = ("pixel_shuffle", "upsampling_lrelu")
+INITS = ("torch", "keras", "keras+prelu25", "torch+prelu0")  # the last two: to find which part matters
+LEGACY_UPSAMPLE = {"seed": "upsampling_lrelu"}  # the name runs made before 0.2 wrote into config.json
+# Settings a resumed run must share with its checkpoints: they shape the weights, the data order or the
+# meaning of an epoch. (`mixed_precision` is checked apart: only loss scaling changes the optimizer.)
+LOCKED_ON_RESUME = ("hr_size", "scale", "crop_size", "n_res_blocks", "upsample", "d_head", "vgg_layer", "data_dir",
+                    "batch_size", "seed", "pretrain_epochs", "augment", "steps_per_epoch")
+
 
 @dataclasses.dataclass(frozen=True)
 class TrainConfig:
     """Everything that defines a training run. Defaults reproduce the original project + the paper."""
 
     # data
-    data_dir: str = "data/celeba"  # a preprocessed set: <data_dir>/{train,test}/{hr,lr}
-    hr_size: int = 176  # HR side of the stored pairs
+    data_dir: str = "data/celeba"  # a prepared set (notebook 01): fixed pairs or whole images
+    hr_size: int = 176  # HR side of the stored pairs of a fixed-crop set (whole-image sets: not used)
     scale: int = 4
-    crop_size: int | None = None  # HR crop for training (None: whole stored pair)
+    crop_size: int | None = None  # HR patch side for training (None: whole stored pair; whole-image sets need one)
     augment: bool = True  # random flips and 90-degree rotations
     # models
     n_res_blocks: int = 16
-    upsample: str = "pixel_shuffle"  # or "seed": the original project's UpSampling2D + LeakyReLU
+    upsample: str = "pixel_shuffle"  # or "upsampling_lrelu": the original project's UpSampling2D + LeakyReLU
     d_head: str = "flatten"  # or "pool" (global average pooling; any input size)
+    init: str = "torch"  # weight initialisation: "torch" (PyTorch's default; see models.py) or "keras"
     vgg_layer: str = "block5_conv4"
     vgg_weights: str | None = "imagenet"  # "imagenet", a path to a weights file, or None (random: tests only)
     # losses
@@ -46,39 +57,20 @@ class TrainConfig:
     mixed_precision: str | None = None  # None, "mixed_float16" (T4) or "mixed_bfloat16" (A100/H100)
     devices: int | str = "auto"  # "auto" (all GPUs / TPU cores; one CPU) or a count; batch_size is the global batch
     jit_compile: bool | None = None  # TensorFlow: XLA-compile the steps (None: only when TF sees a GPU)
-    nan_policy: str = "stop"  # on a NaN/Inf loss: "stop", or "rollback" to the last checkpoint with a lower lr
+    deterministic: bool = True  # seeded runs bit-identical on CPU (TF op determinism); False: faster GPU runs
+    nan_policy: str = "stop"  # on a NaN/Inf loss: "stop", or "rollback" to an earlier checkpoint with a lower lr
     nan_lr_factor: float = 0.5  # learning-rate multiplier applied at each rollback
     nan_max_rollbacks: int = 3  # give up (stop) after this many rollbacks
     seed: int = 0
     # run bookkeeping
     save_every: int = 1  # checkpoint every N epochs (and always at the end)
-    keep_last: int = 3  # newest checkpoints kept
+    keep_last: int = 3  # newest verified checkpoints kept
     keep_every: int = 100  # every M-th epoch's checkpoint is kept for good (0: never)
     sample_every: int = 10  # write an LR | SR | HR strip every N epochs
     n_samples: int = 4  # images in each sample strip
 
     def __post_init__(self):
-        problems = []
-        if self.scale < 2 or self.scale & (self.scale - 1):
-            problems.append(f"scale={self.scale}: must be a power of two (2, 4, 8)")
-        if self.hr_size % self.scale:
-            problems.append(f"hr_size={self.hr_size} is not a multiple of scale={self.scale}")
-        if self.crop_size is not None and (self.crop_size % self.scale or self.crop_size > self.hr_size):
-            problems.append(f"crop_size={self.crop_size}: must be a multiple of scale and <= hr_size")
-        if self.upsample not in ("pixel_shuffle", "seed"):
-            problems.append(f"upsample={self.upsample!r}: use 'pixel_shuffle' or 'seed'")
-        if self.d_head not in ("flatten", "pool"):
-            problems.append(f"d_head={self.d_head!r}: use 'flatten' or 'pool'")
-        if self.nan_policy not in ("stop", "rollback"):
-            problems.append(f"nan_policy={self.nan_policy!r}: use 'stop' or 'rollback'")
-        if self.mixed_precision not in (None, "mixed_float16", "mixed_bfloat16"):
-            problems.append(f"mixed_precision={self.mixed_precision!r}: use None, 'mixed_float16' or 'mixed_bfloat16'")
-        for name in ("batch_size", "save_every", "keep_last", "sample_every"):
-            if getattr(self, name) < 1:
-                problems.append(f"{name}={getattr(self, name)} must be >= 1")
-        for name in ("epochs", "pretrain_epochs", "keep_every"):
-            if getattr(self, name) < 0:
-                problems.append(f"{name}={getattr(self, name)} must be >= 0")
+        problems = _problems(self)
         if problems:
             raise ValueError("Invalid training config: " + "; ".join(problems))
 
@@ -95,11 +87,7 @@ class TrainConfig:
     def total_epochs(self) -> int:
         return self.pretrain_epochs + self.epochs
 
-    @property
-    def n_upsample_stages(self) -> int:
-        return int(math.log2(self.scale))
-
-    def replace(self, **changes) -> "TrainConfig":
+    def replace(self, **changes) -> TrainConfig:
         return dataclasses.replace(self, **changes)
 
     def to_dict(self) -> dict:
@@ -109,34 +97,120 @@ class TrainConfig:
         write_text_atomic(Path(path), json.dumps(self.to_dict(), indent=2, sort_keys=True) + "\n")
 
     @classmethod
-    def from_dict(cls, values: dict) -> "TrainConfig":
+    def from_dict(cls, values: dict) -> TrainConfig:
+        """A config from plain data: unknown keys and values of the wrong type are refused by name."""
+        if not isinstance(values, dict):
+            raise ValueError(f"expected a JSON object of config values, got {type(values).__name__}")
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"Unknown config keys {unknown}; valid keys: {sorted(known)}")
-        allowed = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,)}
-        wrong = []
-        for f in dataclasses.fields(cls):
-            if f.name not in values:
-                continue
-            names = [t.strip() for t in str(f.type).split("|")]
-            value = values[f.name]
-            types = tuple(t for n in names for t in allowed.get(n, ()))
-            ok = (value is None and "None" in names) or (
-                isinstance(value, types) and not (isinstance(value, bool) and bool not in types))
-            if not ok:
-                wrong.append(f"{f.name}={value!r} (expected {f.type})")
+        values = dict(values)
+        if values.get("upsample") in LEGACY_UPSAMPLE:
+            values["upsample"] = LEGACY_UPSAMPLE[values["upsample"]]
+        wrong = [f"{f.name}={values[f.name]!r} (expected {f.type})" for f in dataclasses.fields(cls)
+                 if f.name in values and not _type_ok(values[f.name], str(f.type))]
         if wrong:
             raise ValueError("Config values of the wrong type: " + "; ".join(wrong))
         return cls(**values)
 
     @classmethod
-    def from_json(cls, path: str | Path) -> "TrainConfig":
+    def from_json(cls, path: str | Path) -> TrainConfig:
         """Read a config written by `to_json` (plain JSON data: nothing in it is executed)."""
+        path = Path(path)
+        if path.is_dir():
+            raise ValueError(f"{path} is a folder; give the path of a config .json file")
         try:
-            values = json.loads(Path(path).read_text())
+            values = json.loads(path.read_text())
         except json.JSONDecodeError as exc:
             raise ValueError(f"{path}: not valid JSON ({exc}); delete it or restore it from a checkpoint") from exc
+        except UnicodeDecodeError as exc:
+            raise ValueError(f"{path}: not a text file ({exc})") from exc
         if not isinstance(values, dict):
             raise ValueError(f"{path}: expected a JSON object of config values")
         return cls.from_dict(values)
+
+
+def _type_ok(value, annotation: str) -> bool:
+    allowed = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,)}
+    names = [t.strip() for t in annotation.split("|")]
+    if value is None:
+        return "None" in names
+    types = tuple(t for n in names for t in allowed.get(n, ()))
+    return isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
+
+
+def _problems(cfg: TrainConfig) -> list[str]:
+    """Every invalid value of `cfg`, each named with what is allowed."""
+    return _shape_problems(cfg) + _choice_problems(cfg) + _number_problems(cfg)
+
+
+def _shape_problems(cfg: TrainConfig) -> list[str]:
+    problems = []
+    if not isinstance(cfg.scale, int) or cfg.scale < 2 or cfg.scale & (cfg.scale - 1):
+        problems.append(f"scale={cfg.scale}: must be a power of two (2, 4, 8)")
+    elif cfg.hr_size % cfg.scale:
+        problems.append(f"hr_size={cfg.hr_size} is not a multiple of scale={cfg.scale}")
+    elif cfg.crop_size is not None and (cfg.crop_size < cfg.scale or cfg.crop_size % cfg.scale):
+        problems.append(f"crop_size={cfg.crop_size}: must be a positive multiple of scale={cfg.scale}")
+    return problems
+
+
+def _choice_problems(cfg: TrainConfig) -> list[str]:
+    problems = []
+    if cfg.upsample not in UPSAMPLE_MODES:
+        problems.append(f"upsample={cfg.upsample!r}: use one of {UPSAMPLE_MODES}")
+    if cfg.init not in INITS:
+        problems.append(f"init={cfg.init!r}: use one of {INITS}")
+    if cfg.d_head not in ("flatten", "pool"):
+        problems.append(f"d_head={cfg.d_head!r}: use 'flatten' or 'pool'")
+    if cfg.nan_policy not in ("stop", "rollback"):
+        problems.append(f"nan_policy={cfg.nan_policy!r}: use 'stop' or 'rollback'")
+    if cfg.mixed_precision not in (None, "mixed_float16", "mixed_bfloat16"):
+        problems.append(f"mixed_precision={cfg.mixed_precision!r}: use None, 'mixed_float16' or 'mixed_bfloat16'")
+    if cfg.vgg_layer not in VGG19_LAYERS:
+        problems.append(f"vgg_layer={cfg.vgg_layer!r} is not a VGG19 convolution; use one of {VGG19_LAYERS}")
+    if not (cfg.devices == "auto" or (isinstance(cfg.devices, int) and not isinstance(cfg.devices, bool)
+                                      and cfg.devices >= 1)):
+        problems.append(f"devices={cfg.devices!r}: use 'auto' or a device count >= 1")
+    return problems
+
+
+def _number_problems(cfg: TrainConfig) -> list[str]:
+    problems = []
+    for name in ("batch_size", "save_every", "keep_last", "sample_every", "n_samples", "n_res_blocks", "hr_size"):
+        if getattr(cfg, name) < 1:
+            problems.append(f"{name}={getattr(cfg, name)} must be >= 1")
+    for name in ("epochs", "pretrain_epochs", "keep_every", "nan_max_rollbacks", "adv_weight", "pixel_weight",
+                 "label_std"):
+        if not getattr(cfg, name) >= 0:
+            problems.append(f"{name}={getattr(cfg, name)} must be >= 0")
+    for name in ("learning_rate", "vgg_rescale", "lr_decay_factor"):
+        if not (getattr(cfg, name) > 0 and math.isfinite(getattr(cfg, name))):
+            problems.append(f"{name}={getattr(cfg, name)} must be a positive number")
+    for name in ("real_label_mean", "fake_label_mean", "gen_label_mean"):
+        if not 0.0 <= getattr(cfg, name) <= 1.0:
+            problems.append(f"{name}={getattr(cfg, name)} must be in [0, 1]")
+    if not 0.0 < cfg.nan_lr_factor < 1.0:
+        problems.append(f"nan_lr_factor={cfg.nan_lr_factor} must be in (0, 1): it lowers the learning rate")
+    if not 0.0 <= cfg.beta_1 < 1.0:
+        problems.append(f"beta_1={cfg.beta_1} must be in [0, 1)")
+    if cfg.steps_per_epoch is not None and cfg.steps_per_epoch < 1:
+        problems.append(f"steps_per_epoch={cfg.steps_per_epoch} must be >= 1 (or None: one pass over the data)")
+    if cfg.lr_decay_epoch is not None and cfg.lr_decay_epoch < 0:
+        problems.append(f"lr_decay_epoch={cfg.lr_decay_epoch} must be >= 0 (or None)")
+    return problems
+
+
+def resume_clashes(saved: TrainConfig, wanted: TrainConfig) -> dict[str, tuple]:
+    """Locked settings that differ between a run's saved config and the one asked for: {name: (saved, asked)}."""
+    clashes = {k: (getattr(saved, k), getattr(wanted, k)) for k in LOCKED_ON_RESUME
+               if getattr(saved, k) != getattr(wanted, k)}
+    if (saved.mixed_precision == "mixed_float16") != (wanted.mixed_precision == "mixed_float16"):
+        clashes["mixed_precision"] = (saved.mixed_precision, wanted.mixed_precision)  # loss scaling in or out
+    return clashes
+
+
+def random_weights_note(cfg: TrainConfig) -> str | None:
+    """The label every figure of a random-VGG run carries (None for real VGG weights)."""
+    return "VGG19 RANDOM WEIGHTS (pipeline test only)" if cfg.vgg_weights is None else None

@@ -10,14 +10,13 @@ import dataclasses
 import os
 import shutil
 import tarfile
-import tempfile
 import zipfile
 from pathlib import Path, PurePosixPath
 
 import numpy as np
 from PIL import Image
 
-from .fileio import file_digest, fsync_dir
+from .fileio import file_digest, fsync_dir, temp_dir_beside
 from .images import save_png_atomic
 
 
@@ -35,13 +34,15 @@ class UnsafeArchiveError(ValueError):
 
 @dataclasses.dataclass(frozen=True)
 class RemoteArchive:
-    """A published archive: where it lives and its MD5."""
+    """A published archive: where it lives, its checksum (MD5 or SHA-256, as its publisher gives it), size."""
 
     name: str
     filename: str
-    md5: str
+    md5: str | None = None
     url: str | None = None
     gdrive_id: str | None = None
+    sha256: str | None = None
+    size: int | None = None  # bytes, when published (a wrong size fails before hashing)
 
     @property
     def source(self) -> str:
@@ -57,36 +58,60 @@ COCO = {
     "train2017": RemoteArchive("coco_train2017", "train2017.zip", "cced6f7f71b7629ddf16f17bbcfab6b2",
                                url="http://images.cocodataset.org/zips/train2017.zip"),
 }
+# DIV2K's 800 training photos (2K, 3.5 GB); size and SHA-256 as tensorflow/datasets publishes them
+# (tensorflow_datasets/url_checksums/div2k.txt).
+DIV2K = RemoteArchive("div2k_train_hr", "DIV2K_train_HR.zip", url="https://data.vision.ee.ethz.ch/cvl/DIV2K/"
+                      "DIV2K_train_HR.zip", sha256="9d0b9c463f6e35b6c62cc6a930ee2224f670b34c1df841a57670f9acf0f6c335",
+                      size=3_530_603_713)
+# The classic "291" training set: T91 (Yang et al.) + the 200 BSDS300 training images.
+SET_291 = {"T91": 91, "BSD200": 200}
 
 # Photos that ship inside scikit-image's wheel: the offline sample (grayscale ones included on purpose).
 SAMPLE_PHOTOS = ("astronaut.png", "chelsea.png", "coffee.png", "rocket.jpg", "motorcycle_left.png",
                  "hubble_deep_field.jpg", "ihc.png", "retina.jpg", "color.png", "camera.png", "coins.png")
 
 
+def checksum_matches(path: Path, md5: str | None = None, sha256: str | None = None, size: int | None = None) -> bool:
+    """True when `path` exists and matches every checksum given (none given: it exists)."""
+    if not path.is_file() or (size is not None and path.stat().st_size != size):
+        return False
+    return all(file_digest(path, algo) == want.lower() for algo, want in (("md5", md5), ("sha256", sha256)) if want)
+
+
 def md5_matches(path: Path, md5: str | None) -> bool:
-    return path.is_file() and (md5 is None or file_digest(path, "md5") == md5.lower())
+    return checksum_matches(path, md5=md5)
+
+
+def _gdown_download(url, gdrive_id, dest: Path, quiet: bool, timeout: float) -> None:
+    """gdown.download with resume; `timeout` only where this gdown has it (5.2.2, Colab's, has not)."""
+    import inspect
+
+    import gdown  # imported here: acquiring is the only thing that needs it
+
+    kwargs = {"url": url, "id": gdrive_id, "output": str(dest), "quiet": quiet, "resume": True}
+    accepted = inspect.signature(gdown.download).parameters
+    kwargs.update({k: v for k, v in (("timeout", timeout), ("retries", 0)) if k in accepted})
+    gdown.download(**kwargs)
 
 
 def download(url: str | None, dest: str | Path, md5: str | None = None, *, gdrive_id: str | None = None,
-             timeout: float = 15.0, quiet: bool = False) -> Path:
-    """Fetch `url` (or a Google Drive file id) to `dest` with gdown: resumable, MD5-verified.
+             sha256: str | None = None, size: int | None = None, timeout: float = 15.0, quiet: bool = False) -> Path:
+    """Fetch `url` (or a Google Drive file id) to `dest` with gdown: resumable, checksum-verified.
 
     A verified `dest` is reused without any network access. A partial download is resumed on the next
-    call. A file whose MD5 does not match is deleted and ChecksumError raised. Network failures raise
-    DownloadError within about `timeout` seconds, naming the URL and the manual alternative.
+    call. A file that does not match its checksum is deleted and ChecksumError raised. Network failures
+    raise DownloadError (within about `timeout` seconds where gdown supports it), naming the URL and the
+    manual alternative.
     """
-    import gdown  # imported here: acquiring is the only thing that needs it
-
     dest = Path(dest)
     source = url or f"https://drive.google.com/uc?id={gdrive_id}"
-    if md5_matches(dest, md5):
+    if checksum_matches(dest, md5, sha256, size):
         return dest
     if dest.exists():  # present but wrong: never used, never silently kept
         dest.unlink()
     dest.parent.mkdir(parents=True, exist_ok=True)
     try:
-        gdown.download(url=url, id=gdrive_id, output=str(dest), quiet=quiet, resume=True,
-                       timeout=timeout, retries=0)
+        _gdown_download(url, gdrive_id, dest, quiet, timeout)
     except Exception as exc:  # gdown raises requests/OS/its own errors; all mean "no file"
         raise DownloadError(
             f"Could not download {source} ({type(exc).__name__}: {exc}). If you are offline or the "
@@ -95,12 +120,30 @@ def download(url: str | None, dest: str | Path, md5: str | None = None, *, gdriv
         ) from exc
     if not dest.is_file():
         raise DownloadError(f"Downloading {source} produced no file at {dest}; download it by hand.")
-    if not md5_matches(dest, md5):
-        got = file_digest(dest, "md5")
+    if not checksum_matches(dest, md5, sha256, size):
+        got = file_digest(dest, "sha256" if sha256 else "md5")
         dest.unlink()
-        raise ChecksumError(f"{dest.name} from {source}: MD5 {got} does not match the published {md5}; "
-                            f"the file was deleted. Try again, or download it by hand and check it.")
+        raise ChecksumError(f"{dest.name} from {source}: checksum {got} does not match the published "
+                            f"{sha256 or md5}; the file was deleted. Try again, or download it by hand and check it.")
     return dest
+
+
+@dataclasses.dataclass(frozen=True)
+class ArchiveLimits:
+    """What an archive may declare before anything is extracted (override for a bigger data set).
+
+    Args:
+        max_entries: members in the archive (CelebA has 202,599; COCO train2017 118,287).
+        max_total_bytes: uncompressed size, counting at least one 4 KiB disk block per member.
+        max_ratio: uncompressed / archive size (photos barely compress: a ratio of 1,000 is a bomb).
+    """
+
+    max_entries: int = 500_000
+    max_total_bytes: int = 64 * 2**30
+    max_ratio: float = 100.0
+
+
+BLOCK = 4096
 
 
 def _check_member_name(name: str, archive: Path) -> None:
@@ -111,41 +154,75 @@ def _check_member_name(name: str, archive: Path) -> None:
         raise UnsafeArchiveError(f"{archive}: member {name!r} contains '..'; refusing to extract")
 
 
-def check_archive(archive: str | Path) -> list[str]:
-    """Member names of a zip or tar archive, after refusing absolute paths, '..' and links."""
-    archive = Path(archive)
+def _zip_members(archive: Path) -> list[tuple[str, int]]:
+    with zipfile.ZipFile(archive) as zf:
+        members = []
+        for info in zf.infolist():
+            _check_member_name(info.filename, archive)
+            if (info.external_attr >> 16) & 0o170000 == 0o120000:
+                raise UnsafeArchiveError(f"{archive}: member {info.filename!r} is a symbolic link; refusing")
+            members.append((info.filename, info.file_size))
+        return members
+
+
+def _tar_members(archive: Path) -> list[tuple[str, int]]:
+    with tarfile.open(archive) as tf:
+        members = []
+        for member in tf:
+            _check_member_name(member.name, archive)
+            if member.issym() or member.islnk():
+                raise UnsafeArchiveError(f"{archive}: member {member.name!r} is a link; refusing")
+            if not (member.isfile() or member.isdir()):
+                raise UnsafeArchiveError(f"{archive}: member {member.name!r} is a device or pipe; refusing")
+            members.append((member.name, member.size))
+        return members
+
+
+def _checked_members(archive: Path, limits: ArchiveLimits) -> tuple[list[str], int]:
+    """(member names, bytes they unpack to) after every safety check and limit."""
     if zipfile.is_zipfile(archive):
-        with zipfile.ZipFile(archive) as zf:
-            for info in zf.infolist():
-                _check_member_name(info.filename, archive)
-                if (info.external_attr >> 16) & 0o170000 == 0o120000:
-                    raise UnsafeArchiveError(f"{archive}: member {info.filename!r} is a symbolic link; refusing")
-            return zf.namelist()
-    if tarfile.is_tarfile(archive):
-        with tarfile.open(archive) as tf:
-            members = tf.getmembers()
-            for member in members:
-                _check_member_name(member.name, archive)
-                if member.issym() or member.islnk():
-                    raise UnsafeArchiveError(f"{archive}: member {member.name!r} is a link; refusing")
-                if not (member.isfile() or member.isdir()):
-                    raise UnsafeArchiveError(f"{archive}: member {member.name!r} is a device or pipe; refusing")
-            return [m.name for m in members]
-    raise ValueError(f"{archive}: not a zip or tar archive")
+        members = _zip_members(archive)
+    elif tarfile.is_tarfile(archive):
+        members = _tar_members(archive)
+    else:
+        raise ValueError(f"{archive}: not a zip or tar archive")
+    total = sum(max(size, BLOCK) for _, size in members)
+    ratio = total / max(1, archive.stat().st_size)
+    problems = []
+    if len(members) > limits.max_entries:
+        problems.append(f"{len(members):,} members (limit {limits.max_entries:,})")
+    if total > limits.max_total_bytes:
+        problems.append(f"{total / 2**30:.1f} GiB unpacked (limit {limits.max_total_bytes / 2**30:.1f} GiB)")
+    if ratio > limits.max_ratio:
+        problems.append(f"it unpacks to {ratio:,.0f} x its size (limit {limits.max_ratio:g} x)")
+    if problems:
+        raise UnsafeArchiveError(f"{archive}: refusing to extract: {'; '.join(problems)}. If you trust it, raise "
+                                 f"the limits (limits=ArchiveLimits(...)); nothing was written.")
+    return [name for name, _ in members], total
 
 
-def safe_extract(archive: str | Path, target: str | Path) -> Path:
+def check_archive(archive: str | Path, limits: ArchiveLimits | None = None) -> list[str]:
+    """Member names of a zip or tar archive, after refusing absolute paths, '..', links, devices, and
+    declared sizes, ratios or member counts beyond `limits` (nothing is extracted to find out)."""
+    return _checked_members(Path(archive), limits or ArchiveLimits())[0]
+
+
+def safe_extract(archive: str | Path, target: str | Path, limits: ArchiveLimits | None = None) -> Path:
     """Extract into a temp folder beside `target`, rename it to `target` when complete.
 
-    Refuses the whole archive (nothing written) if any member is unsafe. An existing `target` is
-    taken as a finished extraction and returned untouched.
+    Refuses the whole archive (nothing written) if any member is unsafe or the declared sizes exceed
+    `limits` or the free space. An existing `target` is taken as a finished extraction, untouched.
     """
     archive, target = Path(archive), Path(target)
     if target.is_dir():
         return target
-    check_archive(archive)
+    names, need = _checked_members(archive, limits or ArchiveLimits())
     target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".partial", dir=target.parent))
+    free = shutil.disk_usage(target.parent).free
+    if need > free:
+        raise OSError(f"{archive} unpacks to {need / 2**30:.2f} GiB ({len(names):,} files) but {target.parent} has "
+                      f"only {free / 2**30:.2f} GiB free; free some space first (nothing was written)")
+    tmp = temp_dir_beside(target)
     try:
         if zipfile.is_zipfile(archive):
             with zipfile.ZipFile(archive) as zf:
@@ -165,7 +242,7 @@ def safe_extract(archive: str | Path, target: str | Path) -> Path:
 
 
 def acquire_remote(remote: RemoteArchive, raw_root: str | Path = "data/raw", archive: str | Path | None = None,
-                   timeout: float = 15.0) -> Path:
+                   timeout: float = 15.0, limits: ArchiveLimits | None = None) -> Path:
     """Download (or take the user's `archive`), verify and extract a published archive; return the folder."""
     raw_root = Path(raw_root)
     target = raw_root / remote.name
@@ -173,10 +250,10 @@ def acquire_remote(remote: RemoteArchive, raw_root: str | Path = "data/raw", arc
         return target
     if archive is None:
         archive = download(remote.url, raw_root / "downloads" / remote.filename, remote.md5,
-                           gdrive_id=remote.gdrive_id, timeout=timeout)
+                           gdrive_id=remote.gdrive_id, sha256=remote.sha256, size=remote.size, timeout=timeout)
     elif not Path(archive).is_file():
         raise FileNotFoundError(f"archive={archive}: no such file; upload {remote.filename} or fix the path")
-    return safe_extract(archive, target)
+    return safe_extract(archive, target, limits)
 
 
 def acquire_celeba(raw_root: str | Path = "data/raw", archive: str | Path | None = None, **kw) -> Path:
@@ -203,7 +280,7 @@ def build_sample(raw_root: str | Path = "data/raw", crops_per_photo: int = 4, cr
     target = Path(raw_root) / "sample"
     if target.is_dir() and any(target.glob("*.png")):
         return target
-    tmp = Path(tempfile.mkdtemp(prefix=".sample.", suffix=".partial", dir=_mkdir(Path(raw_root))))
+    tmp = temp_dir_beside(target)
     rng = np.random.default_rng(seed)
     try:
         photos = importlib.resources.files("skimage.data")
@@ -223,15 +300,55 @@ def build_sample(raw_root: str | Path = "data/raw", crops_per_photo: int = 4, cr
     return target
 
 
-def _mkdir(path: Path) -> Path:
-    path.mkdir(parents=True, exist_ok=True)
-    return path
+def acquire_div2k(raw_root: str | Path = "data/raw", archive: str | Path | None = None, **kw) -> Path:
+    """DIV2K's 800 training photos over HTTP (3.5 GB, SHA-256-verified, resumable), or your own copy."""
+    return acquire_remote(DIV2K, raw_root, archive, **kw)
 
 
-def acquire(dataset: str, raw_root: str | Path = "data/raw", archive: str | Path | None = None, **kw) -> Path:
-    """One entry point: 'sample', 'celeba', 'coco' (val2017) / 'coco_train2017', a folder, or an archive."""
+def _images_of(folder: Path) -> list[Path]:
+    from .images import list_images
+
+    return list_images(folder / "HR" if (folder / "HR").is_dir() else folder)
+
+
+def acquire_291(folder: str | Path, raw_root: str | Path = "data/raw") -> Path:
+    """The "291" set from a local `folder` holding T91/ and BSD200/ (each with its images, or an HR/ of them,
+    as ../shared/data does): linked (copied where links are impossible) into <raw_root>/291."""
+    folder, target = Path(folder), Path(raw_root) / "291"
+    if target.is_dir() and any(target.iterdir()):
+        return target
+    parts = {name: _images_of(folder / name) if (folder / name).is_dir() else [] for name in SET_291}
+    short = {name: (len(parts[name]), want) for name, want in SET_291.items() if len(parts[name]) != want}
+    if short:
+        raise FileNotFoundError(f"{folder}: expected T91/ (91 images) and BSD200/ (200 images); found "
+                                f"{ {k: v[0] for k, v in short.items()} }. Point folder= at where they are.")
+    tmp = temp_dir_beside(target)
+    try:
+        for name, paths in parts.items():
+            for path in paths:
+                link = tmp / f"{name}_{path.name}"
+                try:
+                    link.symlink_to(path.resolve())
+                except OSError:
+                    shutil.copyfile(path, link)
+        os.replace(tmp, target)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+    return target
+
+
+def acquire(dataset: str, raw_root: str | Path = "data/raw", archive: str | Path | None = None,
+            folder: str | Path | None = None, **kw) -> Path:
+    """One entry point: 'sample', 'celeba', 'coco' (val2017) / 'coco_train2017', 'div2k', '291' (from a
+    local `folder` with T91/ and BSD200/), a folder, or an archive."""
     if dataset == "sample":
         return build_sample(raw_root)
+    if dataset == "291":
+        if not folder:
+            raise ValueError("dataset='291' needs folder=<a folder holding T91/ and BSD200/>")
+        return acquire_291(folder, raw_root)
+    if dataset == "div2k":
+        return acquire_div2k(raw_root, archive, **kw)
     if dataset == "celeba":
         return acquire_celeba(raw_root, archive, **kw)
     if dataset in ("coco", "coco_val2017"):
@@ -242,6 +359,6 @@ def acquire(dataset: str, raw_root: str | Path = "data/raw", archive: str | Path
     if path.is_dir():
         return path
     if path.is_file():
-        return safe_extract(path, Path(raw_root) / path.name.split(".")[0])
-    raise ValueError(f"dataset={dataset!r}: use 'sample', 'celeba', 'coco', 'coco_train2017', "
+        return safe_extract(path, Path(raw_root) / path.name.split(".")[0], kw.get("limits"))
+    raise ValueError(f"dataset={dataset!r}: use 'sample', 'celeba', 'coco', 'coco_train2017', 'div2k', '291', "
                      f"or the path of a folder or archive of images")

@@ -13,10 +13,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
-from tqdm.auto import tqdm
 
 from .metrics import bicubic_upscale, psnr, ssim
 from .preprocess import read_paired_folder
+from .progress import progress_bar as tqdm
 
 
 def evaluate(generator, folder: str | Path, scale: int = 4, progress: bool = True) -> dict:

@@ -12,9 +12,9 @@ import warnings
 import numpy as np
 from PIL import Image
 from scipy import linalg
-from tqdm.auto import tqdm
 
 from .pretrained import load_application
+from .progress import progress_bar as tqdm
 
 INCEPTION_SIZE = 299
 

@@ -17,6 +17,7 @@ def atomic_path(path: str | Path, suffix: str = ""):
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
+    make_shareable(tmp)
     try:
         yield tmp
         fsync_file(tmp)
@@ -24,6 +25,26 @@ def atomic_path(path: str | Path, suffix: str = ""):
         fsync_dir(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def current_umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def make_shareable(path: str | Path, directory: bool = False) -> None:
+    """Give a temp file (0600) or folder (0700) the mode a plain write would: 0666 / 0777 minus the umask."""
+    os.chmod(path, (0o777 if directory else 0o666) & ~current_umask())
+
+
+def temp_dir_beside(target: Path, suffix: str = ".partial") -> Path:
+    """A new hidden temp folder next to `target` (same file system, so it can be renamed onto it), with the
+    mode a plain mkdir would give."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=suffix, dir=target.parent))
+    make_shareable(tmp, directory=True)
+    return tmp
 
 
 def write_bytes_atomic(path: str | Path, data: bytes) -> None:

@@ -12,6 +12,9 @@ from .fileio import atomic_path
 IMAGE_SUFFIXES = (".png", ".jpg", ".jpeg", ".bmp", ".tif", ".tiff", ".webp", ".gif", ".ppm", ".pgm")
 
 
+FRAMES = "srgan_frames"  # info key: how many frames/pages the file had (only the first is used)
+
+
 class ImageError(ValueError):
     """An input file that is not a usable image; the message says why."""
 
@@ -29,7 +32,8 @@ def list_images(folder: str | Path, recursive: bool = True) -> list[Path]:
 
 
 def open_image(path: str | Path) -> Image.Image:
-    """An image fully decoded with its EXIF orientation applied, in its own mode (info kept).
+    """An image fully decoded with its EXIF orientation applied, in its own mode (info kept). Animated and
+    multi-page files give their first frame; `info[FRAMES]` says how many there were.
 
     Raises ImageError naming the file and the reason for empty, truncated, oversized or non-image
     files, and FileNotFoundError for a missing one."""
@@ -38,11 +42,11 @@ def open_image(path: str | Path) -> Image.Image:
         if path.stat().st_size == 0:
             raise ImageError(f"{path}: empty file (0 bytes)")
         with Image.open(path) as img:
-            img.load()
-            info = dict(img.info)
+            img.load()  # decoded into memory: the image stays valid after the file is closed
+            info = {**img.info, FRAMES: frame_count(img)}
             out = ImageOps.exif_transpose(img)
-            out.info.update({k: v for k, v in info.items() if k not in out.info})
-            return out if out is not img else img.copy()
+        out.info.update({k: v for k, v in info.items() if k not in out.info})
+        return out
     except ImageError:
         raise
     except FileNotFoundError as exc:
@@ -61,16 +65,10 @@ def open_rgb(path: str | Path, background=(255, 255, 255)) -> Image.Image:
 
 
 def to_rgb(img: Image.Image, background=(255, 255, 255)) -> Image.Image:
-    """Convert any Pillow mode to 8-bit RGB (16-bit scaled down, alpha composited on `background`)."""
-    if img.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I"):
-        arr = np.asarray(img).astype(np.float64)
-        peak = 65535.0 if arr.max(initial=0) > 255 or img.mode.startswith("I;16") else 255.0
-        arr = np.clip(np.round(arr * (255.0 / peak)), 0, 255).astype(np.uint8)
-        return Image.fromarray(arr, "L").convert("RGB")
-    if img.mode == "F":
-        arr = np.asarray(img, dtype=np.float64)
-        scale = 255.0 if arr.max(initial=0) <= 1.0 else 1.0
-        return Image.fromarray(np.clip(np.round(arr * scale), 0, 255).astype(np.uint8), "L").convert("RGB")
+    """Convert any Pillow mode to 8-bit RGB (16-bit and float scaled down band by band, without a float
+    copy of the whole image; alpha composited on `background`)."""
+    if img.mode in ("I;16", "I;16L", "I;16B", "I;16N", "I", "F"):
+        return Image.fromarray(_gray_to_uint8(img), "L").convert("RGB")
     if img.mode == "P" and "transparency" in img.info:
         img = img.convert("RGBA")
     if img.mode in ("RGBA", "LA", "PA", "RGBa", "La"):
@@ -80,6 +78,33 @@ def to_rgb(img: Image.Image, background=(255, 255, 255)) -> Image.Image:
     if img.mode != "RGB":
         return img.convert("RGB")
     return img
+
+
+def _gray_to_uint8(img: Image.Image, band_rows: int = 512) -> np.ndarray:
+    """16-bit, 32-bit integer or float grayscale -> uint8, scaled by the format's peak (65535 for 16-bit,
+    1.0 for floats in [0, 1]), `band_rows` rows at a time."""
+    arr = np.asarray(img)
+    top = float(arr.max(initial=0))
+    if img.mode == "F":
+        peak = 1.0 if top <= 1.0 else 255.0
+    else:
+        peak = 65535.0 if top > 255 or img.mode.startswith("I;16") else 255.0
+    out = np.empty(arr.shape, np.uint8)
+    for row in range(0, arr.shape[0], band_rows):
+        band = arr[row:row + band_rows].astype(np.float32) * np.float32(255.0 / peak)
+        out[row:row + band_rows] = np.clip(np.round(band), 0, 255)
+    return out
+
+
+def frame_count(img: Image.Image) -> int:
+    """Frames in an animated GIF/WebP/PNG or pages in a multi-page TIFF (1 for a still image)."""
+    return int(getattr(img, "n_frames", 1) or 1)
+
+
+def frames_note(img: Image.Image) -> str | None:
+    """'first of N frames used' for an animated or multi-page file, else None."""
+    n = img.info.get(FRAMES, 1)
+    return f"first of {n} frames used (animated or multi-page file)" if n > 1 else None
 
 
 def center_crop(img: Image.Image, size: int) -> Image.Image:

@@ -10,18 +10,18 @@ import numpy as np
 from .images import float_to_uint8, uint8_to_float
 
 
-def load_generator(path: str | Path):
-    """A generator from a `.keras` file or a run folder (its `generator.keras`), loaded with safe_mode=True."""
+def load_generator(spec: str | Path):
+    """A generator from a `.keras` file, a run folder (its `generator.keras`) or a shipped model's name
+    (see `named_models`), loaded with safe_mode=True."""
     import keras
 
     from . import models  # noqa: F401  (registers PixelShuffle for deserialisation)
+    from .named_models import resolve_model
 
-    path = Path(path)
-    if path.is_dir():
-        path = path / "generator.keras"
+    path = resolve_model(spec)
     if not path.is_file():
-        raise FileNotFoundError(f"{path}: no generator found; pass a .keras file or a run folder that holds "
-                                f"generator.keras (training exports it at the end of every session)")
+        raise FileNotFoundError(f"{path}: no generator found; pass a .keras file, a run folder that holds "
+                                f"generator.keras (training exports it at the end of every session) or a model name")
     try:
         return keras.saving.load_model(path, safe_mode=True, compile=False)
     except ValueError as exc:
@@ -30,6 +30,9 @@ def load_generator(path: str | Path):
                              f"run on loading (safe_mode). Only load such a file if you wrote it yourself, with "
                              f"keras.saving.load_model(path, safe_mode=False)") from exc
         raise ValueError(f"{path}: not a loadable Keras model ({exc})") from exc
+    except Exception as exc:  # unknown classes or functions, a damaged zip...: one clear message
+        raise ValueError(f"{path}: not a loadable Keras model ({type(exc).__name__}: {' '.join(str(exc).split())[:300]})"
+                         ) from exc
 
 
 def model_scale(model) -> int:

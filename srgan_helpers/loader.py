@@ -1,4 +1,5 @@
-"""Batches of (lr, hr) float32 in [-1, 1] from a preprocessed set; numpy only (no TensorFlow import).
+"""Batches of (lr, hr) float32 in [-1, 1] from a prepared set (fixed pairs in memory, or patches of whole
+images read from a memory-mapped pack); numpy only (no TensorFlow import).
 
 Order, crops and flips of epoch e depend only on (seed, e): any epoch can be replayed, and a run can
 resume at any step of it. A background thread prefetches batches so the accelerator never waits.
@@ -14,12 +15,13 @@ from pathlib import Path
 import numpy as np
 
 from .images import list_images, load_uint8, uint8_to_float
-from .preprocess import SPLITS
+from .pack import PackedImages
+from .preprocess import SPLITS, read_manifest
 
 
 @dataclasses.dataclass
 class PairSet:
-    """A split held in memory as uint8 arrays: hr (N, H, W, 3), lr (N, H/s, W/s, 3)."""
+    """Fixed-size pairs held in memory as uint8 arrays: hr (N, H, W, 3), lr (N, H/s, W/s, 3)."""
 
     hr: np.ndarray
     lr: np.ndarray
@@ -29,12 +31,19 @@ class PairSet:
     def scale(self) -> int:
         return self.hr.shape[1] // self.lr.shape[1]
 
+    @property
+    def hr_sizes(self) -> np.ndarray:
+        return np.tile(np.array(self.hr.shape[1:3], dtype=np.int64), (len(self), 1))
+
+    def image(self, i: int, key: str = "hr") -> np.ndarray:
+        return (self.hr if key == "hr" else self.lr)[i]
+
     def __len__(self) -> int:
         return len(self.names)
 
 
 def load_pairs(data_dir: str | Path, split: str = "train", limit: int | None = None) -> PairSet:
-    """Read `<data_dir>/<split>/{hr,lr}/*.png` into memory (sizes checked)."""
+    """Read a fixed-crop set's `<data_dir>/<split>/{hr,lr}/*.png` into memory; every file's size is checked."""
     if split not in SPLITS:
         raise ValueError(f"split={split!r}: use one of {SPLITS}")
     hr_dir = Path(data_dir) / split / "hr"
@@ -43,11 +52,54 @@ def load_pairs(data_dir: str | Path, split: str = "train", limit: int | None = N
     paths = list_images(hr_dir, recursive=False)[:limit]
     if not paths:
         raise ValueError(f"{hr_dir} holds no images: re-run preprocess with more images or test_fraction > 0")
-    hr = np.stack([load_uint8(p) for p in paths])
-    lr = np.stack([load_uint8(hr_dir.parent / "lr" / p.name) for p in paths])
+    hr = [load_uint8(p) for p in paths]
+    lr = [load_uint8(hr_dir.parent / "lr" / p.name) for p in paths]
+    for path, h, lo in zip(paths, hr, lr):
+        if h.shape != hr[0].shape or lo.shape != lr[0].shape:
+            raise ValueError(f"{path.name} in {hr_dir.parent}: HR {h.shape[1]}x{h.shape[0]} / LR {lo.shape[1]}x"
+                             f"{lo.shape[0]} differ from the set's {hr[0].shape[1]}x{hr[0].shape[0]} / "
+                             f"{lr[0].shape[1]}x{lr[0].shape[0]}: the file was changed; re-run preprocess")
+    hr, lr = np.stack(hr), np.stack(lr)
     if hr.shape[1] % lr.shape[1] or hr.shape[1] // lr.shape[1] != hr.shape[2] // lr.shape[2]:
         raise ValueError(f"{data_dir}/{split}: HR {hr.shape[1:3]} is not an integer multiple of LR {lr.shape[1:3]}")
     return PairSet(hr=hr, lr=lr, names=[p.name for p in paths])
+
+
+def set_mode(data_dir: str | Path) -> str:
+    """"fixed" (equal-size pairs, the original's centre crops) or "whole" (whole images in a pack)."""
+    return read_manifest(data_dir).get("params", {}).get("mode", "fixed")
+
+
+def open_split(data_dir: str | Path, split: str = "train"):
+    """A split as an image set for BatchLoader: PairSet (fixed-crop sets) or PackedImages (whole images)."""
+    if set_mode(data_dir) == "whole":
+        return PackedImages(Path(data_dir) / split / "pack")
+    return load_pairs(data_dir, split)
+
+
+def sample_pairs(data_dir: str | Path, n: int, hr_crop: int | None = None) -> PairSet:
+    """Up to `n` test pairs (train when the set has no test split) for sample strips: whole pairs of a
+    fixed-crop set, or centre crops of `hr_crop` HR pixels of whole images."""
+    for split in ("test", "train"):
+        try:
+            images = open_split(data_dir, split)
+        except (FileNotFoundError, ValueError):
+            continue
+        if len(images):
+            break
+    else:
+        raise ValueError(f"{data_dir} has no images to show")
+    n = min(n, len(images))
+    if isinstance(images, PairSet) and hr_crop in (None, images.hr.shape[1]):
+        return PairSet(images.hr[:n], images.lr[:n], images.names[:n])
+    s, side = images.scale, int(hr_crop or images.hr_sizes.min())
+    hrs, lrs = [], []
+    for i in range(n):
+        h, w = images.hr_sizes[i] // s
+        y, x, c = (h - side // s) // 2, (w - side // s) // 2, side // s
+        lrs.append(np.array(images.image(i, "lr")[y:y + c, x:x + c]))
+        hrs.append(np.array(images.image(i, "hr")[y * s:(y + c) * s, x * s:(x + c) * s]))
+    return PairSet(np.stack(hrs), np.stack(lrs), list(images.names[:n]))
 
 
 def dihedral(image: np.ndarray, code: int) -> np.ndarray:
@@ -57,31 +109,40 @@ def dihedral(image: np.ndarray, code: int) -> np.ndarray:
 
 
 class BatchLoader:
-    """Deterministic, resumable batches of aligned (lr, hr) crops with optional augmentation."""
+    """Deterministic, resumable batches of aligned (lr, hr) random crops with optional augmentation.
 
-    def __init__(self, pairs: PairSet, batch_size: int, crop_size: int | None = None, augment: bool = False,
+    Args:
+        images: a PairSet or PackedImages (anything with scale, hr_sizes, image(i, key), len()).
+        batch_size (int): pairs per batch.
+        crop_size (int | None): HR patch side (None: the whole pair of a fixed-size set).
+        augment (bool): random flips and 90-degree rotations.
+        shuffle (bool): a new image order every epoch.
+        seed (int): with the epoch number, decides order, crops and flips.
+        steps_per_epoch (int | None): batches per epoch (None: one pass over the images).
+    """
+
+    def __init__(self, images, batch_size: int, crop_size: int | None = None, augment: bool = False,
                  shuffle: bool = True, seed: int = 0, steps_per_epoch: int | None = None):
-        self.pairs, self.batch_size, self.augment, self.shuffle, self.seed = pairs, batch_size, augment, shuffle, seed
-        self.scale = pairs.scale
-        self.crop_size = crop_size or pairs.hr.shape[1]
-        if self.crop_size % self.scale or self.crop_size > min(pairs.hr.shape[1:3]):
-            raise ValueError(f"crop_size={crop_size} must be a multiple of {self.scale} and <= the HR size "
-                             f"{pairs.hr.shape[1:3]}")
-        natural = max(1, len(pairs) // batch_size)
-        self.steps_per_epoch = steps_per_epoch or natural
+        self.images, self.batch_size, self.augment, self.shuffle, self.seed = images, batch_size, augment, shuffle, seed
+        self.scale = images.scale
+        smallest = images.hr_sizes.min(axis=0)
+        self.crop_size = crop_size or int(smallest.min())
+        if self.crop_size % self.scale or self.crop_size > smallest.min():
+            raise ValueError(f"crop_size={crop_size} must be a multiple of {self.scale} and <= the smallest HR side "
+                             f"{int(smallest.min())}")
+        self.steps_per_epoch = steps_per_epoch or max(1, len(images) // batch_size)
 
     def _epoch_plan(self, epoch: int):
         """Indices, crop offsets (LR pixels) and dihedral codes for every sample of `epoch`."""
         rng = np.random.default_rng([self.seed, epoch])
         n_needed = self.steps_per_epoch * self.batch_size
-        n = len(self.pairs)
+        n = len(self.images)
         reps = -(-n_needed // n)
         order = np.concatenate([rng.permutation(n) if self.shuffle else np.arange(n) for _ in range(reps)])
         order = order[:n_needed]
-        lr_crop = self.crop_size // self.scale
-        h, w = self.pairs.lr.shape[1:3]
-        ys = rng.integers(0, h - lr_crop + 1, n_needed)
-        xs = rng.integers(0, w - lr_crop + 1, n_needed)
+        free = self.images.hr_sizes[order] // self.scale - self.crop_size // self.scale + 1
+        ys = rng.integers(0, free[:, 0])
+        xs = rng.integers(0, free[:, 1])
         codes = rng.integers(0, 8, n_needed) if self.augment else np.zeros(n_needed, dtype=int)
         return order, ys, xs, codes
 
@@ -93,8 +154,8 @@ class BatchLoader:
             lrs, hrs = [], []
             for j in range(step * b, (step + 1) * b):
                 i, y, x, code = order[j], ys[j], xs[j], codes[j]
-                lr = self.pairs.lr[i, y:y + c, x:x + c]
-                hr = self.pairs.hr[i, y * s:(y + c) * s, x * s:(x + c) * s]
+                lr = self.images.image(i, "lr")[y:y + c, x:x + c]
+                hr = self.images.image(i, "hr")[y * s:(y + c) * s, x * s:(x + c) * s]
                 if code:
                     lr, hr = dihedral(lr, code), dihedral(hr, code)
                 lrs.append(lr)

@@ -22,10 +22,6 @@ def bce_with_logits(labels, logits):
     return ops.mean(ops.relu(logits) - logits * labels + ops.log1p(ops.exp(-ops.abs(logits))))
 
 
-def perceptual_loss(content, adversarial, adv_weight: float = 1e-3):
-    return content + adv_weight * adversarial
-
-
 def noisy_labels(rng: np.random.Generator, shape, mean: float, std: float) -> np.ndarray:
     """The original's soft labels: N(mean, std) clipped to [0, 1], float32."""
     return np.clip(rng.normal(mean, std, size=shape), 0.0, 1.0).astype(np.float32)

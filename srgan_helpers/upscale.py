@@ -244,7 +244,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
-    from tqdm.auto import tqdm
+    from .progress import progress_bar as tqdm
 
     args = build_parser().parse_args(argv)
     args.layout = args.layout or ("compare" if args.model_b else "sr")

@@ -13,24 +13,32 @@ from .preprocess import MANIFEST, preprocess, read_manifest
 
 
 def set_name(dataset: str) -> str:
-    """Folder name of a prepared set: 'sample', 'celeba', 'coco', or the folder/archive's stem."""
-    if dataset in ("sample", "celeba", "coco", "coco_train2017"):
+    """Folder name of a prepared set: the dataset's name, or the folder/archive's stem."""
+    if dataset in ("sample", "celeba", "coco", "coco_train2017", "div2k", "291"):
         return dataset
     return Path(dataset).name.split(".")[0] or "custom"
 
 
-def prepare(dataset: str = "sample", data_root: str | Path = "data", name: str = "", n_images: int = 2500,
+def prepare(dataset: str = "sample", data_root: str | Path = "data", name: str = "", n_images: int | None = 2500,
             hr_size: int = 176, scale: int = 4, test_fraction: float = 0.2, seed: int = 0,
-            archive: str | None = None, overwrite: bool = False) -> tuple[Path, dict]:
-    """Acquire `dataset` into <data_root>/raw and preprocess it into <data_root>/<name>; (folder, manifest)."""
+            archive: str | None = None, overwrite: bool = False, mode: str = "fixed", min_size: int = 96,
+            folder: str | None = None) -> tuple[Path, dict]:
+    """Acquire `dataset` into <data_root>/raw and preprocess it into <data_root>/<name>; (folder, manifest).
+
+    When the source is itself <data_root>/<name> (your photos in data/myphotos), the set goes to
+    <data_root>/<name>_prepared: your folder is never written to."""
     data_root = Path(data_root)
-    source = acquire(dataset, data_root / "raw", archive=archive or None)
+    source = acquire(dataset, data_root / "raw", archive=archive or None, folder=folder or None)
     out_dir = data_root / (name or set_name(dataset))
+    if not name and out_dir.resolve() == Path(source).resolve():
+        out_dir = out_dir.with_name(f"{out_dir.name}_prepared")
     manifest = preprocess(source, out_dir, n_images=n_images, hr_size=hr_size, scale=scale,
-                          test_fraction=test_fraction, seed=seed, overwrite=overwrite)
+                          test_fraction=test_fraction, seed=seed, overwrite=overwrite, mode=mode, min_size=min_size)
     c = manifest["counts"]
-    print(f"{out_dir}: {c['train']} train + {c['test']} test pairs ({hr_size}px HR / {hr_size // scale}px LR), "
-          f"{c['skipped']} skipped, from {c['source_files']} files in {source}")
+    kind = (f"whole images (>= {min_size} px)" if mode == "whole"
+            else f"{hr_size}px HR / {hr_size // scale}px LR pairs")
+    print(f"{out_dir}: {c['train']} train + {c['test']} test {kind}, {c['skipped']} skipped, from "
+          f"{c['source_files']} files in {source}")
     return out_dir, manifest
 
 
@@ -76,11 +84,6 @@ def train_config(**params) -> TrainConfig:
     return TrainConfig.from_dict({k: none_if_empty(v) for k, v in params.items()})
 
 
-def random_vgg_note(cfg: TrainConfig) -> str | None:
-    """The label every figure of a random-VGG run carries (None for real VGG weights)."""
-    return "VGG19 RANDOM WEIGHTS (pipeline test only)" if cfg.vgg_weights is None else None
-
-
 def latest_sample(run_dir: str | Path) -> Path | None:
     samples = sorted((Path(run_dir) / "samples").glob("epoch_*.png"))
     return samples[-1] if samples else None
@@ -100,12 +103,6 @@ def show_image(path: str | Path):
     return fig
 
 
-def mount_drive(wanted: bool) -> bool:
-    """Mount Google Drive at /content/drive on Colab when `wanted`; False (and no-op) elsewhere."""
-    from .checkpoints import mount_drive as mount
-
-    return bool(wanted) and mount()
-
 def resume_config(run_dir: str | Path, epochs=None) -> TrainConfig:
     """The run's saved config, with a new GAN epoch total if given."""
     path = Path(run_dir) / "config.json"
@@ -117,17 +114,12 @@ def resume_config(run_dir: str | Path, epochs=None) -> TrainConfig:
 
 
 def checkpoint_table(run_dir: str | Path) -> str:
-    """Print and return the run's checkpoints (epoch, step, verified or why not)."""
+    """Print and return the run's checkpoints (verified with epoch and step, or why they cannot be used)."""
     from .checkpoints import CheckpointManager
 
-    lines = ["| checkpoint | epoch | step | status |", "|---|---|---|---|"]
-    for path in CheckpointManager(Path(run_dir) / "checkpoints").paths():
-        try:
-            _, state = CheckpointManager.load(path)
-            lines.append(f"| {path.name} | {state['epoch']} | {state['step']} | verified |")
-        except ValueError as exc:
-            lines.append(f"| {path.name} | - | - | skipped: {exc} |")
-    text = "\n".join(lines)
+    rows = CheckpointManager(Path(run_dir) / "checkpoints", required=("config",)).describe()
+    lines = ["| checkpoint | status |", "|---|---|"] + [f"| {name} | {status} |" for name, status in rows]
+    text = "\n".join(lines) if rows else "No checkpoint yet."
     print(text)
     return text
 

@@ -5,6 +5,7 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")  # bit-reproducible TensorFlow on CPU (set before it is imported)
 os.environ.setdefault("KERAS_HOME", tempfile.mkdtemp(prefix="keras_home_"))
 
 import numpy as np  # noqa: E402
@@ -51,3 +52,23 @@ def tiny_config(tiny_set):
 @pytest.fixture
 def rng():
     return np.random.default_rng(0)
+
+
+def latest_arrays(run_dir):
+    """The arrays of a run's newest verified checkpoint."""
+    from srgan_helpers.checkpoints import CheckpointManager
+
+    return CheckpointManager(Path(run_dir) / "checkpoints").latest().arrays
+
+
+def checkpoint_arrays(path):
+    from srgan_helpers.checkpoints import CheckpointManager
+
+    return CheckpointManager(Path(path).parent).load(path).arrays
+
+
+def log_columns(path):
+    """A run's loss log as columns (the package's one reader)."""
+    from srgan_helpers.losslog import load_log
+
+    return load_log(path).columns

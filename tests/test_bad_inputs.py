@@ -3,9 +3,9 @@ reason, never a crash, never a partial file."""
 
 import numpy as np
 import pytest
+from bad_inputs import make_bad_inputs
 from PIL import Image
 
-from bad_inputs import make_bad_inputs
 from srgan_helpers import upscale
 from srgan_helpers.images import ImageError
 from srgan_helpers.loader import load_pairs
@@ -51,7 +51,7 @@ def test_loader_names_a_corrupt_cache_file(tmp_path, sample_raw):
 
 def test_upscale_processes_the_good_ones_and_names_each_bad_one(tmp_path, capsys):
     from srgan_helpers.models import build_generator
-    from srgan_helpers.training.driver import export_generator
+    from srgan_helpers.training import export_generator
 
     kinds = make_bad_inputs(tmp_path / "raw")
     model = export_generator(build_generator(4, n_res_blocks=1), tmp_path / "g.keras")

@@ -1,7 +1,12 @@
+"""Checkpoints: atomic, verified (arrays and state hashed, state type-checked), rotated only among this
+run's verified ones, never deleted when they cannot be verified as this run's own."""
+
+import json
+
 import numpy as np
 import pytest
 
-from srgan_helpers.checkpoints import CheckpointManager, run_dir
+from srgan_helpers.checkpoints import CheckpointManager, NonFiniteWeights, UnusableCheckpoints, check_state
 
 
 def arrays(value):
@@ -9,13 +14,14 @@ def arrays(value):
 
 
 def test_save_load_and_rotation_keeps_last_and_every_mth(tmp_path):
-    manager = CheckpointManager(tmp_path, keep_last=2, keep_every=3)
+    manager = CheckpointManager(tmp_path, keep_last=2, keep_every=3, run_id="r1")
     for epoch in range(1, 8):
         manager.save(epoch, arrays(epoch), {"step": epoch * 10})
     names = [p.name for p in manager.paths()]
     assert names == ["ckpt-000003", "ckpt-000006", "ckpt-000007"]
-    path, loaded, state = manager.latest()
-    assert path.name == "ckpt-000007" and state["step"] == 70 and float(loaded["generator"][0][0, 0]) == 7
+    latest = manager.latest()
+    assert latest.path.name == "ckpt-000007" and latest.step == 70 and float(latest.arrays["generator"][0][0, 0]) == 7
+    assert latest.state["run_id"] == "r1"
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
@@ -27,7 +33,7 @@ def test_corrupt_or_partial_checkpoint_falls_back_to_previous(tmp_path):
     npz.write_bytes(npz.read_bytes()[:100])  # cut off mid-write
     (tmp_path / ".ckpt-000003.abc.partial").mkdir()  # an interrupted save
     with pytest.warns(UserWarning, match="ckpt-000002"):
-        path, loaded, _ = manager.latest()
+        path, loaded, _ = CheckpointManager(tmp_path).latest()
     assert path.name == "ckpt-000001" and float(loaded["generator"][0][0, 0]) == 1
 
 
@@ -38,32 +44,106 @@ def test_a_failed_write_leaves_the_previous_checkpoint_intact(tmp_path):
     CheckpointManager(tmp_path).save(1, arrays(1), {"step": 1})
     with pytest.raises(OSError, match="No space"):
         CheckpointManager(tmp_path, write_hook=disk_full).save(2, arrays(2), {"step": 2})
-    path, _, _ = CheckpointManager(tmp_path).latest()
-    assert path.name == "ckpt-000001"
+    assert CheckpointManager(tmp_path).latest().path.name == "ckpt-000001"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["ckpt-000001"]
 
 
-def test_run_dir_validates_names_and_never_empties(tmp_path):
-    path = run_dir("exp1", output_root=tmp_path)
-    (path / "keep.txt").write_text("x")
-    assert run_dir("exp1", output_root=tmp_path) == path and (path / "keep.txt").exists()
-    assert run_dir("exp2", drive_dir=str(tmp_path / "drive")) == tmp_path / "drive" / "exp2"
-    for bad in ("../escape", "a/b", ".."):
-        with pytest.raises(ValueError, match="run name"):
-            run_dir(bad, output_root=tmp_path)
+def test_every_checkpoint_unusable_is_refused_naming_each_and_nothing_changes(tmp_path):
+    manager = CheckpointManager(tmp_path, keep_last=5)
+    for epoch in (1, 2):
+        manager.save(epoch, arrays(epoch), {"step": epoch})
+    (tmp_path / "ckpt-000001" / "arrays.npz").write_bytes(b"garbage")
+    (tmp_path / "ckpt-000002" / "state.json").write_text("[]")
+    before = sorted(p.name for p in tmp_path.rglob("*"))
+    with pytest.warns(UserWarning), pytest.raises(UnusableCheckpoints) as info:
+        CheckpointManager(tmp_path).latest()
+    message = str(info.value)
+    assert "ckpt-000001: " in message and "SHA-256" in message and "ckpt-000002: " in message
+    assert "fresh_start" in message and "never deleted" in message
+    assert sorted(p.name for p in tmp_path.rglob("*")) == before
 
 
-def test_drive_is_mounted_once_on_colab_only(monkeypatch, tmp_path):
-    import sys
-    import types
+def test_rotation_counts_only_verified_checkpoints_of_this_run(tmp_path):
+    (tmp_path / "ckpt-999999").mkdir(parents=True)  # a stray folder: unverifiable
+    other = CheckpointManager(tmp_path, keep_last=1, run_id="someone-else")
+    other.save(5, arrays(5), {"step": 5})  # another run's checkpoint, verified but not ours
+    manager = CheckpointManager(tmp_path, keep_last=1, run_id="mine")
+    for epoch in (1, 2, 3):
+        manager.save(epoch, arrays(epoch), {"step": epoch})
+    names = sorted(p.name for p in tmp_path.iterdir())
+    assert names == ["ckpt-000003", "ckpt-000005", "ckpt-999999"]  # our newest kept; the others untouched
+    manager3 = CheckpointManager(tmp_path, keep_last=3, run_id="mine")
+    for epoch in (6, 7):
+        manager3.save(epoch, arrays(epoch), {"step": epoch})
+    assert {"ckpt-000003", "ckpt-000006", "ckpt-000007"} <= {p.name for p in tmp_path.iterdir()}
 
-    from srgan_helpers import checkpoints, workflows
 
-    assert checkpoints.mount_drive() is False and workflows.mount_drive(True) is False  # not Colab
-    calls = []
-    drive = types.SimpleNamespace(mount=lambda path: calls.append(path))
-    colab = types.ModuleType("google.colab")
-    colab.drive = drive
-    monkeypatch.setitem(sys.modules, "google.colab", colab)
-    assert workflows.mount_drive(False) is False and calls == []
-    assert workflows.mount_drive(True) is True and calls == ["/content/drive"]
+def test_a_file_named_like_a_checkpoint_is_moved_aside_not_deleted(tmp_path):
+    tmp_path.mkdir(exist_ok=True)
+    (tmp_path / "ckpt-000002").write_text("not a checkpoint")
+    manager = CheckpointManager(tmp_path, run_id="mine")
+    manager.save(1, arrays(1), {"step": 1})
+    assert manager.latest().path.name == "ckpt-000001"  # a file never blocks a resume
+    with pytest.warns(UserWarning, match="moved it aside"):
+        manager.save(2, arrays(2), {"step": 2})
+    aside = [p for p in tmp_path.iterdir() if p.name.startswith("ckpt-000002.stray-")]
+    assert len(aside) == 1 and aside[0].read_text() == "not a checkpoint"
+    assert manager.latest().path.name == "ckpt-000002"
+
+
+def test_non_finite_weights_are_never_saved_and_never_loaded(tmp_path):
+    manager = CheckpointManager(tmp_path)
+    manager.save(1, arrays(1), {"step": 1})
+    with pytest.raises(NonFiniteWeights, match="generator"):
+        manager.save(2, {"generator": [np.full((2, 2), np.inf, "float32")]}, {"step": 2})
+    assert [p.name for p in manager.paths()] == ["ckpt-000001"]
+
+
+@pytest.mark.parametrize("edit, reason", [
+    (lambda s: [], "not an object"),
+    (lambda s: "a string", "not an object"),
+    (lambda s: {**s, "groups": ["generator"]}, "groups"),
+    (lambda s: {k: v for k, v in s.items() if k != "config"}, "lacks"),
+    (lambda s: {**s, "lr_scale": "abc"}, "lr_scale"),
+    (lambda s: {**s, "step": -5}, "epoch/step"),
+    (lambda s: {**s, "config": {"epochs": "many"}}, "wrong type"),
+])
+def test_state_json_of_the_wrong_shape_falls_back_to_the_previous_checkpoint(tmp_path, edit, reason):
+    from srgan_helpers.checkpoints import _state_digest
+    from srgan_helpers.config import TrainConfig
+
+    manager = CheckpointManager(tmp_path, keep_last=5, required=("config",))
+    for epoch in (1, 2):
+        manager.save(epoch, arrays(epoch), {"step": epoch, "config": TrainConfig().to_dict()})
+    state_path = tmp_path / "ckpt-000002" / "state.json"
+    state = edit(json.loads(state_path.read_text()))
+    if isinstance(state, dict):  # re-hash, so the shape check itself is what refuses it
+        state["state_sha256"] = _state_digest(state)
+    state_path.write_text(json.dumps(state))
+    with pytest.raises(ValueError, match=reason):
+        check_state(json.loads(state_path.read_text()), "ckpt-000002", ("config",))
+    with pytest.warns(UserWarning, match="ckpt-000002"):
+        assert CheckpointManager(tmp_path, required=("config",)).latest().path.name == "ckpt-000001"
+
+
+def test_an_edited_state_json_fails_its_hash(tmp_path):
+    manager = CheckpointManager(tmp_path)
+    manager.save(1, arrays(1), {"step": 1})
+    manager.save(2, arrays(2), {"step": 2})
+    state_path = tmp_path / "ckpt-000002" / "state.json"
+    state_path.write_text(state_path.read_text().replace('"step": 2', '"step": 3'))
+    with pytest.warns(UserWarning, match="tampered"):
+        assert CheckpointManager(tmp_path).latest().path.name == "ckpt-000001"
+
+
+def test_files_are_written_with_the_umask_not_0600(tmp_path):
+    import os
+    import stat
+
+    old = os.umask(0o022)
+    try:
+        path = CheckpointManager(tmp_path).save(1, arrays(1), {"step": 1})
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE(path.stat().st_mode) == 0o755
+    assert stat.S_IMODE((path / "arrays.npz").stat().st_mode) == 0o644

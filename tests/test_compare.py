@@ -7,7 +7,7 @@ from srgan_helpers import compare
 
 def test_comparison_writes_table_chart_and_strips(tiny_set, tmp_path):
     from srgan_helpers.models import build_generator
-    from srgan_helpers.training.driver import export_generator
+    from srgan_helpers.training import export_generator
 
     gen = export_generator(build_generator(4, n_res_blocks=1), tmp_path / "g.keras")
     with pytest.warns(UserWarning):

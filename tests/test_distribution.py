@@ -19,9 +19,8 @@ import sys
 
 import numpy as np
 import pytest
+from conftest import REPO, latest_arrays
 
-from conftest import REPO
-from srgan_helpers.checkpoints import CheckpointManager
 
 WORKER = REPO / "tests" / "distributed_worker.py"
 KEYS = ("g_loss", "d_loss", "content_loss", "adv_loss", "d_real", "d_fake")
@@ -41,8 +40,7 @@ def log_of(run_dir):
 
 
 def weights_of(run_dir):
-    arrays, _ = CheckpointManager.load(CheckpointManager(run_dir / "checkpoints").latest()[0])
-    return arrays
+    return latest_arrays(run_dir)
 
 
 def assert_same(a, b, rows=None):

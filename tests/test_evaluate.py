@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
-
 from conftest import shared_data
+
 from srgan_helpers import evaluate
 from srgan_helpers.inference import load_generator, model_scale, super_resolve
 
@@ -9,7 +9,7 @@ from srgan_helpers.inference import load_generator, model_scale, super_resolve
 @pytest.fixture(scope="module")
 def tiny_generator(tmp_path_factory):
     from srgan_helpers.models import build_generator
-    from srgan_helpers.training.driver import export_generator
+    from srgan_helpers.training import export_generator
 
     path = tmp_path_factory.mktemp("gen") / "generator.keras"
     export_generator(build_generator(4, n_res_blocks=1), path)

@@ -14,10 +14,11 @@ import time
 
 import numpy as np
 import pytest
+from conftest import checkpoint_arrays, latest_arrays
 
 from srgan_helpers.checkpoints import CheckpointManager
 from srgan_helpers.training import train
-from srgan_helpers.training.driver import CheckpointWriteError, TrainingDiverged
+from srgan_helpers.training import CheckpointWriteError, TrainingDiverged
 
 TRIALS = int(os.environ.get("SRGAN_KILL_TRIALS", "6"))
 
@@ -54,7 +55,7 @@ def test_sigkill_at_random_moments_loses_nothing(tiny_config, tmp_path):
         if kills >= TRIALS:
             break
         latest = CheckpointManager(run_dir / "checkpoints").latest() if (run_dir / "checkpoints").exists() else None
-        expected_resume = latest[2]["epoch"] if latest else None
+        expected_resume = latest.epoch if latest else None
         started = time.time()
         proc = start_training(run_dir, config_path, tmp_path / f"trial{trial}.log")
         # Moments are chosen by what the process is doing, not by the clock, so a slow machine changes nothing:
@@ -87,8 +88,7 @@ def test_sigkill_at_random_moments_loses_nothing(tiny_config, tmp_path):
     final = start_training(run_dir, config_path, tmp_path / "final.log", delay="0")
     assert final.wait(timeout=600) == 0, (tmp_path / "final.log").read_text()[-2000:]
     assert epochs_in_log(run_dir) == list(range(1, cfg.total_epochs + 1))
-    got, _ = CheckpointManager.load(CheckpointManager(run_dir / "checkpoints").latest()[0])
-    want, _ = CheckpointManager.load(reference.checkpoint)
+    got, want = latest_arrays(run_dir), checkpoint_arrays(reference.checkpoint)
     for group in want:
         for a, b in zip(want[group], got[group]):
             np.testing.assert_allclose(b, a, atol=1e-5, err_msg=group)

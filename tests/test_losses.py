@@ -25,8 +25,17 @@ def test_content_loss_rescales_features():
     assert float(keras.ops.convert_to_numpy(losses.content_loss(a, b, 1.0))) == pytest.approx(12.75 ** 2)
 
 
-def test_perceptual_weighting():
-    assert losses.perceptual_loss(2.0, 1.5, 1e-3) == pytest.approx(2.0015)
+def test_perceptual_loss_is_content_plus_weighted_adversarial():
+    from srgan_helpers.config import TrainConfig
+    from srgan_helpers.training.common import generator_terms
+
+    feats_sr, feats_hr = np.full((1, 2, 2, 4), 12.75, "float32"), np.zeros((1, 2, 2, 4), "float32")
+    logits, labels = np.zeros((2, 1), "float32"), np.full((2, 1), 0.9, "float32")
+    sr = hr = np.zeros((2, 4, 4, 3), "float32")
+    total, content, adversarial = (float(keras.ops.convert_to_numpy(t)) for t in
+                                   generator_terms(sr, hr, feats_sr, feats_hr, logits, labels, TrainConfig()))
+    assert content == pytest.approx(1.0) and adversarial == pytest.approx(np.log(2), rel=1e-5)
+    assert total == pytest.approx(1.0 + 1e-3 * np.log(2), rel=1e-6)
 
 
 def test_noisy_labels_are_clipped_normal():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
-
 from conftest import shared_data
+
 from srgan_helpers.metrics import bicubic_upscale, psnr, rgb_to_y, ssim
 from srgan_helpers.preprocess import read_paired_folder
 

@@ -7,7 +7,6 @@ import json
 import jupytext
 import papermill
 import pytest
-
 from conftest import REPO
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.py"))

@@ -3,9 +3,9 @@ import json
 
 import numpy as np
 import pytest
+from conftest import shared_data
 from PIL import Image
 
-from conftest import shared_data
 from srgan_helpers.images import ImageError, open_rgb
 from srgan_helpers.preprocess import preprocess, read_paired_folder, skipped_report
 

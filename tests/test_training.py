@@ -6,9 +6,10 @@ import keras
 import numpy as np
 import pytest
 
+from conftest import checkpoint_arrays
+
 from srgan_helpers.checkpoints import CheckpointManager
-from srgan_helpers.training import TrainingDiverged, train
-from srgan_helpers.training.driver import _backend_steps, _make_optimizer
+from srgan_helpers.training import TrainingDiverged, build_models, build_steps, ensure_vgg, train
 
 pytestmark = pytest.mark.backend
 
@@ -23,20 +24,15 @@ def numeric(rows, key):
 
 
 def build_tiny(cfg):
-    from srgan_helpers.models import build_discriminator, build_generator, build_vgg_features
-
     keras.utils.set_random_seed(0)
-    g = build_generator(cfg.scale, cfg.n_res_blocks)
-    d = build_discriminator(cfg.train_hr_size, head=cfg.d_head)
-    with pytest.warns(UserWarning):
-        vgg = build_vgg_features(cfg.vgg_layer, None)
-    g_opt, d_opt = _make_optimizer(cfg, g), _make_optimizer(cfg, d)
-    return g, d, vgg, g_opt, d_opt, _backend_steps(g, d, vgg, g_opt, d_opt, cfg)
+    models = build_models(cfg)
+    ensure_vgg(models, cfg)
+    return models, build_steps(models, cfg)
 
 
 def test_steps_reduce_mse_and_advance_both_optimizers(tiny_config):
     cfg = tiny_config.replace(learning_rate=1e-3)
-    g, d, vgg, g_opt, d_opt, steps = build_tiny(cfg)
+    models, steps = build_tiny(cfg)
     rng = np.random.default_rng(0)
     hr = rng.uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
     lr = hr.reshape(2, 8, 4, 8, 4, 3).mean(axis=(2, 4))
@@ -47,8 +43,8 @@ def test_steps_reduce_mse_and_advance_both_optimizers(tiny_config):
         metrics = steps.gan_step(lr, hr, *labels)
     assert set(metrics) == {"d_loss", "g_loss", "content_loss", "adv_loss", "d_real", "d_fake"}
     steps.sync_to_models()
-    assert int(keras.ops.convert_to_numpy(g_opt.iterations)) == 18
-    assert int(keras.ops.convert_to_numpy(d_opt.iterations)) == 3
+    assert int(keras.ops.convert_to_numpy(models.g_optimizer.iterations)) == 18
+    assert int(keras.ops.convert_to_numpy(models.d_optimizer.iterations)) == 3
 
 
 def test_run_writes_log_checkpoints_samples_summary_and_export(tiny_config, tmp_path):
@@ -78,8 +74,7 @@ def test_resume_equals_an_uninterrupted_run(tiny_config, tmp_path):
     assert [r["epoch"] for r in b] == ["1", "2", "3", "4"]
     for key in ("g_loss", "d_loss", "content_loss", "adv_loss", "d_real", "d_fake"):
         np.testing.assert_allclose(numeric(b, key), numeric(a, key), rtol=0, atol=1e-6, equal_nan=True)
-    wa, _ = CheckpointManager.load(straight.checkpoint)
-    wb, _ = CheckpointManager.load(resumed.checkpoint)
+    wa, wb = checkpoint_arrays(straight.checkpoint), checkpoint_arrays(resumed.checkpoint)
     for group in wa:
         for x, y in zip(wa[group], wb[group]):
             np.testing.assert_allclose(x, y, atol=1e-5)

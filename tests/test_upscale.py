@@ -2,9 +2,9 @@ import io
 
 import numpy as np
 import pytest
+from conftest import shared_data
 from PIL import Image, ImageCms
 
-from conftest import shared_data
 from srgan_helpers import upscale
 from srgan_helpers.tiling import seam_weights, upscale_tiled
 
@@ -14,7 +14,7 @@ def generator_path(tmp_path_factory):
     import keras
 
     from srgan_helpers.models import build_generator
-    from srgan_helpers.training.driver import export_generator
+    from srgan_helpers.training import export_generator
 
     keras.utils.set_random_seed(0)
     return export_generator(build_generator(4, n_res_blocks=1), tmp_path_factory.mktemp("g") / "generator.keras")

@@ -15,11 +15,12 @@ def discriminator_terms(real_logits, fake_logits, real_labels, fake_labels):
 
 
 def generator_terms(sr, hr, features_sr, features_hr, sr_logits, gen_labels, cfg):
+    """(perceptual loss, content, adversarial): VGG content / 12.75^2 (+ optional pixel MSE) + adv_weight x BCE."""
     content = losses.content_loss(features_sr, features_hr, cfg.vgg_rescale)
     if cfg.pixel_weight:
         content = content + cfg.pixel_weight * losses.mse(sr, hr)
     adversarial = losses.bce_with_logits(gen_labels, sr_logits)
-    return losses.perceptual_loss(content, adversarial, cfg.adv_weight), content, adversarial
+    return content + cfg.adv_weight * adversarial, content, adversarial
 
 
 def scaled(optimizer, loss):

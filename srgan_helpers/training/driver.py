@@ -1,51 +1,30 @@
-"""The backend-neutral training driver: `train(cfg, run_dir)` runs phase 1 (SRResNet MSE pre-training)
-and phase 2 (GAN), checkpoints, resumes exactly, logs every epoch, writes sample strips and exports.
+"""The backend-neutral training driver: `train(cfg, run_dir)` runs phase 1 (SRResNet MSE pre-training) and
+phase 2 (GAN), checkpoints, resumes exactly, logs every epoch, writes sample strips and exports.
+
+Order of a call: check everything (config, data, weights, run folder) -> lock the run folder -> find the
+checkpoint to resume from (refusing when none can be used) -> write config.json -> build -> train -> export.
+Nothing is written before the checks pass; nothing in the run folder is ever deleted.
 """
 
 from __future__ import annotations
 
-import csv
+import contextlib
 import dataclasses
-import io
-import math
-import os
+import tempfile
 import time
-import warnings
 from pathlib import Path
 
-import numpy as np
-from tqdm.auto import tqdm
-
-from .. import analysis, distribute, losses
-from ..checkpoints import CheckpointManager
-from ..config import TrainConfig
-from ..fileio import atomic_path, write_text_atomic
-from ..images import float_to_uint8
-from ..loader import BatchLoader, load_pairs
-from ..strips import save_image_atomic, strip_grid
-from ..workflows import random_vgg_note
-
-LOG_NAME = "loss_log.csv"
-GENERATOR_NAME = "generator.keras"
-# Changing these between a run and its resume would load mismatched weights or data.
-ARCHITECTURE_KEYS = ("hr_size", "scale", "crop_size", "n_res_blocks", "upsample", "d_head", "vgg_layer", "data_dir",
-                     "batch_size", "seed", "pretrain_epochs", "augment")
-
-
-class TrainingDiverged(RuntimeError):
-    """A loss became NaN or infinite; the newest checkpoint is still the last good one."""
-
-
-class CheckpointWriteError(RuntimeError):
-    """A checkpoint could not be written (disk full, Drive quota...); the previous one is intact."""
-
-
-def _checkpoint_manager(cfg: TrainConfig, run_dir: Path) -> CheckpointManager:
-    """The run's checkpoint manager. SRGAN_TEST_CHECKPOINT_DELAY (seconds; tests only) slows each write
-    down between writing and renaming, so that fault-injection tests can kill the process inside it."""
-    delay = float(os.environ.get("SRGAN_TEST_CHECKPOINT_DELAY", "0") or 0)
-    hook = (lambda _tmp: time.sleep(delay)) if delay > 0 else None
-    return CheckpointManager(run_dir / "checkpoints", cfg.keep_last, cfg.keep_every, write_hook=hook)
+from .. import distribute
+from ..checkpoints import CheckpointManager, new_run_id
+from ..config import TrainConfig, resume_clashes
+from ..determinism import seed_everything
+from ..loader import set_mode
+from ..losslog import LossLog, load_log
+from ..preprocess import read_manifest
+from ..runlock import RunLock
+from .bundle import build_models
+from .errors import RunFolderError
+from .session import LOG_NAME, TrainingSession
 
 
 @dataclasses.dataclass
@@ -57,277 +36,150 @@ class TrainResult:
     checkpoint: Path | None
     epochs_run: int  # epochs trained by this call (0 when the run was already complete)
 
-    def history(self) -> dict[str, np.ndarray]:
-        return analysis.read_loss_log(self.log_path)
+    def history(self) -> LossLog:
+        return load_log(self.log_path)
 
 
-def _backend_steps(generator, discriminator, vgg, g_opt, d_opt, cfg, placement=None):
-    import keras
+def _checkpoint_manager(cfg: TrainConfig, run_dir: Path, run_id: str | None = None) -> CheckpointManager:
+    """The run's checkpoint manager. SRGAN_TEST_CHECKPOINT_DELAY (seconds; tests only) slows each write
+    down between writing and renaming, so that fault-injection tests can kill the process inside it."""
+    import os
 
-    name = keras.backend.backend()
-    if name == "tensorflow":
-        import tensorflow as tf
-
-        from .tf_steps import TFSteps
-
-        jit = cfg.jit_compile if cfg.jit_compile is not None else bool(tf.config.list_physical_devices("GPU"))
-        return TFSteps(generator, discriminator, vgg, g_opt, d_opt, cfg, jit_compile=jit,
-                       strategy=placement.strategy if placement else None)
-    if name == "jax":
-        from .jax_steps import JaxSteps
-
-        return JaxSteps(generator, discriminator, vgg, g_opt, d_opt, cfg,
-                        distribution=placement.distribution if placement else None)
-    raise RuntimeError(f"KERAS_BACKEND={name!r} has no GAN training step; use 'tensorflow' or 'jax'")
+    delay = float(os.environ.get("SRGAN_TEST_CHECKPOINT_DELAY", "0") or 0)
+    hook = (lambda _tmp: time.sleep(delay)) if delay > 0 else None
+    return CheckpointManager(run_dir / "checkpoints", cfg.keep_last, cfg.keep_every, run_id=run_id,
+                             required=("config",), write_hook=hook)
 
 
-def _make_optimizer(cfg: TrainConfig, model):
-    import keras
+def check_data(cfg: TrainConfig) -> None:
+    """Refuse, before anything is written, a data_dir that is missing or does not fit the config."""
+    manifest = read_manifest(cfg.data_dir)
+    params = manifest.get("params", {})
+    if params.get("scale", cfg.scale) != cfg.scale:
+        raise ValueError(f"scale={cfg.scale} but {cfg.data_dir} was prepared at x{params.get('scale')}")
+    if set_mode(cfg.data_dir) == "whole":
+        smallest = manifest.get("min_hr_side", 0)
+        if cfg.crop_size is None or cfg.crop_size > smallest:
+            raise ValueError(f"{cfg.data_dir} holds whole images (smallest side {smallest} px): set crop_size, the "
+                             f"HR patch side, to at most {smallest} (e.g. 96)")
+    elif params.get("hr_size", cfg.hr_size) != cfg.hr_size:
+        raise ValueError(f"hr_size={cfg.hr_size} but {cfg.data_dir} holds {params.get('hr_size')} px pairs: set "
+                         f"hr_size={params.get('hr_size')} or prepare the data again")
+    elif cfg.crop_size is not None and cfg.crop_size > cfg.hr_size:
+        raise ValueError(f"crop_size={cfg.crop_size} is larger than the {cfg.hr_size} px pairs of {cfg.data_dir}")
 
-    opt = keras.optimizers.Adam(learning_rate=cfg.learning_rate, beta_1=cfg.beta_1)
-    if cfg.mixed_precision == "mixed_float16":
-        opt = keras.optimizers.LossScaleOptimizer(opt)
-    opt.build(model.trainable_variables)
-    return opt
+
+def check_vgg_weights(cfg: TrainConfig) -> None:
+    weights = cfg.vgg_weights
+    if cfg.epochs and weights not in (None, "imagenet") and not Path(weights).is_file():
+        raise ValueError(f"vgg_weights={weights!r}: use 'imagenet', None (random: tests only) or the path of an "
+                         f"existing VGG19 no-top weights file")
 
 
-def learning_rate_at(cfg: TrainConfig, epoch: int) -> float:
-    """Learning rate of 0-based global `epoch` (decay counts GAN epochs)."""
-    gan_epoch = epoch - cfg.pretrain_epochs
-    if cfg.lr_decay_epoch is not None and gan_epoch >= cfg.lr_decay_epoch:
-        return cfg.learning_rate * cfg.lr_decay_factor
-    return cfg.learning_rate
+def check_run_folder(run_dir: Path) -> None:
+    """The run folder exists (or can be made) and takes a file: else RunFolderError, before any writing."""
+    try:
+        if run_dir.exists() and not run_dir.is_dir():
+            raise NotADirectoryError(f"{run_dir} is a file")
+        run_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=run_dir, prefix=".write-test-"):
+            pass
+    except OSError as exc:
+        raise RunFolderError(f"Cannot write in the run folder {run_dir} ({exc}): check that it is writable and "
+                             f"has free space, or choose another run folder. Nothing was changed.") from exc
 
 
-def check_resumable(saved: TrainConfig, cfg: TrainConfig) -> None:
-    clashes = {k: (getattr(saved, k), getattr(cfg, k)) for k in ARCHITECTURE_KEYS if getattr(saved, k) != getattr(cfg, k)}
+def preflight(cfg: TrainConfig, run_dir: Path):
+    """Every check that can fail before training: data, weights, devices, the run folder. Returns the placement."""
+    check_data(cfg)
+    check_vgg_weights(cfg)
+    placement = distribute.resolve(cfg.devices, cfg.batch_size)
+    check_run_folder(run_dir)
+    return placement
+
+
+def open_checkpoints(cfg: TrainConfig, run_dir: Path, resume: bool, fresh_start: bool):
+    """(manager, checkpoint to resume from or None). A fresh start moves old checkpoints and log aside."""
+    manager = _checkpoint_manager(cfg, run_dir)
+    if fresh_start:
+        tag = f"set-aside-{time.strftime('%Y%m%dT%H%M%S')}"
+        aside = manager.set_aside(tag)
+        if (run_dir / LOG_NAME).exists():
+            (run_dir / LOG_NAME).rename(run_dir / f"loss_log.{tag}.csv")
+        if aside:
+            print(f"Fresh start: the old checkpoints are in {aside} and the old log beside it (nothing deleted)")
+        manager = _checkpoint_manager(cfg, run_dir, new_run_id())
+        return manager, None
+    manager.remove_partials()
+    latest = manager.latest() if resume else None
+    if not resume and manager.paths():
+        raise FileExistsError(f"{run_dir} already holds checkpoints; pass resume=True or use a new run name "
+                              f"(nothing is ever deleted for you)")
+    if latest is None:
+        manager.run_id = new_run_id()
+        return manager, None
+    clashes = resume_clashes(TrainConfig.from_dict(latest.state["config"]), cfg)
     if clashes:
         raise ValueError(f"This run folder was trained with other settings {clashes} (saved, asked); resume with "
                          f"the saved config (TrainConfig.from_json(run_dir / 'config.json')) or use a new run name")
+    manager.run_id = latest.state.get("run_id")  # checkpoints made before 0.2 carry none: still this run's
+    return manager, latest
 
 
-class LossLogWriter:
-    """The per-epoch CSV log: appended and fsynced every epoch; truncated to a checkpoint on resume."""
-
-    def __init__(self, path: Path):
-        self.path = path
-
-    def rows(self) -> list[dict]:
-        if not self.path.is_file():
-            return []
-        with open(self.path, newline="") as handle:
-            return list(csv.DictReader(handle))
-
-    def truncate(self, epochs_done: int) -> None:
-        """Keep exactly the rows of epochs 1..epochs_done (drops rows written after the checkpoint)."""
-        kept = [r for r in self.rows() if r.get("epoch", "").isdigit() and int(r["epoch"]) <= epochs_done]
-        buffer = io.StringIO()
-        writer = csv.DictWriter(buffer, fieldnames=analysis.LOG_COLUMNS, extrasaction="ignore")
-        writer.writeheader()
-        writer.writerows(kept)
-        write_text_atomic(self.path, buffer.getvalue())
-
-    def append(self, row: dict) -> None:
-        with open(self.path, "a", newline="") as handle:
-            csv.DictWriter(handle, fieldnames=analysis.LOG_COLUMNS, extrasaction="ignore").writerow(row)
-            handle.flush()
-            os.fsync(handle.fileno())
-
-
-def _model_arrays(G, D, g_opt, d_opt) -> dict[str, list[np.ndarray]]:
+@contextlib.contextmanager
+def precision_policy(name: str | None):
+    """Keras' global dtype policy set for the duration (restored afterwards)."""
     import keras
 
-    to_np = keras.ops.convert_to_numpy
-    return {"generator": G.get_weights(), "discriminator": D.get_weights(),
-            "g_optimizer": [to_np(v.value) for v in g_opt.variables],
-            "d_optimizer": [to_np(v.value) for v in d_opt.variables]}
+    previous = keras.mixed_precision.dtype_policy().name
+    keras.mixed_precision.set_global_policy(name or "float32")
+    try:
+        yield
+    finally:
+        keras.mixed_precision.set_global_policy(previous)
 
 
-def _restore_arrays(arrays, G, D, g_opt, d_opt) -> None:
-    G.set_weights(arrays["generator"])
-    D.set_weights(arrays["discriminator"])
-    for opt, key in ((g_opt, "g_optimizer"), (d_opt, "d_optimizer")):
-        if len(arrays[key]) != len(opt.variables):
-            raise ValueError(f"checkpoint {key} has {len(arrays[key])} variables, the optimizer {len(opt.variables)}")
-        for variable, value in zip(opt.variables, arrays[key]):
-            variable.assign(value)
-
-
-def export_generator(G, path: Path) -> Path:
-    """Save the generator as `.keras` atomically (loads with safe_mode=True: no Lambda layers)."""
-    with atomic_path(path, suffix=".keras") as tmp:
-        G.save(tmp)
-    return path
-
-
-def write_sample_strip(G, pairs, path: Path, n: int, note: str | None) -> Path:
-    import keras
-
-    lr = pairs.lr[:n].astype(np.float32) / 127.5 - 1.0
-    sr = float_to_uint8(keras.ops.convert_to_numpy(G(lr, training=False)))
-    rows = [[pairs.lr[i], sr[i], pairs.hr[i]] for i in range(len(lr))]
-    return save_image_atomic(strip_grid(rows, ["LR (nearest)", "SR", "HR"], note=note), path)
-
-
-def _run_epoch(cfg, epoch, steps, loader, global_step, lr_value, progress, ckpt_path) -> dict:
-    """Train one epoch; return its loss-log row. Raises TrainingDiverged on a non-finite loss."""
-    n_steps, b = loader.steps_per_epoch, cfg.batch_size
-    phase = "pretrain" if epoch < cfg.pretrain_epochs else "gan"
-    steps.set_learning_rate(lr_value)
-    label_rng = np.random.default_rng([cfg.seed, 7, epoch])
-    labels = [losses.noisy_labels(label_rng, (n_steps, b, 1), m, cfg.label_std)
-              for m in (cfg.real_label_mean, cfg.fake_label_mean, cfg.gen_label_mean)]
-    metrics = []
-    start = time.perf_counter()
-    bar = tqdm(loader.prefetch(epoch), total=n_steps, disable=not progress, leave=False, mininterval=1.0,
-               desc=f"epoch {epoch + 1}/{cfg.total_epochs} {phase}")
-    for step, (lr_batch, hr_batch) in enumerate(bar):
-        if phase == "pretrain":
-            metrics.append(steps.pretrain_step(lr_batch, hr_batch))
-        else:
-            metrics.append(steps.gan_step(lr_batch, hr_batch, labels[0][step], labels[1][step], labels[2][step]))
-        if progress and (step % max(1, n_steps // 10) == 0 or step == n_steps - 1):
-            bar.set_postfix({k: f"{float(v):.4g}" for k, v in metrics[-1].items() if k in ("g_loss", "d_loss")},
-                            refresh=False)
-    bar.close()
-    host = [{k: float(v) for k, v in m.items()} for m in metrics]
-    seconds = time.perf_counter() - start
-    for step, m in enumerate(host):
-        bad = [k for k, v in m.items() if not math.isfinite(v)]
-        if bad:
-            raise TrainingDiverged(f"{bad} became non-finite at epoch {epoch + 1}, step {step + 1}; the newest "
-                                   f"checkpoint ({ckpt_path}) is the last good one. Lower learning_rate and "
-                                   f"resume, or set nan_policy='rollback'.")
-    row = {"epoch": epoch + 1, "phase": phase, "step": global_step + n_steps, "lr": lr_value,
-           "seconds": round(seconds, 3), "images_per_s": round(n_steps * b / seconds, 2)}
-    row.update({k: float(np.mean([m[k] for m in host])) for k in host[0]})
-    if progress:
-        print(f"epoch {epoch + 1}/{cfg.total_epochs} [{phase}] "
-              + " ".join(f"{k}={row[k]:.4g}" for k in host[0]) + f" ({row['images_per_s']:.1f} img/s)")
-    return row
-
-
-def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = True, progress: bool = True) -> TrainResult:
+def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = True, progress: bool = True,
+          fresh_start: bool = False, break_lock: bool = False, on_epoch_end=None) -> TrainResult:
     """Train (or continue) the run in `run_dir` up to `cfg.total_epochs`; returns where everything is.
 
-    With `resume` (the default) the newest verified checkpoint in `run_dir/checkpoints` is loaded and
-    training continues at the next epoch with results identical to an uninterrupted run.
+    Args:
+        cfg: the run's settings (checked in full before anything is written).
+        run_dir: the run folder; one trainer at a time (a lock with a heartbeat).
+        resume: continue from the newest verified checkpoint (results identical to an uninterrupted run).
+        progress: progress bars and one line per epoch.
+        fresh_start: start over although checkpoints exist; they and the log are moved aside, never deleted.
+        break_lock: take over a lock another trainer holds (only when it is gone).
+        on_epoch_end: called with an EpochEnd after every epoch; returning True stops after that epoch
+            (a checkpoint is saved), e.g. for a time budget or an evaluation curve.
     """
-    import keras
-
-    from ..models import build_discriminator, build_generator, build_vgg_features
-
     run_dir = Path(run_dir)
-    run_dir.mkdir(parents=True, exist_ok=True)
-    config_path = run_dir / "config.json"
-    manager = _checkpoint_manager(cfg, run_dir)
-    manager.remove_partials()
-    latest = manager.latest() if resume else None
-    if latest is None and not resume and manager.paths():
-        raise FileExistsError(f"{run_dir} already holds checkpoints; pass resume=True or use a new run name "
-                              f"(nothing is ever deleted for you)")
-    if latest is not None:
-        check_resumable(TrainConfig.from_dict(latest[2]["config"]), cfg)
-    cfg.to_json(config_path)
-    note = random_vgg_note(cfg)
+    placement = preflight(cfg, run_dir)
+    lock = RunLock(run_dir)
+    lock.acquire(break_lock)
+    try:
+        manager, latest = open_checkpoints(cfg, run_dir, resume, fresh_start)
+        try:
+            cfg.to_json(run_dir / "config.json")
+        except OSError as exc:
+            raise RunFolderError(f"Cannot write {run_dir / 'config.json'} ({exc}); nothing else was changed") from exc
+        return _train_session(cfg, run_dir, manager, latest, placement, progress, on_epoch_end)
+    finally:
+        lock.release()
 
-    previous_policy = keras.mixed_precision.dtype_policy().name
-    keras.mixed_precision.set_global_policy(cfg.mixed_precision or "float32")
-    placement = distribute.resolve(cfg.devices, cfg.batch_size)
+
+def _train_session(cfg, run_dir, manager, latest, placement, progress, on_epoch_end) -> TrainResult:
     if placement.distributed:
         print(f"Training on {placement.n_devices} devices ({placement.kind}); global batch {cfg.batch_size}")
-    try:
-        keras.utils.set_random_seed(cfg.seed)
-        sync_bn = placement.strategy is not None and placement.distributed
-        with distribute.activated(placement), placement.scope():
-            G = build_generator(cfg.scale, cfg.n_res_blocks, upsample=cfg.upsample, synchronized_bn=sync_bn)
-            D = build_discriminator(cfg.train_hr_size, head=cfg.d_head, synchronized_bn=sync_bn)
-            with warnings.catch_warnings():
-                warnings.simplefilter("always")
-                vgg = build_vgg_features(cfg.vgg_layer, cfg.vgg_weights)
-            g_opt, d_opt = _make_optimizer(cfg, G), _make_optimizer(cfg, D)
-        return _train_loop(cfg, run_dir, manager, latest, note, placement, G, D, vgg, g_opt, d_opt, progress)
-    finally:
-        keras.mixed_precision.set_global_policy(previous_policy)
-
-
-def _train_loop(cfg, run_dir, manager, latest, note, placement, G, D, vgg, g_opt, d_opt, progress) -> TrainResult:
-    """Everything after the models exist: resume, epochs, logging, samples, checkpoints, export."""
-    import keras
-
-    from ..models import build_generator, model_summary
-
-    with distribute.activated(placement):
-        write_text_atomic(run_dir / "model_summary.txt",
-                          f"{model_summary(G)}\n\n{model_summary(D)}\n\nVGG19 features: {cfg.vgg_layer}, "
-                          f"weights={cfg.vgg_weights!r}, {vgg.count_params():,} frozen parameters\n")
-
-        start_epoch, global_step, ckpt_path, lr_scale = 0, 0, None, 1.0
-        log = LossLogWriter(run_dir / LOG_NAME)
-        if latest is not None:
-            ckpt_path, arrays, state = latest
-            _restore_arrays(arrays, G, D, g_opt, d_opt)
-            start_epoch, global_step = state["epoch"], state["step"]
-            lr_scale = float(state.get("lr_scale", 1.0))
-            print(f"Resuming {run_dir.name} from {ckpt_path.name}: epoch {start_epoch} done, step {global_step}")
-        log.truncate(start_epoch)
-        initial = _model_arrays(G, D, g_opt, d_opt) if latest is None and cfg.nan_policy == "rollback" else None
-
-        steps = _backend_steps(G, D, vgg, g_opt, d_opt, cfg, placement)
-        train_pairs = load_pairs(cfg.data_dir, "train")
+    with precision_policy(cfg.mixed_precision), distribute.activated(placement):
+        seed_everything(cfg.seed, cfg.deterministic)
+        session = TrainingSession(cfg, run_dir, manager, build_models(cfg, placement), placement, progress)
         try:
-            sample_pairs = load_pairs(cfg.data_dir, "test", limit=cfg.n_samples)
-        except (FileNotFoundError, ValueError):
-            sample_pairs = load_pairs(cfg.data_dir, "train", limit=cfg.n_samples)
-        loader = BatchLoader(train_pairs, cfg.batch_size, cfg.crop_size, cfg.augment, seed=cfg.seed,
-                             steps_per_epoch=cfg.steps_per_epoch)
-        rollbacks, epoch = 0, start_epoch
-        while epoch < cfg.total_epochs:
-            try:
-                row = _run_epoch(cfg, epoch, steps, loader, global_step, learning_rate_at(cfg, epoch) * lr_scale,
-                                 progress, ckpt_path)
-            except TrainingDiverged as exc:
-                if cfg.nan_policy != "rollback" or rollbacks >= cfg.nan_max_rollbacks:
-                    raise
-                rollbacks += 1
-                lr_scale *= cfg.nan_lr_factor
-                back = manager.latest()
-                arrays, state = (back[1], back[2]) if back else (initial, {"epoch": 0, "step": 0})
-                _restore_arrays(arrays, G, D, g_opt, d_opt)
-                steps.load_from_models()
-                epoch, global_step = state["epoch"], state["step"]
-                log.truncate(epoch)
-                warnings.warn(f"{exc} -> rollback {rollbacks}/{cfg.nan_max_rollbacks}: back to epoch {epoch}, "
-                              f"learning rate x{lr_scale:g}", stacklevel=2)
-                continue
-            global_step = row["step"]
-            log.append(row)
-            last = epoch + 1 == cfg.total_epochs
-            sample_now = (epoch + 1) % cfg.sample_every == 0 or last
-            save_now = (epoch + 1) % cfg.save_every == 0 or last
-            if sample_now or save_now:
-                steps.sync_to_models()
-            if sample_now:
-                write_sample_strip(G, sample_pairs, run_dir / "samples" / f"epoch_{epoch + 1:06d}.png",
-                                   cfg.n_samples, note)
-            if save_now:
-                state = {"step": global_step, "log_rows": epoch + 1, "lr_scale": lr_scale, "config": cfg.to_dict(),
-                         "data_order": "a function of (seed, epoch): see loader.BatchLoader",
-                         "backend": keras.backend.backend(), "keras": keras.__version__}
-                try:
-                    ckpt_path = manager.save(epoch + 1, _model_arrays(G, D, g_opt, d_opt), state)
-                except OSError as exc:
-                    raise CheckpointWriteError(
-                        f"Could not write the epoch-{epoch + 1} checkpoint in {manager.directory} ({exc}). The previous "
-                        f"checkpoint ({ckpt_path.name if ckpt_path else 'none'}) is intact. Free some space (or "
-                        f"point drive_dir elsewhere) and resume.") from exc
-            epoch += 1
-        steps.sync_to_models()
-        exported = G
-        if any(getattr(layer, "synchronized", False) for layer in G.layers):  # TF multi-device: plain BN to save
-            exported = build_generator(cfg.scale, cfg.n_res_blocks, upsample=cfg.upsample)
-            exported.set_weights(G.get_weights())
-        generator_path = export_generator(exported, run_dir / GENERATOR_NAME)
-        if log.rows():
-            analysis.plot_training_curves(analysis.read_loss_log(log.path), run_dir / "loss_curves.png", note)
-        return TrainResult(run_dir, cfg, log.path, generator_path, ckpt_path, cfg.total_epochs - start_epoch)
+            session.write_summary()
+        except OSError as exc:
+            raise RunFolderError(f"Cannot write in {run_dir} ({exc}); free some space and run again") from exc
+        session.start(latest)
+        epochs_run = session.run(on_epoch_end)
+        generator_path = session.export()
+    return TrainResult(run_dir, cfg, run_dir / LOG_NAME, generator_path, session.checkpoint, epochs_run)
+

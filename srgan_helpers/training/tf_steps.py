@@ -9,20 +9,43 @@ from .common import discriminator_terms, generator_terms, scaled
 
 
 class TFSteps:
-    """Pre-training (MSE) and GAN steps for the TensorFlow backend."""
+    """Pre-training (MSE) and GAN steps for the TensorFlow backend (implements TrainingSteps).
 
-    def __init__(self, generator, discriminator, vgg, g_opt, d_opt, cfg, jit_compile: bool = False, strategy=None):
-        self.G, self.D, self.vgg, self.g_opt, self.d_opt, self.cfg = generator, discriminator, vgg, g_opt, d_opt, cfg
-        self.strategy = strategy
+    On one device each step is one tf.function; on several (a tf.distribute strategy) the global batch is
+    split across replicas and gradients are all-reduced by the optimizers.
+    """
+
+    def __init__(self, models, cfg, jit_compile: bool = False, strategy=None):
+        self.models, self.cfg, self.strategy = models, cfg, strategy
         self.replicas = strategy.num_replicas_in_sync if strategy is not None else 1
-        if self.replicas > 1:  # each replica runs on its slice; gradients are all-reduced (summed) by apply()
-            self._pretrain_dist = tf.function(self._distributed(self._pretrain_step))
-            self._gan_dist = tf.function(self._distributed(self._gan_step))
+        if self.replicas > 1:
+            self._pretrain_fn = tf.function(self._distributed(self._pretrain_replica))
+            self._gan_fn = tf.function(self._distributed(self._gan_replica))
         else:
-            self.pretrain_step = tf.function(self._pretrain_step, jit_compile=jit_compile)
-            self.gan_step = tf.function(self._gan_step, jit_compile=jit_compile)
+            self._pretrain_fn = tf.function(self._pretrain_replica, jit_compile=jit_compile)
+            self._gan_fn = tf.function(self._gan_replica, jit_compile=jit_compile)
+
+    # --- TrainingSteps -----------------------------------------------------------------------------
+    def pretrain_step(self, lr, hr) -> dict:
+        return self._pretrain_fn(*self._inputs(lr, hr))
+
+    def gan_step(self, lr, hr, real_labels, fake_labels, gen_labels) -> dict:
+        return self._gan_fn(*self._inputs(lr, hr, real_labels, fake_labels, gen_labels))
+
+    def set_learning_rate(self, value: float) -> None:
+        for opt in (self.models.g_optimizer, self.models.d_optimizer):
+            opt.learning_rate = value
+
+    def sync_to_models(self) -> None:
+        """Variables are updated in place on TensorFlow: nothing to do."""
+
+    def load_from_models(self) -> None:
+        """Variables are read in place on TensorFlow: nothing to do."""
 
     # --- several devices: split the global batch, run per replica, average the metrics ------------------
+    def _inputs(self, *arrays):
+        return arrays if self.replicas == 1 else tuple(self._split(a) for a in arrays)
+
     def _distributed(self, replica_fn):
         def run(*args):
             per_replica = self.strategy.run(replica_fn, args=args)
@@ -32,53 +55,44 @@ class TFSteps:
     def _split(self, array):
         local = len(array) // self.replicas
         return self.strategy.experimental_distribute_values_from_function(
-            lambda ctx: tf.constant(array[ctx.replica_id_in_sync_group * local:(ctx.replica_id_in_sync_group + 1) * local]))
-
-    def pretrain_step(self, lr, hr):  # replaced by a tf.function on one device
-        return self._pretrain_dist(self._split(lr), self._split(hr))
-
-    def gan_step(self, lr, hr, real_labels, fake_labels, gen_labels):  # replaced by a tf.function on one device
-        return self._gan_dist(*(self._split(a) for a in (lr, hr, real_labels, fake_labels, gen_labels)))
+            lambda ctx: tf.constant(array[ctx.replica_id_in_sync_group * local:
+                                          (ctx.replica_id_in_sync_group + 1) * local]))
 
     # --- the steps (one replica's view; identical to one device when replicas == 1) ---------------------
-    def _pretrain_step(self, lr, hr):
+    def _pretrain_replica(self, lr, hr):
+        G, g_opt = self.models.generator, self.models.g_optimizer
         with tf.GradientTape() as tape:
-            sr = self.G(lr, training=True)
+            sr = G(lr, training=True)
             loss = losses.mse(sr, hr)
-            loss_for_grad = scaled(self.g_opt, loss / self.replicas)
-        grads = tape.gradient(loss_for_grad, self.G.trainable_variables)
-        self.g_opt.apply(grads, self.G.trainable_variables)
+            loss_for_grad = scaled(g_opt, loss / self.replicas)
+        g_opt.apply(tape.gradient(loss_for_grad, G.trainable_variables), G.trainable_variables)
         return {"g_loss": loss, "content_loss": loss}
 
-    def _gan_step(self, lr, hr, real_labels, fake_labels, gen_labels):
+    def _gan_replica(self, lr, hr, real_labels, fake_labels, gen_labels):
         """One D update on real and (detached) fake, then one G update against the updated D.
         The generator runs forward once; its tape stays open across the D update."""
+        m = self.models
         with tf.GradientTape() as g_tape:
-            sr = self.G(lr, training=True)
+            sr = m.generator(lr, training=True)
             with g_tape.stop_recording():
-                with tf.GradientTape() as d_tape:
-                    real_logits = self.D(hr, training=True)
-                    fake_logits = self.D(tf.stop_gradient(sr), training=True)
-                    d_loss, d_real, d_fake = discriminator_terms(real_logits, fake_logits, real_labels, fake_labels)
-                    d_for_grad = scaled(self.d_opt, d_loss / self.replicas)
-                d_grads = d_tape.gradient(d_for_grad, self.D.trainable_variables)
-                self.d_opt.apply(d_grads, self.D.trainable_variables)
-                features_hr = self.vgg(hr, training=False)
-            sr_logits = self.D(sr, training=True)
-            features_sr = self.vgg(sr, training=False)
-            g_loss, content, adversarial = generator_terms(sr, hr, features_sr, features_hr, sr_logits, gen_labels, self.cfg)
-            g_for_grad = scaled(self.g_opt, g_loss / self.replicas)
-        g_grads = g_tape.gradient(g_for_grad, self.G.trainable_variables)
-        self.g_opt.apply(g_grads, self.G.trainable_variables)
+                d_loss, d_real, d_fake = self._discriminator_update(hr, sr, real_labels, fake_labels)
+                features_hr = m.vgg(hr, training=False)
+            sr_logits = m.discriminator(sr, training=True)
+            features_sr = m.vgg(sr, training=False)
+            g_loss, content, adversarial = generator_terms(sr, hr, features_sr, features_hr, sr_logits, gen_labels,
+                                                           self.cfg)
+            g_for_grad = scaled(m.g_optimizer, g_loss / self.replicas)
+        g_vars = m.generator.trainable_variables
+        m.g_optimizer.apply(g_tape.gradient(g_for_grad, g_vars), g_vars)
         return {"d_loss": d_loss, "g_loss": g_loss, "content_loss": content, "adv_loss": adversarial,
                 "d_real": d_real, "d_fake": d_fake}
 
-    def set_learning_rate(self, value: float) -> None:
-        for opt in (self.g_opt, self.d_opt):
-            opt.learning_rate = value
-
-    def sync_to_models(self) -> None:
-        """Variables are updated in place on TensorFlow: nothing to do."""
-
-    def load_from_models(self) -> None:
-        """Variables are read in place on TensorFlow: nothing to do."""
+    def _discriminator_update(self, hr, sr, real_labels, fake_labels):
+        D, d_opt = self.models.discriminator, self.models.d_optimizer
+        with tf.GradientTape() as d_tape:
+            real_logits = D(hr, training=True)
+            fake_logits = D(tf.stop_gradient(sr), training=True)
+            d_loss, d_real, d_fake = discriminator_terms(real_logits, fake_logits, real_labels, fake_labels)
+            d_for_grad = scaled(d_opt, d_loss / self.replicas)
+        d_opt.apply(d_tape.gradient(d_for_grad, D.trainable_variables), D.trainable_variables)
+        return d_loss, d_real, d_fake

@@ -1,0 +1,175 @@
+"""How well does the package's training learn? SRResNet (MSE) trained through the public path (a
+TrainConfig and `train()`) on random patches of the "291" whole images, for a step or time budget, then
+PSNR / SSIM (Y channel, 4-px border) on Set5, Set14 and BSD100 beside bicubic and published numbers.
+
+    python benchmarks/quality.py --backend tensorflow --steps 1200,3000            # the parity run (CPU)
+    python benchmarks/quality.py --backend jax --minutes 5 --blocks 16 --batch 16  # a time budget (GPU)
+    python benchmarks/quality.py --smoke                                            # seconds: proves it runs
+
+With `--reference torch` (when PyTorch is importable) the same architecture is trained in plain PyTorch
+on the very same batches (the package's loader, same seed) for the same steps, and both are compared at
+every evaluation point. `--export NAME` ships the result as a named model (weights + card).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+PUBLISHED = {"SRResNet (paper)": {"Set5": 32.05, "Set14": 28.49, "BSD100": 27.58},
+             "VDSR (291 images)": {"Set5": 31.35, "Set14": 28.01, "BSD100": 27.29}}
+
+
+def parse_args(argv=None):
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"), choices=["tensorflow", "jax"])
+    p.add_argument("--data", default=str(REPO.parent / "shared" / "data"), help="holds T91/, BSD200/, Set5/...")
+    p.add_argument("--data-root", default="data", help="where the 291 set is prepared")
+    p.add_argument("--work", default="outputs/quality", help="run folders go below this")
+    p.add_argument("--blocks", type=int, default=2, help="residual blocks")
+    p.add_argument("--patch", type=int, default=64, help="HR patch side")
+    p.add_argument("--batch", type=int, default=16)
+    p.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate")
+    p.add_argument("--steps", default="1200,3000", help="evaluation points; the last is the step budget")
+    p.add_argument("--minutes", type=float, default=0, help="a training-time budget instead of --steps' last")
+    p.add_argument("--eval-every", type=int, default=300, help="Set5 PSNR every N steps (learning curve)")
+    p.add_argument("--steps-per-epoch", type=int, default=100)
+    p.add_argument("--init", default="torch", help="weight initialisation (TrainConfig.init)")
+    p.add_argument("--precision", default=None, help="None, mixed_bfloat16, mixed_float16")
+    p.add_argument("--sets", default="Set5,Set14,BSD100", help="evaluated at the end")
+    p.add_argument("--reference", choices=["torch"], help="also train the same network in plain PyTorch")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--export", help="ship the trained generator as this named model (weights + card)")
+    p.add_argument("--out", help="result JSON (default benchmarks/results/quality_<backend>_<tag>.json)")
+    p.add_argument("--smoke", action="store_true", help="1 block, 32-px patches, 20 steps, Set5 only")
+    args = p.parse_args(argv)
+    if args.smoke:
+        args.blocks, args.patch, args.batch, args.steps, args.eval_every, args.steps_per_epoch = 1, 32, 4, "10,20", 10, 10
+        args.sets = "Set5"
+    args.eval_steps = sorted(int(s) for s in args.steps.split(","))
+    return args
+
+
+def prepare_291(args) -> Path:
+    from srgan_helpers.workflows import prepare
+
+    data_dir, _ = prepare("291", args.data_root, f"291_min{args.patch}", n_images=None, test_fraction=0,
+                          mode="whole", min_size=args.patch, folder=args.data)
+    return data_dir
+
+
+def make_config(args, data_dir: Path):
+    from srgan_helpers.config import TrainConfig
+
+    budget = args.eval_steps[-1] if not args.minutes else 10**7
+    epochs = -(-budget // args.steps_per_epoch)
+    return TrainConfig(data_dir=str(data_dir), crop_size=args.patch, n_res_blocks=args.blocks, d_head="pool",
+                       vgg_weights=None, batch_size=args.batch, epochs=0, pretrain_epochs=epochs,
+                       learning_rate=args.lr, steps_per_epoch=args.steps_per_epoch, sample_every=10**6,
+                       save_every=10, keep_last=1, keep_every=0, seed=args.seed, init=args.init,
+                       mixed_precision=args.precision)
+
+
+class Curve:
+    """The on_epoch_end callback: Set5 PSNR at the evaluation points, and the step or time budget."""
+
+    def __init__(self, args, set5: Path):
+        self.args, self.set5, self.points, self.train_seconds = args, set5, [], 0.0
+
+    def __call__(self, event) -> bool:
+        from srgan_helpers.evaluate import evaluate
+
+        step = event.row["step"]
+        self.train_seconds += event.row["seconds"]
+        done = (step >= self.args.eval_steps[-1] if not self.args.minutes
+                else self.train_seconds >= 60 * self.args.minutes)
+        if done or step in self.args.eval_steps or step % self.args.eval_every == 0:
+            mean = evaluate(event.generator, self.set5, progress=False)["mean"]
+            self.points.append({"step": step, "train_seconds": round(self.train_seconds, 1),
+                                "set5_psnr": mean["sr_psnr"], "set5_ssim": mean["sr_ssim"], "mse": event.row["g_loss"]})
+            print(f"  step {step:>6} ({self.train_seconds:6.0f} s): Set5 {mean['sr_psnr']:.2f} dB", flush=True)
+        return done
+
+
+def final_scores(generator, args) -> dict:
+    from srgan_helpers.evaluate import evaluate
+
+    scores = {}
+    for name in args.sets.split(","):
+        mean = evaluate(generator, Path(args.data) / name, progress=False)["mean"]
+        scores[name] = {"psnr": mean["sr_psnr"], "ssim": mean["sr_ssim"], "bicubic_psnr": mean["bicubic_psnr"],
+                        "bicubic_ssim": mean["bicubic_ssim"]}
+    return scores
+
+
+def train_ours(args, data_dir: Path) -> dict:
+    from srgan_helpers.inference import load_generator
+    from srgan_helpers.training import train
+
+    cfg = make_config(args, data_dir)
+    run_dir = Path(args.work) / f"{args.backend}_{args.blocks}b_{time.strftime('%Y%m%dT%H%M%S')}"
+    curve = Curve(args, Path(args.data) / "Set5")
+    start = time.perf_counter()
+    result = train(cfg, run_dir, progress=False, on_epoch_end=curve)
+    wall = time.perf_counter() - start
+    generator = load_generator(result.generator_path)
+    return {"run_dir": str(run_dir), "config": cfg.to_dict(), "curve": curve.points, "wall_seconds": round(wall, 1),
+            "train_seconds": round(curve.train_seconds, 1), "steps": curve.points[-1]["step"],
+            "params": generator.count_params(), "final": final_scores(generator, args),
+            "generator": str(result.generator_path)}
+
+
+def table(ours: dict, reference: dict | None) -> str:
+    sets = list(ours["final"])
+    lines = ["| model | " + " | ".join(f"{s} PSNR / SSIM" for s in sets) + " |", "|---|" + "---|" * len(sets)]
+    first = ours["final"]
+    lines.append("| bicubic (Pillow) | " + " | ".join(f"{first[s]['bicubic_psnr']:.2f} / {first[s]['bicubic_ssim']:.4f}"
+                                                       for s in sets) + " |")
+    for label, run in (("ours", ours), ("plain PyTorch", reference)):
+        if run:
+            lines.append(f"| {label}, {run['steps']} steps | " + " | ".join(
+                f"{run['final'][s]['psnr']:.2f} / {run['final'][s]['ssim']:.4f}" for s in sets) + " |")
+    for label, numbers in PUBLISHED.items():
+        lines.append(f"| {label} | " + " | ".join(f"{numbers[s]:.2f}" if s in numbers else "-" for s in sets) + " |")
+    return "\n".join(lines)
+
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
+    os.environ["KERAS_BACKEND"] = args.backend
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from record import write_result
+
+    data_dir = prepare_291(args)
+    print(f"training {args.blocks}-block SRResNet on {args.backend}: patches {args.patch}, batch {args.batch}, "
+          f"lr {args.lr}, init {args.init}, budget {args.minutes or args.eval_steps[-1]} "
+          f"{'min' if args.minutes else 'steps'}", flush=True)
+    ours = train_ours(args, data_dir)
+    reference = None
+    if args.reference == "torch":
+        from torch_srresnet import train_reference
+
+        reference = train_reference(args, data_dir, ours["steps"])
+    print(table(ours, reference))
+    result = {"args": {k: v for k, v in vars(args).items()}, "ours": ours, "reference": reference,
+              "published": PUBLISHED, "table": table(ours, reference)}
+    if reference:
+        result["parity"] = [{"step": a["step"], "ours": a["set5_psnr"], "torch": b["set5_psnr"],
+                             "difference_db": a["set5_psnr"] - b["set5_psnr"]}
+                            for a, b in zip(ours["curve"], reference["curve"])]
+    tag = "smoke" if args.smoke else f"{args.blocks}b_{ours['steps']}steps_{args.init}"
+    out = args.out or REPO / "benchmarks" / "results" / f"quality_{args.backend}_{tag}.json"
+    record = write_result(out, "quality", result)
+    if args.export:
+        from ship_model import ship
+
+        ship(args.export, ours, record)
+    return record
+
+
+if __name__ == "__main__":
+    main()

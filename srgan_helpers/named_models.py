@@ -1,0 +1,129 @@
+"""Named models: pretrained generators shipped inside the package (weights + a card), resolved by name
+wherever a model path is accepted (srgan-upscale --model, evaluate --model, notebooks 06 and 07).
+
+    python -m srgan_helpers.named_models list          # shipped models and your own run folders
+    python -m srgan_helpers.named_models card srresnet-x4
+
+An MSE-trained model is an "SRResNet"; only a model trained with the real VGG perceptual loss is an
+"SRGAN". A known name whose weights are not shipped yet says how to train them.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from .runs import GENERATOR_NAME, list_runs
+
+WEIGHTS_DIR = Path(__file__).parent / "weights"
+KNOWN = {
+    "srresnet-x4": ("general photos, x4, pixel-MSE (SRResNet)",
+                    "python benchmarks/quality.py --backend jax --minutes 5 --blocks 16 --export srresnet-x4 (GPU)"),
+    "srresnet-x4-faces": ("faces (CelebA), x4, pixel-MSE (SRResNet)",
+                          "notebook 03 with epochs=0 and pretrain_epochs > 0, then export its generator.keras"),
+    "srgan-x4": ("general photos, x4, SRGAN (VGG19-54 perceptual + adversarial loss)",
+                 "notebook 02 with vgg_weights='imagenet' (needs the ImageNet VGG19 weights) on a GPU"),
+    "srgan-x4-faces": ("faces (CelebA), x4, SRGAN (VGG19-54 perceptual + adversarial loss)",
+                       "notebook 03 with vgg_weights='imagenet' (needs the ImageNet VGG19 weights) on a GPU"),
+}
+
+
+class ModelNotShipped(FileNotFoundError):
+    """A known model name whose weights this package does not ship (yet); the message says how to train it."""
+
+
+def weights_path(name: str) -> Path:
+    return WEIGHTS_DIR / f"{name}.keras"
+
+
+def card(name: str) -> dict:
+    """The card of a shipped model (architecture, data and its licence, training, scores, date)."""
+    path = WEIGHTS_DIR / f"{name}.json"
+    if not path.is_file():
+        raise ModelNotShipped(_not_shipped(name))
+    return json.loads(path.read_text())
+
+
+def shipped() -> list[str]:
+    return sorted(name for name in KNOWN if weights_path(name).is_file())
+
+
+def _not_shipped(name: str) -> str:
+    what, how = KNOWN[name]
+    return (f"model {name!r} ({what}) has no weights shipped with this version of srgan_helpers. Train it: "
+            f"{how}. Shipped: {shipped() or 'none'}")
+
+
+def resolve_model(spec: str | Path) -> Path:
+    """A .keras file for `spec`: an existing file, a run folder (its generator.keras), or a model name."""
+    path = Path(spec)
+    if path.is_file():
+        return path
+    if path.is_dir():
+        return path / GENERATOR_NAME
+    name = str(spec)
+    if name in KNOWN:
+        if not weights_path(name).is_file():
+            raise ModelNotShipped(_not_shipped(name))
+        return weights_path(name)
+    raise FileNotFoundError(f"{spec}: no such .keras file, run folder or model name. Model names: "
+                            f"{sorted(KNOWN)} (shipped: {shipped() or 'none'}); "
+                            f"`python -m srgan_helpers.named_models list` shows them and your runs")
+
+
+def list_models(*run_roots: str | Path) -> list[dict]:
+    """Every known name (shipped or not, with its Set5 PSNR when shipped) and the user's own run folders."""
+    rows = []
+    for name, (what, _) in KNOWN.items():
+        if weights_path(name).is_file():
+            set5 = card(name).get("metrics", {}).get("Set5", {})
+            score = f"Set5 {set5['psnr']:.2f} dB (bicubic {set5['bicubic_psnr']:.2f})" if set5 else ""
+            rows.append({"name": name, "kind": "shipped", "what": what, "path": str(weights_path(name)),
+                         "score": score})
+        else:
+            rows.append({"name": name, "kind": "not shipped", "what": what, "path": "", "score": ""})
+    for run in list_runs(*run_roots):
+        rows.append({"name": str(run), "kind": "your run", "what": "", "path": str(run / GENERATOR_NAME), "score": ""})
+    return rows
+
+
+def card_markdown(name: str) -> str:
+    c = card(name)
+    lines = [f"# {name}", "", c.get("summary", ""), ""]
+    for key in ("architecture", "data", "data_licence", "training", "device", "date", "made_by"):
+        if key in c:
+            lines.append(f"- **{key.replace('_', ' ')}**: {c[key]}")
+    if c.get("metrics"):
+        lines += ["", "| set | bicubic PSNR / SSIM | model PSNR / SSIM |", "|---|---|---|"]
+        for name_, m in c["metrics"].items():
+            lines.append(f"| {name_} | {m['bicubic_psnr']:.2f} / {m['bicubic_ssim']:.4f} | {m['psnr']:.2f} / "
+                         f"{m['ssim']:.4f} |")
+    return "\n".join(lines) + "\n"
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m srgan_helpers.named_models", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    listing = sub.add_parser("list", help="shipped models and your run folders")
+    listing.add_argument("--runs", nargs="*", default=["outputs"], help="folders holding your runs (default outputs)")
+    show = sub.add_parser("card", help="a shipped model's card")
+    show.add_argument("name")
+    args = parser.parse_args(argv)
+    if args.command == "card":
+        try:
+            print(card_markdown(args.name), end="")
+        except (ModelNotShipped, KeyError):
+            print(f"error: {_not_shipped(args.name) if args.name in KNOWN else f'no model named {args.name!r}'}",
+                  file=sys.stderr)
+            return 2
+        return 0
+    for row in list_models(*args.runs):
+        print(f"{row['name']:<22} {row['kind']:<12} {row['what'] or row['path']}  {row['score']}".rstrip())
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

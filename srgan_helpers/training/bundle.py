@@ -1,0 +1,82 @@
+"""The models of a run in one object (both networks, both optimizers, VGG), how they are built, and the
+public way to get the training steps for the active backend."""
+
+from __future__ import annotations
+
+import dataclasses
+import warnings
+
+from .steps import TrainingSteps
+
+
+@dataclasses.dataclass
+class GanModels:
+    """Generator, discriminator, their Adam optimizers, and the frozen VGG19 features (built only when the
+    GAN phase starts: SRResNet pre-training needs no VGG weights)."""
+
+    generator: object
+    discriminator: object
+    g_optimizer: object
+    d_optimizer: object
+    vgg: object = None
+
+
+def make_optimizer(cfg, model):
+    """Adam(learning_rate, beta_1) built on `model`'s variables (loss-scaled for mixed_float16)."""
+    import keras
+
+    opt = keras.optimizers.Adam(learning_rate=cfg.learning_rate, beta_1=cfg.beta_1)
+    if cfg.mixed_precision == "mixed_float16":
+        opt = keras.optimizers.LossScaleOptimizer(opt)
+    opt.build(model.trainable_variables)
+    return opt
+
+
+def build_models(cfg, placement=None) -> GanModels:
+    """Both networks and optimizers for `cfg`, inside `placement`'s scope (several devices)."""
+    from ..models import build_discriminator, build_generator
+
+    sync_bn = placement is not None and placement.strategy is not None and placement.distributed
+    scope = placement.scope() if placement is not None else _null()
+    with scope:
+        generator = build_generator(cfg.scale, cfg.n_res_blocks, upsample=cfg.upsample, synchronized_bn=sync_bn,
+                                    init=cfg.init)
+        discriminator = build_discriminator(cfg.train_hr_size, head=cfg.d_head, synchronized_bn=sync_bn,
+                                            init=cfg.init)
+        return GanModels(generator, discriminator, make_optimizer(cfg, generator), make_optimizer(cfg, discriminator))
+
+
+def ensure_vgg(models: GanModels, cfg, placement=None) -> None:
+    """Build the VGG19 feature extractor once (the GAN phase's content loss)."""
+    if models.vgg is not None:
+        return
+    from ..models import build_vgg_features
+
+    with placement.scope() if placement is not None else _null(), warnings.catch_warnings():
+        warnings.simplefilter("always")
+        models.vgg = build_vgg_features(cfg.vgg_layer, cfg.vgg_weights)
+
+
+def build_steps(models: GanModels, cfg, placement=None) -> TrainingSteps:
+    """The training steps of the active Keras backend ('tensorflow' or 'jax')."""
+    import keras
+
+    name = keras.backend.backend()
+    if name == "tensorflow":
+        import tensorflow as tf
+
+        from .tf_steps import TFSteps
+
+        jit = cfg.jit_compile if cfg.jit_compile is not None else bool(tf.config.list_physical_devices("GPU"))
+        return TFSteps(models, cfg, jit_compile=jit, strategy=placement.strategy if placement else None)
+    if name == "jax":
+        from .jax_steps import JaxSteps
+
+        return JaxSteps(models, cfg, distribution=placement.distribution if placement else None)
+    raise RuntimeError(f"KERAS_BACKEND={name!r} has no GAN training step; use 'tensorflow' or 'jax'")
+
+
+def _null():
+    import contextlib
+
+    return contextlib.nullcontext()

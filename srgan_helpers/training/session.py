@@ -1,0 +1,196 @@
+"""A training session: everything from built models to the exported generator. The driver (`train`) opens
+it after checking the config, locking the run folder and finding the checkpoint to resume from."""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+from typing import NamedTuple
+
+import numpy as np
+
+from ..checkpoints import Checkpoint, CheckpointManager, NonFiniteWeights, pack_arrays, restore_arrays, training_state
+from ..config import random_weights_note
+from ..fileio import atomic_path, write_text_atomic
+from ..images import float_to_uint8
+from ..loader import BatchLoader, open_split, sample_pairs
+from ..losslog import LossLogWriter
+from ..runs import GENERATOR_NAME
+from ..strips import save_image_atomic, strip_grid
+from .bundle import GanModels, build_steps, ensure_vgg
+from .epoch import learning_rate_at, phase_of, run_epoch
+from .errors import CheckpointWriteError, RunFolderError, TrainingDiverged
+
+LOG_NAME = "loss_log.csv"
+
+
+class EpochEnd(NamedTuple):
+    """What an `on_epoch_end` callback receives; return True from it to stop after this epoch."""
+
+    epoch: int  # global 1-based epoch just finished
+    row: dict  # its loss-log row
+    generator: object  # the Keras generator, synced with the training state
+    run_dir: Path
+
+
+def export_generator(generator, path: Path) -> Path:
+    """Save the generator as `.keras` atomically (loads with safe_mode=True: no Lambda layers); a generator
+    with synchronized BatchNorm (TF, several devices) is saved as the plain single-device network."""
+    from ..models import GlobalBatchNormalization, build_generator
+
+    if any(isinstance(layer, GlobalBatchNormalization) for layer in generator.layers):
+        plain = build_generator(_scale_of(generator), _blocks_of(generator), upsample=_upsample_of(generator))
+        plain.set_weights(generator.get_weights())
+        generator = plain
+    with atomic_path(path, suffix=".keras") as tmp:
+        generator.save(tmp)
+    return path
+
+
+def _scale_of(generator) -> int:
+    return 2 ** sum(1 for layer in generator.layers if layer.name.endswith("_conv") and layer.name.startswith("up"))
+
+
+def _blocks_of(generator) -> int:
+    return sum(1 for layer in generator.layers if layer.name.endswith("_add") and layer.name.startswith("res"))
+
+
+def _upsample_of(generator) -> str:
+    return "upsampling_lrelu" if any(layer.name.endswith("_upsampling") for layer in generator.layers) \
+        else "pixel_shuffle"
+
+
+def write_sample_strip(generator, pairs, path: Path, note: str | None) -> Path:
+    """LR | SR | HR rows of `pairs` through `generator`, saved atomically."""
+    import keras
+
+    lr = pairs.lr.astype(np.float32) / 127.5 - 1.0
+    sr = float_to_uint8(keras.ops.convert_to_numpy(generator(lr, training=False)))
+    rows = [[pairs.lr[i], sr[i], pairs.hr[i]] for i in range(len(lr))]
+    return save_image_atomic(strip_grid(rows, ["LR (nearest)", "SR", "HR"], note=note), path)
+
+
+class TrainingSession:
+    """Models, steps, data, log and checkpoints of one call to `train`, and the epoch loop over them."""
+
+    def __init__(self, cfg, run_dir: Path, manager: CheckpointManager, models: GanModels, placement, progress: bool):
+        self.cfg, self.run_dir, self.manager, self.models = cfg, run_dir, manager, models
+        self.placement, self.progress = placement, progress
+        self.note = random_weights_note(cfg)
+        self.log = LossLogWriter(run_dir / LOG_NAME)
+        self.epoch = self.global_step = 0
+        self.lr_scale, self.rollbacks = 1.0, 0
+        self.checkpoint: Path | None = None
+        self.rollback_floor: int | None = None  # rollbacks walk back past this epoch until a newer save
+        self.initial: dict | None = None
+
+    def start(self, latest: Checkpoint | None) -> None:
+        """Restore `latest` (or remember the initial weights), cut the log back to it, build steps and data."""
+        if latest is not None:
+            restore_arrays(self.models, latest.arrays)
+            self.epoch, self.global_step, self.checkpoint = latest.epoch, latest.step, latest.path
+            self.lr_scale = float(latest.state.get("lr_scale", 1.0))
+            print(f"Resuming {self.run_dir.name} from {latest.path.name}: epoch {self.epoch} done, step "
+                  f"{self.global_step}")
+        elif self.cfg.nan_policy == "rollback":
+            self.initial = pack_arrays(self.models)
+        self.log.truncate(self.epoch)
+        self.steps = build_steps(self.models, self.cfg, self.placement)
+        self.loader = BatchLoader(open_split(self.cfg.data_dir, "train"), self.cfg.batch_size, self.cfg.crop_size,
+                                  self.cfg.augment, seed=self.cfg.seed, steps_per_epoch=self.cfg.steps_per_epoch)
+        self.samples = sample_pairs(self.cfg.data_dir, self.cfg.n_samples, self.cfg.crop_size)
+
+    def run(self, on_epoch_end=None) -> int:
+        """Train up to the config's total epochs (or until `on_epoch_end` returns True); returns the
+        epochs trained by this call."""
+        first = self.epoch
+        while self.epoch < self.cfg.total_epochs:
+            if phase_of(self.cfg, self.epoch)[0] == "gan":
+                ensure_vgg(self.models, self.cfg, self.placement)
+            try:
+                row = run_epoch(self.cfg, self.epoch, self.steps, self.loader, self.global_step,
+                                learning_rate_at(self.cfg, self.epoch) * self.lr_scale, self.progress)
+                stop = self._finish_epoch(row, on_epoch_end)
+            except TrainingDiverged as exc:
+                self._roll_back(exc)
+                continue
+            if stop:
+                break
+        self.steps.sync_to_models()
+        return self.epoch - first
+
+    def _finish_epoch(self, row: dict, on_epoch_end) -> bool:
+        """Log the epoch, write samples and a checkpoint when due, ask the callback whether to stop."""
+        cfg, epoch = self.cfg, row["epoch"]
+        self.global_step = row["step"]
+        self.log.append(row)
+        last = epoch == cfg.total_epochs
+        sample_now, save_now = epoch % cfg.sample_every == 0 or last, epoch % cfg.save_every == 0 or last
+        if sample_now or save_now or on_epoch_end:
+            self.steps.sync_to_models()
+        if sample_now:
+            write_sample_strip(self.models.generator, self.samples,
+                               self.run_dir / "samples" / f"epoch_{epoch:06d}.png", self.note)
+        stop = bool(on_epoch_end and on_epoch_end(EpochEnd(epoch, row, self.models.generator, self.run_dir)))
+        if save_now or stop:
+            self.save_checkpoint(epoch)
+        self.epoch = epoch
+        return stop
+
+    def save_checkpoint(self, epoch: int) -> None:
+        state = training_state(self.cfg, self.global_step, self.lr_scale, self.manager.run_id)
+        try:
+            self.checkpoint = self.manager.save(epoch, pack_arrays(self.models), state)
+        except NonFiniteWeights as exc:
+            raise TrainingDiverged(str(exc)) from exc
+        except OSError as exc:
+            previous = self.checkpoint.name if self.checkpoint else "none"
+            raise CheckpointWriteError(
+                f"Could not write the epoch-{epoch} checkpoint in {self.manager.directory} ({exc}). The previous "
+                f"checkpoint ({previous}) is intact. Free some space (or point drive_dir elsewhere) and "
+                f"resume.") from exc
+        self.rollback_floor = None
+
+    def _roll_back(self, exc: TrainingDiverged) -> None:
+        """Go back to the newest good checkpoint (further back at each rollback without a newer save) with a
+        lower learning rate; re-raise when the policy, the count or the checkpoints are exhausted."""
+        cfg = self.cfg
+        advice = (f"The newest checkpoint ({self.checkpoint.name if self.checkpoint else 'none'}) is the last good "
+                  f"one. Lower learning_rate and resume, or set nan_policy='rollback'.")
+        if cfg.nan_policy != "rollback" or self.rollbacks >= cfg.nan_max_rollbacks:
+            raise TrainingDiverged(f"{exc}. {advice}") from exc
+        target = self.manager.latest(before=self.rollback_floor)
+        if target is None and self.initial is None:
+            raise TrainingDiverged(f"{exc}; no earlier checkpoint to roll back to. {advice}") from exc
+        self.rollbacks += 1
+        self.lr_scale *= cfg.nan_lr_factor
+        restore_arrays(self.models, target.arrays if target else self.initial)
+        self.steps.load_from_models()
+        self.epoch, self.global_step = (target.epoch, target.step) if target else (0, 0)
+        self.rollback_floor = self.epoch if target else 0
+        self.log.truncate(self.epoch)
+        warnings.warn(f"{exc} -> rollback {self.rollbacks}/{cfg.nan_max_rollbacks}: back to epoch {self.epoch}, "
+                      f"learning rate x{self.lr_scale:g}", stacklevel=2)
+
+    def export(self) -> Path:
+        """The generator as `<run_dir>/generator.keras` and the loss figure (labelled for random VGG)."""
+        from ..analysis import plot_training_curves
+        from ..losslog import load_log
+
+        try:
+            path = export_generator(self.models.generator, self.run_dir / GENERATOR_NAME)
+            if self.log.rows():
+                plot_training_curves(load_log(self.log.path), self.run_dir / "loss_curves.png", self.note)
+        except OSError as exc:
+            raise RunFolderError(f"Training finished and checkpoint {self.checkpoint} is saved, but exporting to "
+                                 f"{self.run_dir} failed ({exc}). Free some space and run again: it exports "
+                                 f"without training.") from exc
+        return path
+
+    def write_summary(self) -> None:
+        from ..models import model_summary
+
+        vgg = (f"VGG19 features: {self.cfg.vgg_layer}, weights={self.cfg.vgg_weights!r} (built for the GAN phase)"
+               if self.cfg.epochs else "VGG19: not used (no GAN epochs)")
+        write_text_atomic(self.run_dir / "model_summary.txt", f"{model_summary(self.models.generator)}\n\n"
+                          f"{model_summary(self.models.discriminator)}\n\n{vgg}\n")
