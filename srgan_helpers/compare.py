@@ -11,8 +11,8 @@ from pathlib import Path
 import numpy as np
 
 from . import fid as fid_lib
+from .evalsets import read_eval_set
 from .fileio import write_text_atomic
-from .loader import load_pairs
 from .metrics import bicubic_upscale, psnr, ssim
 from .strips import save_image_atomic, strip_grid
 
@@ -31,53 +31,76 @@ def comparable_to_published(n_images: int, hr_size: int, fid_weights) -> tuple[b
     return (not reasons, "comparable" if not reasons else "not comparable: " + "; ".join(reasons))
 
 
+NOT_MEASURABLE = ("not measurable offline: InceptionV3 has no ImageNet weights here, and random weights cannot "
+                  "separate models (FID 6e-7 to 8e-5 for every method was measured)")
+
+
 def compare(data_dir: str | Path, models: dict[str, str | Path | None], out_dir: str | Path, n_images: int = 500,
             fid_weights: str | None = "imagenet", n_strips: int = 4, strip_images: list[str] | None = None,
-            seed: int = 0, progress: bool = True) -> dict:
-    """Score bicubic and each named generator (a .keras file or run folder; None entries are skipped)
-    against HR on `data_dir`'s test split; write comparison.csv/.md, fid_bar.png and strips.png."""
+            seed: int = 0, progress: bool = True, scale: int = 4) -> dict:
+    """Score bicubic and each named generator (a model name, .keras file or run folder; empty entries are
+    skipped) against HR on an evaluation set (`evalsets`: a prepared set's test split, a benchmark folder,
+    or HR images alone); write comparison.csv/.md/.json, fid_bar.png and strips.png. FID and KID need the
+    ImageNet InceptionV3 weights: without them they are reported as not measurable, never plotted."""
     from .inference import load_generator, super_resolve
 
     out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    pairs = load_pairs(data_dir, "test", limit=n_images)
-    scale, n = pairs.scale, len(pairs)
-    chosen = _choose(pairs.names, strip_images, n_strips, seed)  # bad names fail before any FID work
-    outputs = {"Bicubic": [bicubic_upscale(lr, scale) for lr in pairs.lr]}
-    for label, path in models.items():
-        if path:
-            outputs[label] = super_resolve(load_generator(path), list(pairs.lr))
+    set_name, pairs = read_eval_set(data_dir, scale)
+    pairs = pairs[:n_images]
+    names, hrs, lrs = [p[0] for p in pairs], [p[1] for p in pairs], [p[2] for p in pairs]
+    chosen = _choose(names, strip_images, n_strips, seed)  # bad names fail before any model work
+    outputs = {"Bicubic": [bicubic_upscale(lr, scale) for lr in lrs]}
+    for label, spec in models.items():
+        if spec:
+            outputs[label] = super_resolve(load_generator(spec), lrs)
+    distances = _distances(hrs, outputs, fid_weights, progress)
+    rows = [{"method": label, "n_images": len(hrs), **distances[label],
+             "psnr": float(np.mean([psnr(h, s, scale) for h, s in zip(hrs, images)])),
+             "ssim": float(np.mean([ssim(h, s, scale) for h, s in zip(hrs, images)]))}
+            for label, images in outputs.items()]
+    hr_side = int(np.median([h.shape[0] for h in hrs]))
+    _, status = comparable_to_published(len(hrs), hr_side, fid_weights)
+    result = {"rows": rows, "published_fid": PUBLISHED_FID, "published_status": status, "set": set_name,
+              "fid_status": "measured" if fid_weights else NOT_MEASURABLE, "data_dir": str(data_dir),
+              "fid_weights": fid_weights}
+    strip_rows = [[lrs[i]] + [outputs[k][i] for k in outputs] + [hrs[i]] for i in chosen]
+    result["paths"] = {k: str(v) for k, v in _write_outputs(result, strip_rows, list(outputs), out_dir).items()}
+    return result
+
+
+def _distances(hrs, outputs: dict, fid_weights, progress: bool) -> dict[str, dict]:
+    """{method: {"fid", "kid", "kid_std"}}: measured with InceptionV3, or None when it has no real weights."""
+    if fid_weights is None:
+        return {label: {"fid": None, "kid": None, "kid_std": None} for label in outputs}
     inception = fid_lib.build_inception(fid_weights)
-    real = fid_lib.inception_features(pairs.hr, inception, progress=progress, desc="FID: HR")
-    rows = []
+    real = fid_lib.inception_features(hrs, inception, progress=progress, desc="FID: HR")
+    scores = {}
     for label, images in outputs.items():
-        feats = fid_lib.inception_features(np.stack(images), inception, progress=progress, desc=f"FID: {label}")
-        kid_mean, kid_std = fid_lib.kid_from_features(real, feats, subset_size=min(1000, n))
-        rows.append({"method": label, "n_images": n,
-                     "fid": fid_lib.fid_from_features(real, feats), "kid": kid_mean, "kid_std": kid_std,
-                     "psnr": float(np.mean([psnr(h, s, scale) for h, s in zip(pairs.hr, images)])),
-                     "ssim": float(np.mean([ssim(h, s, scale) for h, s in zip(pairs.hr, images)]))})
-    ok, status = comparable_to_published(n, pairs.hr.shape[1], fid_weights)
-    note = fid_lib.random_weights_note(fid_weights)
-    result = {"rows": rows, "published_fid": PUBLISHED_FID, "published_status": status, "note": note,
-              "data_dir": str(data_dir), "fid_weights": fid_weights}
-    paths = {"csv": out_dir / "comparison.csv", "markdown": out_dir / "comparison.md",
-             "json": out_dir / "comparison.json", "bar_chart": out_dir / "fid_bar.png", "strips": out_dir / "strips.png"}
-    write_text_atomic(paths["csv"], _csv(rows))
-    write_text_atomic(paths["markdown"], comparison_markdown(result))
-    write_text_atomic(paths["json"], json.dumps(result, indent=1, default=str) + "\n")
+        feats = fid_lib.inception_features(images, inception, progress=progress, desc=f"FID: {label}")
+        kid_mean, kid_std = fid_lib.kid_from_features(real, feats, subset_size=min(1000, len(hrs)))
+        scores[label] = {"fid": fid_lib.fid_from_features(real, feats), "kid": kid_mean, "kid_std": kid_std}
+    return scores
+
+
+def _write_outputs(result: dict, strip_rows, methods: list[str], out_dir: Path) -> dict[str, Path]:
     from .analysis import save_figure
 
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {"csv": out_dir / "comparison.csv", "markdown": out_dir / "comparison.md",
+             "json": out_dir / "comparison.json", "bar_chart": out_dir / "fid_bar.png",
+             "strips": out_dir / "strips.png"}
+    write_text_atomic(paths["csv"], _csv(result["rows"]))
+    write_text_atomic(paths["markdown"], comparison_markdown(result))
+    write_text_atomic(paths["json"], json.dumps(result, indent=1, default=str) + "\n")
     save_figure(fid_bar_chart(result), paths["bar_chart"])
-    labels = ["LR (nearest)"] + list(outputs) + ["HR"]
-    strip_rows = [[pairs.lr[i]] + [outputs[k][i] for k in outputs] + [pairs.hr[i]] for i in chosen]
-    save_image_atomic(strip_grid(strip_rows, labels, note=note), paths["strips"])
-    result["paths"] = {k: str(v) for k, v in paths.items()}
-    return result
+    labels = ["LR (nearest)"] + methods + ["HR"]
+    save_image_atomic(strip_grid(strip_rows, labels), paths["strips"])
+    return paths
 
 
 def _choose(names, wanted, n, seed):
     if wanted:
+        wanted = [Path(w).stem for w in wanted]  # "00003_x.png" or "00003_x"
         missing = [w for w in wanted if w not in names]
         if missing:
             raise ValueError(f"strip_images {missing} are not in the test set (e.g. {names[:3]})")
@@ -93,41 +116,56 @@ def _csv(rows) -> str:
     return buffer.getvalue()
 
 
+def _number(value, fmt: str) -> str:
+    return "not measurable offline" if value is None else format(value, fmt)
+
+
 def comparison_markdown(result: dict) -> str:
     lines = ["| method | images | FID (lower is better) | KID x1000 | PSNR (dB) | SSIM |", "|---|---|---|---|---|---|"]
     for r in result["rows"]:
-        lines.append(f"| {r['method']} | {r['n_images']} | {r['fid']:.2f} | {1000 * r['kid']:.2f} ± "
-                     f"{1000 * r['kid_std']:.2f} | {r['psnr']:.2f} | {r['ssim']:.4f} |")
+        kid = "not measurable offline" if r["kid"] is None else f"{1000 * r['kid']:.2f} ± {1000 * r['kid_std']:.2f}"
+        lines.append(f"| {r['method']} | {r['n_images']} | {_number(r['fid'], '.2f')} | {kid} | {r['psnr']:.2f} | "
+                     f"{r['ssim']:.4f} |")
     published = ", ".join(f"{k} {v}" for k, v in result["published_fid"].items())
     lines.append(f"| original project (published FID) | 500 | {published} | - | - | - |")
     text = "\n".join(lines) + f"\n\nPublished FID row: {result['published_status']}.\n"
-    if result.get("note"):
-        text = f"**{result['note']}**\n\n" + text
+    if result["fid_status"] != "measured":
+        text = f"**FID and KID {result['fid_status']}.** PSNR and SSIM are measured.\n\n" + text
     return text
 
 
 def fid_bar_chart(result: dict):
-    """FID per method (ours solid, the original's published numbers hatched), like performance.jpg."""
+    """FID per method beside the original's published numbers (hatched), like its performance.jpg, and PSNR
+    per method. Without real Inception weights the FID panel says so and shows only the published bars."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7, 3.8))
-    ax = fig.subplots()
+    fig = Figure(figsize=(11, 4.2))
+    ax_fid, ax_psnr = fig.subplots(1, 2)
     methods = [r["method"] for r in result["rows"]]
-    values = [r["fid"] for r in result["rows"]]
-    bars = ax.bar(np.arange(len(methods)) - 0.2, values, width=0.4, label="this run", color="tab:blue")
-    ax.bar_label(bars, fmt="%.2f", fontsize=8)
+    x = np.arange(len(methods))
+    measured = result["fid_status"] == "measured"
+    if measured:
+        bars = ax_fid.bar(x - 0.2, [r["fid"] for r in result["rows"]], width=0.4, label="this run", color="tab:blue")
+        ax_fid.bar_label(bars, fmt="%.2f", fontsize=8)
+    else:
+        ax_fid.text(0.5, 0.97, "FID not measurable offline:\nno ImageNet weights for InceptionV3",
+                    transform=ax_fid.transAxes, ha="center", va="top", fontsize=9, color="darkred")
     published = [result["published_fid"].get(m, result["published_fid"].get(_published_key(m))) for m in methods]
     if any(p is not None for p in published):
-        pub = ax.bar(np.arange(len(methods)) + 0.2, [p or 0 for p in published], width=0.4, fill=False,
-                     hatch="//", edgecolor="0.4", label=f"original, published ({result['published_status']})")
-        ax.bar_label(pub, labels=[f"{p}" if p else "" for p in published], fontsize=8)
-    ax.set_xticks(np.arange(len(methods)), methods)
-    ax.set_ylabel("FID (lower is better)")
-    ax.legend(fontsize=7)
-    title = f"FID against HR, {result['rows'][0]['n_images']} test images"
-    if result.get("note"):
-        title += f"\n{result['note']}"
-    ax.set_title(title, fontsize=9, color="darkred" if result.get("note") else "black")
+        pub = ax_fid.bar(x + (0.2 if measured else 0), [p or 0 for p in published], width=0.4, fill=False, hatch="//",
+                         edgecolor="0.4", label=f"original project, published ({result['published_status']})")
+        ax_fid.bar_label(pub, labels=[f"{p}" if p else "" for p in published], fontsize=8)
+    ax_fid.set_xticks(x, methods, fontsize=8)
+    ax_fid.set_ylabel("FID (lower is better)")
+    ax_fid.set_ylim(0, max([p or 0 for p in published] + [r["fid"] or 0 for r in result["rows"]] + [1]) * 1.35)
+    ax_fid.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1, frameon=False)
+    bars = ax_psnr.bar(x, [r["psnr"] for r in result["rows"]], color="tab:green")
+    ax_psnr.bar_label(bars, fmt="%.2f", fontsize=8)
+    ax_psnr.set_xticks(x, methods, fontsize=8)
+    ax_psnr.set_ylabel("PSNR, Y channel (dB, higher is better)")
+    low = min(r["psnr"] for r in result["rows"])
+    ax_psnr.set_ylim(max(0, low - 3), max(r["psnr"] for r in result["rows"]) + 1)
+    fig.suptitle(f"{result.get('set', '')}: {result['rows'][0]['n_images']} test images", fontsize=10)
     fig.tight_layout()
     return fig
 

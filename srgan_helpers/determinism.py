@@ -19,10 +19,12 @@ _imported_too_early = False  # TensorFlow was imported (with oneDNN on) before t
 
 
 def prepare_environment() -> None:
-    """Before TensorFlow is imported: oneDNN's non-deterministic CPU kernels off, unless chosen otherwise."""
+    """Before TensorFlow is imported: oneDNN's non-deterministic CPU kernels off and TensorFlow's start-up
+    INFO/WARNING lines silenced (TF_CPP_MIN_LOG_LEVEL=2), unless chosen otherwise."""
     global _imported_too_early
     _imported_too_early = "tensorflow" in sys.modules and os.environ.get(ONEDNN) != "0"
     os.environ.setdefault(ONEDNN, "0")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def seed_everything(seed: int, deterministic: bool = True) -> None:

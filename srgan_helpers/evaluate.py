@@ -1,7 +1,10 @@
 """Benchmark evaluation as papers report it: PSNR / SSIM (Y channel, `scale`-pixel border) of bicubic and
-of a generator on paired folders (HR/ + LR_bicubic_x4/, e.g. Set5, Set14, BSD100), full-size images.
+of a generator, full-size images, on any evaluation set: the benchmark layout (HR/ + LR_bicubic_x4/, e.g.
+Set5, Set14, BSD100), a set prepared by notebook 01 (data/<set> or data/<set>/test), or a folder of HR
+images alone (LR made with the package's Pillow bicubic).
 
-    python -m srgan_helpers.evaluate --model outputs/run/generator.keras ../shared/data/Set5 ../shared/data/Set14
+    python -m srgan_helpers.evaluate --model srresnet-x4 ../shared/data/Set5 ../shared/data/Set14
+    python -m srgan_helpers.evaluate --model outputs/model_b_celeba data/celeba/test my_photos/
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ from pathlib import Path
 
 import numpy as np
 
+from .evalsets import LAYOUTS, read_eval_set
 from .metrics import bicubic_upscale, psnr, ssim
-from .preprocess import read_paired_folder
 from .progress import progress_bar as tqdm
 
 
@@ -23,10 +26,9 @@ def evaluate(generator, folder: str | Path, scale: int = 4, progress: bool = Tru
     """Per-image and mean PSNR/SSIM of bicubic (and of `generator`, if given) on one paired folder."""
     from .inference import super_resolve
 
-    folder = Path(folder)
-    pairs = read_paired_folder(folder, scale)
+    set_name, pairs = read_eval_set(folder, scale)
     rows = []
-    for name, hr, lr in tqdm(pairs, desc=folder.name, disable=not progress, leave=False):
+    for name, hr, lr in tqdm(pairs, desc=set_name, disable=not progress, leave=False):
         row = {"image": name}
         bic = bicubic_upscale(lr, scale)
         row["bicubic_psnr"], row["bicubic_ssim"] = psnr(hr, bic, scale), ssim(hr, bic, scale)
@@ -35,7 +37,7 @@ def evaluate(generator, folder: str | Path, scale: int = 4, progress: bool = Tru
             row["sr_psnr"], row["sr_ssim"] = psnr(hr, sr, scale), ssim(hr, sr, scale)
         rows.append(row)
     means = {k: float(np.mean([r[k] for r in rows])) for k in rows[0] if k != "image"}
-    return {"set": folder.name, "n_images": len(rows), "images": rows, "mean": means}
+    return {"set": set_name, "n_images": len(rows), "images": rows, "mean": means}
 
 
 def results_table(results: list[dict]) -> str:
@@ -66,8 +68,9 @@ def per_image_csv(results: list[dict]) -> str:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="python -m srgan_helpers.evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("folders", nargs="+", help="paired folders (HR/ + LR_bicubic_x<scale>/)")
-    parser.add_argument("--model", help="a generator .keras file or a run folder (omit: bicubic only)")
+    parser.add_argument("folders", nargs="+", help=f"evaluation sets: {LAYOUTS}")
+    parser.add_argument("--model", help="a shipped model's name (e.g. srresnet-x4), a run folder or a generator "
+                        ".keras file (omit: bicubic only)")
     parser.add_argument("--scale", type=int, default=4)
     parser.add_argument("--csv", help="also write per-image scores to this CSV file")
     args = parser.parse_args(argv)

@@ -256,26 +256,3 @@ def skipped_report(manifest: dict) -> str:
         return ""
     lines = ["| file | reason or note |", "|---|---|"] + [f"| {f} | {why} |" for f, why in rows]
     return "\n".join(lines)
-
-
-def read_paired_folder(folder: str | Path, scale: int = 4) -> list[tuple[str, np.ndarray, np.ndarray]]:
-    """(name, HR, LR) uint8 arrays from a benchmark folder laid out as `HR/` + `LR_bicubic_x<scale>/`.
-
-    HR is cropped to exactly `scale` x LR (the usual modcrop) when it is up to scale-1 pixels larger.
-    """
-    folder = Path(folder)
-    hr_dir, lr_dir = folder / "HR", folder / f"LR_bicubic_x{scale}"
-    if not hr_dir.is_dir() or not lr_dir.is_dir():
-        raise FileNotFoundError(f"{folder}: expected sub-folders HR/ and {lr_dir.name}/ (as in Set5)")
-    pairs = []
-    for hr_path in list_images(hr_dir, recursive=False):
-        lr_path = lr_dir / hr_path.name
-        if not lr_path.is_file():
-            raise FileNotFoundError(f"{lr_path}: no LR image for {hr_path.name}")
-        hr, lr = load_uint8(hr_path), load_uint8(lr_path)
-        h, w = lr.shape[0] * scale, lr.shape[1] * scale
-        if not (h <= hr.shape[0] < h + scale and w <= hr.shape[1] < w + scale):
-            raise ValueError(f"{hr_path.name}: HR {hr.shape[1]}x{hr.shape[0]} is not {scale} x LR "
-                             f"{lr.shape[1]}x{lr.shape[0]}")
-        pairs.append((hr_path.stem, hr[:h, :w], lr))
-    return pairs

@@ -5,25 +5,47 @@ import pytest
 from srgan_helpers import compare
 
 
-def test_comparison_writes_table_chart_and_strips(tiny_set, tmp_path):
+@pytest.fixture(scope="module")
+def generator(tmp_path_factory):
     from srgan_helpers.models import build_generator
     from srgan_helpers.training import export_generator
 
-    gen = export_generator(build_generator(4, n_res_blocks=1), tmp_path / "g.keras")
-    with pytest.warns(UserWarning):
-        result = compare.compare(tiny_set, {"Model A (COCO)": gen, "Model B (CelebA)": gen, "unused": ""},
-                                 tmp_path / "cmp", n_images=4, fid_weights=None, n_strips=2, progress=False)
+    return export_generator(build_generator(4, n_res_blocks=1), tmp_path_factory.mktemp("g") / "g.keras")
+
+
+def test_offline_comparison_reports_fid_as_not_measurable_and_plots_no_fid_bar(tiny_set, generator, tmp_path):
+    result = compare.compare(tiny_set, {"Model A (COCO)": generator, "Model B (CelebA)": generator, "unused": ""},
+                             tmp_path / "cmp", n_images=4, fid_weights=None, n_strips=2, progress=False)
     assert [r["method"] for r in result["rows"]] == ["Bicubic", "Model A (COCO)", "Model B (CelebA)"]
     for row in result["rows"]:
-        assert row["n_images"] == 4 and row["fid"] >= 0 and row["psnr"] > 0
+        assert row["n_images"] == 4 and row["fid"] is None and row["kid"] is None and row["psnr"] > 0
     md = (tmp_path / "cmp" / "comparison.md").read_text()
-    assert "RANDOM WEIGHTS" in md and "not comparable" in md and "50.11" in md
-    assert json.loads((tmp_path / "cmp" / "comparison.json").read_text())["fid_weights"] is None
+    assert "not measurable offline" in md and "not comparable" in md and "50.11" in md
+    assert json.loads((tmp_path / "cmp" / "comparison.json").read_text())["rows"][0]["fid"] is None
+    fig = compare.fid_bar_chart(result)
+    fid_axis = fig.axes[0]
+    measured = [p for p in fid_axis.patches if p.get_facecolor()[:3] != (0, 0, 0) and p.get_fill()]
+    assert not measured  # no FID bar of ours: only the hatched published ones
+    assert any("not measurable offline" in t.get_text() for t in fid_axis.texts)
     for name in ("fid_bar.png", "strips.png", "comparison.csv"):
         assert (tmp_path / "cmp" / name).stat().st_size > 0
     with pytest.raises(ValueError, match="not in the test set"):
         compare.compare(tiny_set, {}, tmp_path / "x", n_images=4, fid_weights=None, strip_images=["nope.png"],
                         progress=False)
+
+
+def test_fid_is_measured_with_a_weights_file(tiny_set, generator, tmp_path):
+    """The measured path (here with a weights file of a random InceptionV3: plumbing, not a real FID)."""
+    import keras
+
+    with pytest.warns(UserWarning):
+        net = compare.fid_lib.build_inception(None)
+    weights = tmp_path / "inception_notop.weights.h5"
+    net.save_weights(weights)
+    result = compare.compare(tiny_set, {"Model B (CelebA)": generator}, tmp_path / "cmp", n_images=3,
+                             fid_weights=str(weights), n_strips=1, progress=False)
+    assert result["fid_status"] == "measured" and all(r["fid"] is not None for r in result["rows"])
+    assert keras.backend.backend() in ("tensorflow", "jax")
 
 
 def test_published_reference_only_comparable_on_the_original_setup():

@@ -44,3 +44,23 @@ def test_super_resolve_handles_mixed_sizes(tiny_generator):
     assert model_scale(model) == 4
     out = super_resolve(model, [np.zeros((5, 6, 3), np.uint8), np.zeros((7, 3, 3), np.uint8)])
     assert [o.shape for o in out] == [(20, 24, 3), (28, 12, 3)] and out[0].dtype == np.uint8
+
+
+def test_every_set_layout_is_accepted(tiny_generator, tiny_set, tmp_path, capsys):
+    """The benchmark layout, the package's own prepared set (whole or its test split), and HR images alone."""
+    from PIL import Image
+
+    hr_only = tmp_path / "my_photos"
+    hr_only.mkdir()
+    for name in ("baby", "bird"):
+        Image.open(shared_data("Set5") / "HR" / f"{name}.png").save(hr_only / f"{name}.png")
+    model = load_generator(tiny_generator)
+    for folder, expected in ((tiny_set, 4), (tiny_set / "test", 4), (hr_only, 2)):
+        assert evaluate.evaluate(model, folder, progress=False)["n_images"] == expected
+    # HR alone: LR made with the same Pillow bicubic, so bicubic matches the benchmark's own to ~0.1 dB
+    own = evaluate.evaluate(None, hr_only, progress=False)["images"]
+    bench = evaluate.evaluate(None, shared_data("Set5"), progress=False)["images"][:2]
+    for a, b in zip(own, bench):
+        assert a["bicubic_psnr"] == pytest.approx(b["bicubic_psnr"], abs=0.5)
+    assert evaluate.main([str(tiny_set / "test"), "--model", str(tiny_generator)]) == 0
+    assert "| tiny/test | 4 |" in capsys.readouterr().out

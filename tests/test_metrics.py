@@ -3,7 +3,7 @@ import pytest
 from conftest import shared_data
 
 from srgan_helpers.metrics import bicubic_upscale, psnr, rgb_to_y, ssim
-from srgan_helpers.preprocess import read_paired_folder
+from srgan_helpers.evalsets import read_paired_folder
 
 
 def test_y_channel_is_matlab_bt601():

@@ -7,7 +7,8 @@ from conftest import shared_data
 from PIL import Image
 
 from srgan_helpers.images import ImageError, open_rgb
-from srgan_helpers.preprocess import preprocess, read_paired_folder, skipped_report
+from srgan_helpers.evalsets import read_paired_folder
+from srgan_helpers.preprocess import preprocess, skipped_report
 
 
 def _photo(w=120, h=100, seed=0):

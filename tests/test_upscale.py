@@ -31,9 +31,9 @@ def photo(w=30, h=20, seed=0):
 
 @pytest.mark.parametrize("overlap", [16, 24, 32])
 def test_tiled_equals_untiled(upscaler, overlap):
-    lr = np.random.default_rng(1).uniform(-1, 1, (200, 300, 3)).astype(np.float32)
-    whole = upscaler.predict(lr[None])[0]
-    tiled = upscale_tiled(upscaler.predict, lr, 4, tile=64, overlap=overlap)
+    image = np.random.default_rng(1).integers(0, 256, (200, 300, 3), dtype=np.uint8)
+    whole = upscaler.predict(image[None].astype(np.float32) / 127.5 - 1)[0]
+    tiled = upscale_tiled(upscaler.predict, image, 4, tile=64, overlap=overlap)  # uint8 in: no float copy made
     assert tiled.shape == (800, 1200, 3)
     assert np.abs((tiled - whole) / 2).max() < 1e-4  # on the [0, 1] scale
 
@@ -159,3 +159,115 @@ def test_inputs_with_the_same_name_never_overwrite_each_other(tmp_path):
     stems = upscale.output_stems(paths)
     assert len(set(stems.values())) == 4 and stems[Path("c/other.png")] == "other"
     assert stems[Path("a/photo.jpg")] == "photo_jpg"
+
+
+def noise(w, h, seed=0):
+    return Image.fromarray(np.random.default_rng(seed).integers(0, 256, (h, w, 3), dtype=np.uint8))
+
+
+def hidden_files(folder):
+    return [p.name for p in folder.rglob(".*")]
+
+
+def test_a_full_disk_costs_one_line_and_the_other_inputs_are_done(generator_path, tmp_path):
+    """A real write limit (RLIMIT_FSIZE: writes past 200 kB fail with EFBIG, as on a full disk)."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    src = tmp_path / "in"
+    src.mkdir()
+    noise(128, 128).save(src / "a_big.png")  # 512x512 noise: ~790 kB of PNG, over the limit
+    noise(12, 10).save(src / "b_small.png")
+
+    def limit_file_size():
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (200_000, 200_000))
+
+    out = tmp_path / "out"
+    proc = subprocess.run([sys.executable, "-m", "srgan_helpers.upscale", str(src), "--model", str(generator_path),
+                           "--out", str(out), "--quiet", "--tile", "64", "--overlap", "16"], capture_output=True,
+                          text=True, preexec_fn=limit_file_size, timeout=300)
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("error:")]
+    assert proc.returncode == 1, proc.stderr[-2000:]
+    assert len(errors) == 1 and "a_big.png" in errors[0] and "File too large" in errors[0]
+    assert "Traceback" not in proc.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["b_small_x4.png"] and not hidden_files(out)
+
+
+def test_sigterm_removes_temp_files_and_lists_what_was_not_done(generator_path, tmp_path):
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    for i in range(6):
+        noise(192, 192, seed=i).save(src / f"p{i}.png")
+    proc = subprocess.Popen([sys.executable, "-m", "srgan_helpers.upscale", str(src), "--model", str(generator_path),
+                             "--out", str(out), "--quiet", "--tile", "64", "--overlap", "16"],
+                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 240
+    while time.monotonic() < deadline and proc.poll() is None and not list(out.glob("*_x4.png")):
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err[-2000:]
+    assert "interrupted:" in err and "not done:" in err and "p5.png" in err
+    assert not hidden_files(out) and "Traceback" not in err
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--suffix", "/../../x"], "--suffix"),
+    (["--overlap", "0"], "--overlap 0"),
+    (["--overlap", "100", "--tile", "64"], "--overlap 100"),
+    (["--tile", "4"], "--tile 4"),
+])
+def test_bad_options_are_refused_in_one_line_before_anything_is_written(extra, message, generator_path, tmp_path,
+                                                                         capsys):
+    noise(12, 10).save(tmp_path / "a.png")
+    code = upscale.main([str(tmp_path / "a.png"), "--model", str(generator_path), "--out", str(tmp_path / "out"),
+                         "--quiet", *extra])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and message in err and len(err.splitlines()) == 1
+    assert not (tmp_path / "out").exists() and not (tmp_path.parent / "x_x4.png").exists()
+
+
+def test_an_impossible_or_unwritable_out_is_refused_before_the_model_loads(tmp_path, capsys, monkeypatch):
+    noise(12, 10).save(tmp_path / "a.png")
+    (tmp_path / "file").write_text("x")
+    code = upscale.main([str(tmp_path / "a.png"), "--model", "no-such-model", "--out", str(tmp_path / "file" / "out")])
+    err = capsys.readouterr().err
+    assert code == 2 and "--out" in err and "model" not in err.split("--out")[0]
+
+    def read_only(*args, **kwargs):
+        raise OSError(30, "Read-only file system")
+
+    monkeypatch.setattr(upscale.tempfile, "NamedTemporaryFile", read_only)
+    code = upscale.main([str(tmp_path / "a.png"), "--model", "no-such-model", "--out", str(tmp_path / "ro")])
+    assert code == 2 and "Read-only file system" in capsys.readouterr().err
+
+
+def test_animated_and_multipage_files_say_first_frame_only(generator_path, tmp_path, capsys):
+    noise(16, 12, 1).save(tmp_path / "anim.gif", save_all=True, append_images=[noise(16, 12, 2), noise(16, 12, 3)])
+    noise(16, 12, 1).save(tmp_path / "pages.tif", save_all=True, append_images=[noise(16, 12, 2)])
+    code = upscale.main([str(tmp_path / "anim.gif"), str(tmp_path / "pages.tif"), "--model", str(generator_path),
+                         "--out", str(tmp_path / "out"), "--quiet", "--tile", "64", "--overlap", "16"])
+    out = capsys.readouterr().out
+    assert code == 0 and "first of 3 frames" in out and "first of 2 frames" in out
+
+
+def test_outputs_honour_the_umask(generator_path, tmp_path):
+    import os
+    import stat
+
+    noise(12, 10).save(tmp_path / "a.png")
+    old = os.umask(0o022)
+    try:
+        assert upscale.main([str(tmp_path / "a.png"), "--model", str(generator_path), "--out", str(tmp_path / "o"),
+                             "--quiet"]) == 0
+    finally:
+        os.umask(old)
+    assert stat.S_IMODE((tmp_path / "o" / "a_x4.png").stat().st_mode) == 0o644
