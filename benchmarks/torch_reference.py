@@ -8,33 +8,12 @@ from __future__ import annotations
 import statistics
 import time
 
+from torch_srresnet import build_srresnet
+
 
 def build(hr_size: int, res_blocks: int, d_head: str, device):
     import torch
     from torch import nn
-
-    class Res(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.body = nn.Sequential(nn.Conv2d(64, 64, 3, padding=1), nn.BatchNorm2d(64, momentum=0.2), nn.PReLU(64),
-                                      nn.Conv2d(64, 64, 3, padding=1), nn.BatchNorm2d(64, momentum=0.2))
-
-        def forward(self, x):
-            return x + self.body(x)
-
-    class Generator(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.head = nn.Sequential(nn.Conv2d(3, 64, 9, padding=4), nn.PReLU(64))
-            self.body = nn.Sequential(*[Res() for _ in range(res_blocks)], nn.Conv2d(64, 64, 3, padding=1),
-                                      nn.BatchNorm2d(64, momentum=0.2))
-            self.up = nn.Sequential(*[m for _ in range(2) for m in (nn.Conv2d(64, 256, 3, padding=1),
-                                                                     nn.PixelShuffle(2), nn.PReLU(64))])
-            self.tail = nn.Conv2d(64, 3, 9, padding=4)
-
-        def forward(self, x):
-            h = self.head(x)
-            return torch.tanh(self.tail(self.up(h + self.body(h))))
 
     layers = [nn.Conv2d(3, 64, 3, padding=1), nn.LeakyReLU(0.2)]
     cin = 64
@@ -58,7 +37,7 @@ def build(hr_size: int, res_blocks: int, d_head: str, device):
             cin = v
     vgg = nn.Sequential(*vgg_layers).eval().requires_grad_(False)
     mem = torch.channels_last
-    return (Generator().to(device, memory_format=mem), disc.to(device, memory_format=mem),
+    return (build_srresnet(res_blocks).to(device, memory_format=mem), disc.to(device, memory_format=mem),
             vgg.to(device, memory_format=mem))
 
 

@@ -61,8 +61,8 @@ class TorchGenerator:
 def train_reference(args, data_dir: Path, steps: int) -> dict:
     """Train the reference for `steps` steps on the loader's batches; Set5 at the same points as ours."""
     import torch
-
     from quality import final_scores
+
     from srgan_helpers.evaluate import evaluate
     from srgan_helpers.loader import BatchLoader, open_split
 

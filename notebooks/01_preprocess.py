@@ -12,31 +12,41 @@
 # ---
 
 # %% [markdown]
-# # 01 · Prepare HR/LR training pairs
+# # 01 · Prepare a training set
 #
-# The original project's Stage 1, corrected: a seeded random choice of `n_images` from COCO, CelebA or your
-# own folder; every image converted to RGB (grayscale, palette, alpha, CMYK, 16-bit) with its EXIF
-# orientation applied; centre-cropped to `hr_size` (176) and downsampled with Pillow bicubic by `scale`
-# (to 44); split into train and test. Files that are broken, not images or too small are skipped and
-# listed with the reason. `dataset="sample"` uses photos that ship inside scikit-image: no network needed.
+# The original project's Stage 1, corrected. Two kinds of set:
+# - **fixed** (the original's): a seeded choice of `n_images`, each centre-cropped to `hr_size` (176) and
+#   downsampled with Pillow bicubic by `scale` (to 44), split into train and test;
+# - **whole** (for a general model: COCO, DIV2K, the "291" set): whole images, their LR made once by the
+#   same bicubic and kept in a memory-mapped pack from which training cuts random patches.
+#
+# Every image is converted to RGB (grayscale, palette, alpha, CMYK, 16-bit) with its EXIF orientation
+# applied. Broken, non-image or too small files are skipped and listed with the reason; animated files give
+# their first frame (noted). Your own folder is never written to. Headless:
+#
+#     papermill notebooks/01_preprocess.ipynb out.ipynb -p dataset celeba -p n_images 2500
 
 # %% tags=["parameters"]
-dataset = "sample"  # sample (offline), celeba, coco, coco_train2017, or a folder / archive path
+dataset = "sample"  # sample (offline), celeba, coco, coco_train2017, div2k, 291, or a folder / archive path
+source_folder = ""  # dataset 291 only: a folder holding T91/ and BSD200/ (e.g. ../shared/data)
+archive = ""  # an archive you uploaded yourself (e.g. img_align_celeba.zip) instead of downloading
 data_root = "data"  # raw downloads go to <data_root>/raw, the prepared set to <data_root>/<name>
 name = ""  # name of the prepared set (empty: the dataset's name)
-archive = ""  # an archive you uploaded yourself (e.g. img_align_celeba.zip) instead of downloading
-n_images = 2500  # images chosen (seeded): the original used 2500 = 2000 train + 500 test
-hr_size = 176  # HR crop side in pixels
-scale = 4  # LR side = hr_size / scale
+mode = "fixed"  # fixed (centre crops, the original) or whole (whole images for random patches)
+n_images = 2500  # images chosen (seeded; None: all): the original used 2500 = 2000 train + 500 test
+hr_size = 176  # fixed mode: HR crop side in pixels
+min_size = 96  # whole mode: images with a side below this are skipped
+scale = 4  # LR side = HR side / scale
 test_fraction = 0.2  # share of the chosen images held out for testing
 seed = 0  # the random choice of images
+overwrite = False  # replace a set this notebook made earlier with other parameters
 mount_drive = False  # Colab: mount Google Drive first (then point data_root at /content/drive/MyDrive/...)
 install_from = "git+https://github.com/srgan-notebooks/srgan-suite"  # where Colab installs the package from
 
 # %% [markdown]
 # ## Setup
-# On Colab this installs the package from the repository (with the TensorFlow that Colab already has:
-# never install `tensorflow-cpu` there). Locally, `pip install -e .` has done it already.
+# On Colab this installs the package (with the TensorFlow, JAX and Keras Colab already has: nothing of
+# theirs is replaced). Locally, `pip install -e .` has done it already.
 
 # %%
 import importlib.util
@@ -50,7 +60,7 @@ if importlib.util.find_spec("srgan_helpers") is None:  # Colab / a fresh kernel
 # %matplotlib inline
 from srgan_helpers import preprocess, workflows
 
-workflows.mount_drive(mount_drive)
+workflows.setup_notebook(mount_drive=mount_drive)
 
 # %% [markdown]
 # ## Acquire and preprocess
@@ -58,7 +68,8 @@ workflows.mount_drive(mount_drive)
 
 # %%
 data_dir, manifest = workflows.prepare(dataset, data_root, name, n_images=n_images, hr_size=hr_size,
-                                       scale=scale, test_fraction=test_fraction, seed=seed, archive=archive)
+                                       scale=scale, test_fraction=test_fraction, seed=seed, archive=archive,
+                                       overwrite=overwrite, mode=mode, min_size=min_size, folder=source_folder)
 manifest["counts"]
 
 # %% [markdown]
@@ -68,7 +79,7 @@ manifest["counts"]
 workflows.pair_grid(data_dir, "train", n=6, seed=seed)
 
 # %% [markdown]
-# ## Skipped files
+# ## Skipped files and notes
 
 # %%
 print(preprocess.skipped_report(manifest) or "No file was skipped.")

@@ -12,43 +12,45 @@
 # ---
 
 # %% [markdown]
-# # 02 · Train Model A on COCO
+# # 02 · Train Model A on COCO photos (general images)
 #
-# SRGAN at 44 -> 176 px as the original project, with what it lacked: SRResNet MSE pre-training, VGG input
-# preprocessing, exact resume after a Colab disconnect, checkpoints that are never deleted, a loss log
-# that never duplicates or loses an epoch. Headless:
+# SRGAN x4 on general photos, as the original project's Model A, with what it lacked: SRResNet
+# pre-training, VGG input preprocessing, exact resume after a Colab disconnect, checkpoints that are never
+# deleted. Unlike the original (one 176-px centre crop per photo), every step samples random 96-px
+# patches from the *whole* photos, the standard way to train a general model. Headless:
 #
 #     papermill notebooks/02_train_coco.ipynb out.ipynb -p epochs 2500
+#
+# Any other training setting (`srgan_helpers/config.py`) can be passed the same way, e.g. `-p keep_last 5`.
+# This notebook is generated from `notebooks/templates/training.py.in` (`python scripts/notebooks.py`).
 
 # %% tags=["parameters"]
-dataset = "coco"  # what to prepare into data_dir if it is not there yet (sample works offline)
-data_dir = "data/coco"  # the prepared HR/LR set (notebook 01)
-n_images = 2500  # images to prepare when data_dir does not exist yet
 run_name = "model_a_coco"  # the run folder name
-drive_dir = ""  # Colab: e.g. /content/drive/MyDrive/srgan keeps checkpoints on Drive (empty: outputs/)
-epochs = 2500  # GAN epochs (the original trained 2500)
-pretrain_epochs = 100  # SRResNet MSE epochs first (the paper does this; the original did not)
-batch_size = 16
+drive_dir = ""  # Colab: e.g. /content/drive/MyDrive/srgan keeps the run on Drive (empty: outputs/)
+backend = "tensorflow"  # tensorflow, or jax (the faster GPU path); chosen before Keras loads
+dataset = "coco"  # coco (val2017, 5,000 photos), coco_train2017, div2k, 291, sample (offline) or a folder
+source_folder = ""  # dataset 291 only: a folder holding T91/ and BSD200/ (e.g. ../shared/data)
+archive = ""  # an archive you uploaded yourself (e.g. val2017.zip) instead of downloading
+data_dir = "data/coco_whole"  # the prepared set (whole images; made here if missing)
+n_images = None  # images to prepare (None: all)
+min_size = 96  # photos with a side below this are skipped
+crop_size = 96  # HR patches cut at random from the whole photos every step
+benchmark_dir = ""  # a folder holding Set5/, Set14/, BSD100/ (HR/ + LR_bicubic_x4/) to score the model on
+epochs = 2500  # GAN epochs (phase 2)
+pretrain_epochs = 100  # SRResNet MSE epochs first (phase 1: the paper does this, the original did not)
+batch_size = 16  # global batch (split across devices)
 n_res_blocks = 16  # residual blocks in the generator (paper: 16)
-hr_size = 176  # HR side of the prepared pairs
-scale = 4
-crop_size = None  # train on random HR crops of this side (None: whole 176px pairs)
-steps_per_epoch = None  # None: one pass over the training set
-d_head = "flatten"  # flatten as the original; pool for any image size
+d_head = "pool"  # the discriminator's head: pool (any patch size) or flatten (a fixed size)
 vgg_weights = "imagenet"  # imagenet, a path to VGG19 no-top weights, or None (random: tests only)
 mixed_precision = None  # None, mixed_float16 (T4) or mixed_bfloat16 (A100/H100)
-devices = "auto"  # auto: every GPU / TPU core (one device on CPU), or a count; batch_size is the global batch
-save_every = 1  # checkpoint every N epochs
-keep_last = 3  # checkpoints kept (plus every keep_every-th for good)
-keep_every = 100
-sample_every = 10  # LR | SR | HR strip every N epochs
+devices = "auto"  # auto: every GPU / TPU core (one device on CPU), or a count
 seed = 0
 install_from = "git+https://github.com/srgan-notebooks/srgan-suite"  # where Colab installs the package from
 
 # %% [markdown]
 # ## Setup
-# On Colab this installs the package from the repository (with the TensorFlow that Colab already has:
-# never install `tensorflow-cpu` there). Locally, `pip install -e .` has done it already.
+# On Colab this installs the package (with the TensorFlow, JAX and Keras Colab already has: nothing of
+# theirs is replaced), then chooses the backend. Locally, `pip install -e .` has done the install.
 
 # %%
 import importlib.util
@@ -60,33 +62,57 @@ if importlib.util.find_spec("srgan_helpers") is None:  # Colab / a fresh kernel
 
 # %%
 # %matplotlib inline
-from srgan_helpers import analysis, checkpoints, workflows
-from srgan_helpers.training import train
+from srgan_helpers import analysis, runs, workflows
 
-data_dir = workflows.ensure_prepared(data_dir, dataset, n_images=n_images, hr_size=hr_size, scale=scale)
-run_dir = checkpoints.run_dir(run_name, drive_dir)
-cfg = workflows.train_config(data_dir=str(data_dir), epochs=epochs, pretrain_epochs=pretrain_epochs,
-                             batch_size=batch_size, n_res_blocks=n_res_blocks, hr_size=hr_size, scale=scale,
-                             crop_size=crop_size, steps_per_epoch=steps_per_epoch, d_head=d_head,
-                             vgg_weights=vgg_weights, mixed_precision=mixed_precision, devices=devices, save_every=save_every,
-                             keep_last=keep_last, keep_every=keep_every, sample_every=sample_every, seed=seed)
-cfg
+workflows.setup_notebook(backend, mount_drive=bool(drive_dir))
+
+# %% [markdown]
+# ## The method
+# **Phase 1, SRResNet pre-training** (`pretrain_epochs`): the generator learns the pixel mean squared
+# error between its output and the HR image. This gives a good PSNR and a stable start for the GAN.
+#
+# **Phase 2, SRGAN** (`epochs`): each step first updates the discriminator D on real HR images (label
+# 0.9 +- 0.05) and generated ones (label 0.1 +- 0.05), then the generator G on the *perceptual loss*
+#
+# $$ l^{SR} = \underbrace{\tfrac{1}{12.75^2}\,\mathrm{MSE}\big(\phi_{5,4}(G(x)),\ \phi_{5,4}(y)\big)}_{\text{VGG54 content}}
+#   \;+\; 10^{-3}\,\underbrace{\mathrm{BCE}\big(D(G(x)),\ 0.9\big)}_{\text{adversarial}} $$
+#
+# where $\phi_{5,4}$ are the VGG19 features before the 5th pooling layer (ImageNet weights) and the
+# 1/12.75 rescaling is the paper's. Checkpoints are saved every epoch; the run resumes by itself.
+
+# %% [markdown]
+# ## The networks and the settings
+
+# %%
+cfg = workflows.config_from_parameters(globals())
+workflows.describe_models(cfg)  # the settings, then both networks
+
+# %% [markdown]
+# ## Data
+# Whole photos, each with its LR made once by Pillow bicubic and cached in a memory-mapped pack (a set
+# larger than RAM is fine); training samples random aligned patches (flips and rotations too).
+
+# %%
+data_dir = workflows.ensure_prepared(data_dir, dataset, mode="whole", n_images=n_images, min_size=min_size,
+                                    folder=source_folder, archive=archive, test_fraction=0.02)
+workflows.pair_grid(data_dir, "train", n=4)
 
 # %% [markdown]
 # ## Train
-# Resumes automatically from the newest verified checkpoint in the run folder: after a disconnect,
-# just run the notebook again (or use 04_resume). Nothing in the run folder is ever deleted.
+# Resumes from the newest verified checkpoint in the run folder: after a disconnect, run the notebook
+# again (or use 04_resume). Nothing in the run folder is ever deleted; one trainer at a time.
 
 # %%
-result = train(cfg, run_dir)
-result.run_dir
+from srgan_helpers.training import train
+
+result = train(cfg.replace(data_dir=str(data_dir)), runs.run_dir(run_name, drive_dir))
 
 # %% [markdown]
 # ## Losses
 # Grey: SRResNet pre-training (MSE). Right: discriminator loss with the mean D(real) and D(fake).
 
 # %%
-analysis.plot_training_curves(result.history(), note=workflows.random_vgg_note(cfg))
+analysis.plot_training_curves(result.history())
 
 # %% [markdown]
 # ## Newest sample strip: LR | SR | HR on held-out images
@@ -94,3 +120,9 @@ analysis.plot_training_curves(result.history(), note=workflows.random_vgg_note(c
 # %%
 workflows.show_image(workflows.latest_sample(result.run_dir))
 
+# %% [markdown]
+# ## Benchmark: Set5, Set14, BSD100 (PSNR / SSIM on the Y channel, as papers report)
+# Needs the benchmark folders (`HR/` + `LR_bicubic_x4/`); set `benchmark_dir` to where they are.
+
+# %%
+print(workflows.benchmark_table(result.generator_path, benchmark_dir))

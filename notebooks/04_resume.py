@@ -12,23 +12,27 @@
 # ---
 
 # %% [markdown]
-# # 04 · Resume a run after a disconnect
+# # 04 · Resume a run
 #
-# Point `run_dir` at any run folder (on Drive or in outputs/). The run's own `config.json` is used, so
-# nothing has to be re-entered; only `epochs` (the new GAN total) may be raised. Training continues at the
-# next epoch from the newest checkpoint that verifies: a checkpoint cut off mid-write is ignored and the
-# previous one used; loss-log rows written after that checkpoint are replaced, never duplicated.
-# The original project's continue-notebooks deleted the Drive checkpoint folder here. This one deletes nothing.
+# Continues any run of notebook 02 or 03 from its newest verified checkpoint, with the run's own saved
+# config (so nothing can be mixed up), optionally with a new GAN epoch target. After a Colab disconnect
+# just run this (or the training notebook itself) again: the loss log is cut back to the checkpoint, so
+# no epoch is lost or logged twice. A run another session still holds is refused (one trainer at a time);
+# a lock left by a disconnected session counts as stale after two minutes. Headless:
+#
+#     papermill notebooks/04_resume.ipynb out.ipynb -p run_dir outputs/model_b_celeba -p epochs 3000
 
 # %% tags=["parameters"]
 run_dir = "outputs/model_b_celeba"  # the run to continue (e.g. /content/drive/MyDrive/srgan/model_b_celeba)
 epochs = None  # new total of GAN epochs (None: the run's own target)
+backend = "tensorflow"  # tensorflow or jax (chosen before Keras loads); checkpoints move between them
 mount_drive = False  # Colab: mount Google Drive first
 install_from = "git+https://github.com/srgan-notebooks/srgan-suite"  # where Colab installs the package from
 
 # %% [markdown]
 # ## Setup
-# On Colab this installs the package from the repository (with the TensorFlow that Colab already has).
+# On Colab this installs the package (with the TensorFlow, JAX and Keras Colab already has: nothing of
+# theirs is replaced). Locally, `pip install -e .` has done it already.
 
 # %%
 import importlib.util
@@ -41,16 +45,17 @@ if importlib.util.find_spec("srgan_helpers") is None:  # Colab / a fresh kernel
 # %%
 # %matplotlib inline
 from srgan_helpers import analysis, workflows
-from srgan_helpers.training import train
 
-workflows.mount_drive(mount_drive)
+workflows.setup_notebook(backend, mount_drive=mount_drive)
 cfg = workflows.resume_config(run_dir, epochs)
-workflows.checkpoint_table(run_dir)
+print(workflows.checkpoint_table(run_dir))
 
 # %% [markdown]
 # ## Continue training
 
 # %%
+from srgan_helpers.training import train
+
 result = train(cfg, run_dir, resume=True)
 print(f"{result.epochs_run} epochs run in this session; checkpoint {result.checkpoint}")
 
@@ -58,7 +63,7 @@ print(f"{result.epochs_run} epochs run in this session; checkpoint {result.check
 # ## Losses over the whole run
 
 # %%
-analysis.plot_training_curves(result.history(), note=workflows.random_vgg_note(cfg))
+analysis.plot_training_curves(result.history())
 
 # %% [markdown]
 # ## Newest sample strip

@@ -16,10 +16,16 @@
 #
 # Reads a run's `loss_log.csv` or a log in the original project's format
 # (`EPOCH 12  d_loss 7.9721  gan_loss [0.0571, 0.0555, 1.6012]`: perceptual, content, adversarial), every
-# line of it (the original parser read only every 10th). Plots perceptual, content, 1e-3 x adversarial and
-# discriminator loss per epoch with a zoomed window, and finds a saturated discriminator: D(real) and
-# D(fake) pinned near 1 and 0, or an adversarial loss flat for many epochs, as in the original logs
-# (d_loss flat near 8 and adversarial near 1.6 for 2,500 epochs). Malformed lines are listed, never fatal.
+# line of it. Plots perceptual, content, 1e-3 x adversarial and discriminator loss per epoch with a zoomed
+# window, and finds a saturated discriminator from what the values imply:
+# - in the original's logs, Keras 2's cross-entropy clips probabilities at 1e-7, so a discriminator whose
+#   output is pinned gives losses fixed by the clip level and the labels alone (a D that calls every image
+#   real: d_loss = 8.06, adversarial = 1.61, moving only by label noise);
+# - in ours, D(real) and D(fake) are logged, and pinned ones are reported.
+#
+# Malformed lines are listed, never fatal. Headless:
+#
+#     papermill notebooks/05_loss_analysis.ipynb out.ipynb -p log_path coco.log -p zoom_start 1500
 
 # %% tags=["parameters"]
 log_path = "outputs/model_b_celeba/loss_log.csv"  # our CSV log, or an original-format text log
@@ -27,14 +33,15 @@ zoom_start = 1500  # first epoch of the zoomed panel
 zoom_end = 1750  # last epoch of the zoomed panel
 smooth_window = 1  # moving average over this many epochs (1: none)
 log_scale = True  # generator losses on a log axis
-saturation_window = 50  # epochs a pinned / flat discriminator must last to be reported
+saturation_window = 50  # epochs a saturated state must last to be reported
 out_dir = ""  # where the figures go (empty: beside the log)
 mount_drive = False  # Colab: mount Google Drive first
 install_from = "git+https://github.com/srgan-notebooks/srgan-suite"  # where Colab installs the package from
 
 # %% [markdown]
 # ## Setup
-# On Colab this installs the package from the repository (with the TensorFlow that Colab already has).
+# On Colab this installs the package (with the TensorFlow, JAX and Keras Colab already has: nothing of
+# theirs is replaced). Locally, `pip install -e .` has done it already.
 
 # %%
 import importlib.util
@@ -48,18 +55,20 @@ if importlib.util.find_spec("srgan_helpers") is None:  # Colab / a fresh kernel
 # %matplotlib inline
 from srgan_helpers import analysis, workflows
 
-workflows.mount_drive(mount_drive)
-log = analysis.load_log(log_path)
+workflows.setup_notebook(mount_drive=mount_drive)
+log = analysis.load_log(log_path, warn=False)
 print(f"{len(log)} epochs read ({log.format} format); {len(log.problems)} malformed line(s)")
 for line_no, text, reason in log.problems[:20]:
-    print(f"  line {line_no}: {reason}: {text[:80]!r}")
+    print(f"  line {line_no} skipped: {reason}: {text[:80]!r}")
+for line_no, note in log.notes[:20]:
+    print(f"  line {line_no} read: {note}")
 
 # %% [markdown]
 # ## Saturated discriminator?
 
 # %%
-spans = analysis.detect_saturation(log, window=saturation_window)
-print(analysis.saturation_report(spans))
+spans = analysis.detect_saturation(log, window=saturation_window, model=analysis.loss_model_for(log))
+print(analysis.saturation_report(spans, log))
 
 # %% [markdown]
 # ## Loss curves, with the zoomed window

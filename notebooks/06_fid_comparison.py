@@ -12,20 +12,27 @@
 # ---
 
 # %% [markdown]
-# # 06 · Compare bicubic, Model A (COCO) and Model B (CelebA)
+# # 06 · Bicubic vs Model A vs Model B
 #
-# The original project's Stage 4, fixed: on a test set, bicubic upsampling and both generators are scored
-# against the HR images with FID (InceptionV3 pool features, 299 px, images kept NHWC), KID, and PSNR / SSIM
-# on the Y channel. The original's published FID (bicubic 50.11, COCO model 11.10, CelebA model 6.98) is
-# shown as a reference, marked as not comparable when weights or sets differ. FID on 500 images is biased
-# upwards: compare numbers computed on equal set sizes only.
+# The original project's Stage 4, corrected: FID and KID (InceptionV3 features of whole images, pixels in
+# the right order), PSNR and SSIM (Y channel, 4-px border), a bar chart beside the original's published
+# FID, and LR | Bicubic | SR-A | SR-B | HR strips. The test set can be a set prepared by notebook 01 (its
+# test split), a benchmark folder (`HR/` + `LR_bicubic_x4/`, e.g. Set14) or a folder of HR images alone.
+# Models: a run folder, a `.keras` file or a shipped model's name (e.g. `srresnet-x4`).
+#
+# FID needs InceptionV3's ImageNet weights: offline they cannot be had, random weights cannot separate
+# models, and the table and chart then say "not measurable offline" (PSNR and SSIM are still measured).
+# Headless:
+#
+#     papermill notebooks/06_fid_comparison.ipynb out.ipynb -p data_dir data/celeba -p n_images 500
 
 # %% tags=["parameters"]
-data_dir = "data/celeba"  # prepared set whose test split is scored (notebook 01)
-model_a = "outputs/model_a_coco"  # Model A: a run folder or generator .keras (empty: leave out)
-model_b = "outputs/model_b_celeba"  # Model B: a run folder or generator .keras (empty: leave out)
+data_dir = "data/celeba"  # the test set: a prepared set, a benchmark folder, or HR images
+model_a = "outputs/model_a_coco"  # Model A: a run folder, a .keras file or a model name (empty: leave out)
+model_b = "outputs/model_b_celeba"  # Model B: likewise
+backend = "tensorflow"  # tensorflow or jax (chosen before Keras loads)
 n_images = 500  # test images scored (the original used 500)
-fid_weights = "imagenet"  # imagenet, a path to InceptionV3 no-top weights, or None (random: tests only)
+fid_weights = "imagenet"  # imagenet, a path to InceptionV3 no-top weights, or None (not measured)
 n_strips = 4  # random test images shown as LR | Bicubic | SR-A | SR-B | HR
 strip_images = ""  # or a comma-separated list of test file names to show instead
 out_dir = "outputs/comparison"  # CSV, markdown, bar chart and strips go here
@@ -35,7 +42,8 @@ install_from = "git+https://github.com/srgan-notebooks/srgan-suite"  # where Col
 
 # %% [markdown]
 # ## Setup
-# On Colab this installs the package from the repository (with the TensorFlow that Colab already has).
+# On Colab this installs the package (with the TensorFlow, JAX and Keras Colab already has: nothing of
+# theirs is replaced). Locally, `pip install -e .` has done it already.
 
 # %%
 import importlib.util
@@ -51,14 +59,14 @@ from IPython.display import Markdown
 
 from srgan_helpers import compare, workflows
 
-workflows.mount_drive(mount_drive)
+workflows.setup_notebook(backend, mount_drive=mount_drive)
 result = compare.compare(data_dir, {"Model A (COCO)": model_a, "Model B (CelebA)": model_b}, out_dir,
                          n_images=n_images, fid_weights=workflows.none_if_empty(fid_weights), n_strips=n_strips,
                          strip_images=workflows.name_list(strip_images), seed=seed)
 Markdown(compare.comparison_markdown(result))
 
 # %% [markdown]
-# ## FID bar chart (like the original's performance.jpg)
+# ## FID (like the original's performance.jpg) and PSNR
 
 # %%
 compare.fid_bar_chart(result)

@@ -12,31 +12,34 @@
 # ---
 
 # %% [markdown]
-# # 07 · Upscale your own images
+# # 07 · Upscale your own photos
 #
-# Point `inputs` at a photo, a folder or a glob (on Colab: upload files into /content/my_photos, or a
-# Drive folder), choose a trained generator (a run folder or a `.keras` file) and get x4 images of any
-# size: the image is processed tile by tile with cross-faded seams, so memory stays bounded. Grayscale,
-# palette, transparent (alpha is kept), CMYK and 16-bit images all work; a broken file is reported and
-# skipped. The same as the command line: `srgan-upscale INPUTS --model MODEL --out DIR`.
+# Any size (tiled, seams cross-faded), any common format (RGB, grayscale, palette, transparent, CMYK,
+# 16-bit; EXIF orientation applied, ICC profiles kept). The default model, `srresnet-x4`, ships with the
+# package, so this works with no training; or give a run folder of yours or a `.keras` file. On Colab,
+# upload files into `my_photos/` (Files pane) or point `inputs` at a Drive folder. Headless:
+#
+#     papermill notebooks/07_upscale.ipynb out.ipynb -p inputs my_photos -p model srresnet-x4
 
 # %% tags=["parameters"]
 inputs = "my_photos"  # a file, a folder or a glob; several separated by commas
-model = "outputs/model_b_celeba"  # a run folder (its generator.keras) or a .keras file
+mount_drive = False  # Colab: mount Google Drive first (for inputs on Drive)
+model = "srresnet-x4"  # a shipped model's name, a run folder (its generator.keras) or a .keras file
 model_b = ""  # optional second model: then each image is shown as LR | Bicubic | SR-A | SR-B | HR
 out_dir = "upscaled"  # where the results go
 layout = "sr"  # sr (upscaled image), lr-sr-hr (downscale your image, upscale it back, compare), compare
 tile = 192  # tile side in input pixels (lower it if memory runs out)
-overlap = 32  # context pixels around each tile; seams are cross-faded over this width
+overlap = 32  # context pixels around each tile (8 to tile); seams are cross-faded over this width
 output_format = "png"  # png, jpg or webp
 overwrite = False  # replace results that already exist
 n_show = 3  # before/after pairs shown below
-mount_drive = False  # Colab: mount Google Drive first
+backend = "tensorflow"  # tensorflow or jax (chosen before Keras loads)
 install_from = "git+https://github.com/srgan-notebooks/srgan-suite"  # where Colab installs the package from
 
 # %% [markdown]
 # ## Setup
-# On Colab this installs the package from the repository (with the TensorFlow that Colab already has).
+# On Colab this installs the package (with the TensorFlow, JAX and Keras Colab already has: nothing of
+# theirs is replaced). Locally, `pip install -e .` has done it already.
 
 # %%
 import importlib.util
@@ -50,7 +53,7 @@ if importlib.util.find_spec("srgan_helpers") is None:  # Colab / a fresh kernel
 # %matplotlib inline
 from srgan_helpers import upscale, workflows
 
-workflows.mount_drive(mount_drive)
+workflows.setup_notebook(backend, mount_drive=mount_drive)
 
 # %% [markdown]
 # ## Upscale

@@ -90,11 +90,13 @@ def detect_saturation(log: LossLog, window: int = 50, model: LossModel | None = 
     Args:
         log: a LossLog (ours or the original's format).
         window: epochs a state must last to count (medians are taken over this many epochs).
-        model: how the losses were computed (default: the original's, for an original-format log).
+        model: how the losses were computed (default: the original's for an original-format log, ours
+            otherwise; `analysis.loss_model_for` also reads a run's own labels from its config.json).
         pinned: D(real)/D(fake) within this of 0 or 1 count as pinned (logs that have them).
         rel_tol: a window's median loss matches a clip level within this fraction (or 4 noise sigmas).
     """
-    model = model or LossModel()
+    if model is None:  # the original's clipped BCE for its logs; ours has no clip level
+        model = LossModel() if log.format == "original" else LossModel(epsilon=None, d_loss_is_mean=False)
     gan = np.array([p != "pretrain" for p in log["phase"]])
     spans = _pinned_spans(log, gan, window, pinned) if log.has("d_real") else []
     if model.epsilon is not None and log.has("d_loss") and log.has("adv_loss"):

@@ -84,6 +84,35 @@ def train_config(**params) -> TrainConfig:
     return TrainConfig.from_dict({k: none_if_empty(v) for k, v in params.items()})
 
 
+def config_from_parameters(namespace: dict, **overrides) -> TrainConfig:
+    """The TrainConfig of a training notebook: every name in `namespace` (the notebook's globals) that is a
+    TrainConfig field, so any field can be set with papermill's `-p name value`, plus `overrides`."""
+    import dataclasses
+
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    chosen = {k: v for k, v in namespace.items() if k in fields and not k.startswith("_")}
+    return train_config(**{**chosen, **overrides})
+
+
+def setup_notebook(backend: str | None = None, mount_drive: bool = False) -> None:
+    """A notebook's first call: the Keras backend (before Keras loads) and Google Drive on Colab."""
+    from .backend import select_backend
+    from .runs import mount_drive as mount
+
+    select_backend(none_if_empty(backend))
+    mount(bool(mount_drive))
+
+
+def describe_models(cfg: TrainConfig) -> None:
+    """Print the config's settings, then the generator's and discriminator's summaries."""
+    from .models import model_summary
+    from .training import build_models
+
+    print("\n".join(f"{k} = {v!r}" for k, v in cfg.to_dict().items()) + "\n")
+    models = build_models(cfg)
+    print(f"{model_summary(models.generator)}\n\n{model_summary(models.discriminator)}")
+
+
 def latest_sample(run_dir: str | Path) -> Path | None:
     samples = sorted((Path(run_dir) / "samples").glob("epoch_*.png"))
     return samples[-1] if samples else None
@@ -103,25 +132,24 @@ def show_image(path: str | Path):
     return fig
 
 
-def resume_config(run_dir: str | Path, epochs=None) -> TrainConfig:
-    """The run's saved config, with a new GAN epoch total if given."""
+def resume_config(run_dir: str | Path, epochs=None, **changes) -> TrainConfig:
+    """The run's saved config, with a new GAN epoch total (and other unlocked settings) if given."""
     path = Path(run_dir) / "config.json"
     if not path.is_file():
         raise FileNotFoundError(f"{path} not found: run_dir must be a run folder made by notebook 02/03")
     cfg = TrainConfig.from_json(path)
     epochs = none_if_empty(epochs)
-    return cfg.replace(epochs=int(epochs)) if epochs is not None else cfg
+    changes = {k: none_if_empty(v) for k, v in changes.items()}
+    return cfg.replace(**changes, **({"epochs": int(epochs)} if epochs is not None else {}))
 
 
 def checkpoint_table(run_dir: str | Path) -> str:
-    """Print and return the run's checkpoints (verified with epoch and step, or why they cannot be used)."""
+    """The run's checkpoints as a markdown table (verified with epoch and step, or why they cannot be used)."""
     from .checkpoints import CheckpointManager
 
     rows = CheckpointManager(Path(run_dir) / "checkpoints", required=("config",)).describe()
     lines = ["| checkpoint | status |", "|---|---|"] + [f"| {name} | {status} |" for name, status in rows]
-    text = "\n".join(lines) if rows else "No checkpoint yet."
-    print(text)
-    return text
+    return "\n".join(lines) if rows else "No checkpoint yet."
 
 
 def loss_figure_paths(log_path: str | Path, out_dir: str | Path = "") -> list[Path]:
@@ -179,3 +207,21 @@ def before_after(inputs: str, out_dir: str | Path, n: int = 3):
         axes[0, 1].axis("off")
     fig.tight_layout()
     return fig
+
+
+BENCHMARK_SETS = ("Set5", "Set14", "BSD100")
+
+
+def benchmark_table(model, where) -> str:
+    """PSNR / SSIM of bicubic and `model` (a name, run folder or .keras) on evaluation sets, as a markdown
+    table. `where`: folders (a list, or comma-separated text) of any evaluation layout; a folder holding
+    Set5/, Set14/ and BSD100/ stands for those three."""
+    from .evaluate import evaluate, results_table
+    from .inference import load_generator
+
+    folders = [Path(f) for f in ((name_list(where) or []) if isinstance(where, str) else where or [])]
+    expanded = [f / name for f in folders for name in BENCHMARK_SETS if (f / name).is_dir()] or folders
+    if not expanded:
+        return "No evaluation folder given (benchmark_dir is empty): nothing scored."
+    generator = load_generator(model)
+    return results_table([evaluate(generator, folder) for folder in expanded])

@@ -1,5 +1,6 @@
 import numpy as np
 import pytest
+from loglab import write_original_log as synthesize
 
 from srgan_helpers import analysis
 
@@ -26,14 +27,41 @@ def test_original_format_reads_every_line_and_reports_malformed_ones(tmp_path):
     assert [n for n, _, _ in log.problems] == [11, 21]
 
 
-def test_saturated_discriminator_found_in_the_original_pattern(tmp_path):
-    with pytest.warns(UserWarning):
-        flat = analysis.load_log(write_original_log(tmp_path / "flat.txt"))
-        alive = analysis.load_log(write_original_log(tmp_path / "alive.txt", flat=False))
-    spans = analysis.detect_saturation(flat, window=50)
-    assert spans and spans[0]["kind"] == "flat" and spans[0]["start"] == 1 and spans[0]["end"] == 300
-    assert analysis.detect_saturation(alive, window=50) == []
-    assert "epochs 1-300" in analysis.saturation_report(spans)
+def test_saturation_throughout_is_found_with_its_evidence(tmp_path):
+    log = analysis.load_log(synthesize(tmp_path / "sat.log", saturated_from=1))
+    assert len(log) == 2500 and log.format == "original"
+    spans = analysis.detect_saturation(log, window=50, model=analysis.loss_model_for(log))
+    assert [(s["start"], s["end"], s["kind"]) for s in spans] == [(1, 2500, "calls every image real")]
+    report = analysis.saturation_report(spans, log)
+    assert "clip level 8.06 over epochs 1-2500" in report and "d_loss 8.0" in report
+    assert "D(real)" not in report  # the log has none: nothing is said of them
+
+
+def test_healthy_log_reports_none_and_never_claims_d_outputs_move(tmp_path):
+    log = analysis.load_log(synthesize(tmp_path / "ok.log", saturated_from=None))
+    assert analysis.detect_saturation(log, model=analysis.loss_model_for(log)) == []
+    report = analysis.saturation_report([], log)
+    assert report.startswith("No saturated discriminator") and "has no D(real)/D(fake)" in report
+
+
+def test_saturation_from_halfway_is_found_from_its_start(tmp_path):
+    log = analysis.load_log(synthesize(tmp_path / "half.log", saturated_from=1251))
+    spans = analysis.detect_saturation(log, window=50, model=analysis.loss_model_for(log))
+    assert len(spans) == 1 and abs(spans[0]["start"] - 1251) <= 25 and spans[0]["end"] == 2500
+
+
+def test_the_original_real_levels_match_the_clip_arithmetic():
+    """d_loss 7.97 +- 0.10 and adversarial 1.59 +- 0.14, as measured on the original's logs."""
+    model = analysis.LossModel()
+    levels = model.levels(1.0, 1.0)
+    assert levels["d_loss"][0] == pytest.approx(0.5 * np.log(1e7), rel=0.01)  # 8.06
+    assert levels["adv_loss"][0] == pytest.approx(0.1 * np.log(1e7), rel=0.03)  # 1.61
+
+
+def test_a_line_missing_its_closing_bracket_is_read_and_noted(tmp_path):
+    log = analysis.load_log(synthesize(tmp_path / "b.log", saturated_from=1, broken_bracket_at=2025))
+    assert len(log) == 2500 and not log.problems
+    assert log.notes == [(2025, "epoch 2025: closing ']' missing; all three losses read")]
 
 
 def test_pinned_d_real_and_d_fake_in_our_csv(tmp_path):
@@ -44,8 +72,9 @@ def test_pinned_d_real_and_d_fake_in_our_csv(tmp_path):
     with pytest.warns(UserWarning, match="line 7"):
         log = analysis.load_log(tmp_path / "loss_log.csv")
     assert len(log) == 80 and log.format == "csv"
-    kinds = {s["kind"] for s in analysis.detect_saturation(log, window=30)}
-    assert "pinned" in kinds
+    spans = analysis.detect_saturation(log, window=30, model=analysis.loss_model_for(log))
+    assert [s["kind"] for s in spans] == ["separates real and generated perfectly"]
+    assert "D(real) 0.999, D(fake) 0.001" in analysis.saturation_report(spans, log)
 
 
 def test_figures_written_png_and_svg_with_zoom(tmp_path):
@@ -53,7 +82,7 @@ def test_figures_written_png_and_svg_with_zoom(tmp_path):
         log = analysis.load_log(write_original_log(tmp_path / "log.txt"))
     paths = [tmp_path / "fig.png", tmp_path / "fig.svg"]
     analysis.plot_training_curves(log, paths, zoom=(100, 150), smooth_window=5,
-                                  saturation=analysis.detect_saturation(log))
+                                  saturation=analysis.detect_saturation(log, model=analysis.loss_model_for(log)))
     assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and paths[0].stat().st_size > 10_000
     assert b"<svg" in paths[1].read_bytes()[:500]
 

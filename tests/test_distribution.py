@@ -21,7 +21,6 @@ import numpy as np
 import pytest
 from conftest import REPO, latest_arrays
 
-
 WORKER = REPO / "tests" / "distributed_worker.py"
 KEYS = ("g_loss", "d_loss", "content_loss", "adv_loss", "d_real", "d_fake")
 

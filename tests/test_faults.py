@@ -17,8 +17,7 @@ import pytest
 from conftest import checkpoint_arrays, latest_arrays
 
 from srgan_helpers.checkpoints import CheckpointManager
-from srgan_helpers.training import train
-from srgan_helpers.training import CheckpointWriteError, TrainingDiverged
+from srgan_helpers.training import CheckpointWriteError, TrainingDiverged, train
 
 TRIALS = int(os.environ.get("SRGAN_KILL_TRIALS", "6"))
 
@@ -60,10 +59,10 @@ def test_sigkill_at_random_moments_loses_nothing(tiny_config, tmp_path):
         proc = start_training(run_dir, config_path, tmp_path / f"trial{trial}.log")
         # Moments are chosen by what the process is doing, not by the clock, so a slow machine changes nothing:
         if trial % 3 == 2:  # inside a checkpoint write (slowed down by the test hook)
-            wait_for(proc, lambda: any(p.name.endswith(".partial") for p in (run_dir / "checkpoints").glob(".ckpt-*")))
+            wait_for(proc, lambda d=run_dir: any(p.name.endswith(".partial") for p in (d / "checkpoints").glob(".ckpt-*")))
         elif trial % 3 == 1:  # anywhere in the first seconds of training (after resuming)
-            wait_for(proc, lambda: (run_dir / "loss_log.csv").exists()
-                     and (run_dir / "loss_log.csv").stat().st_mtime >= started)
+            wait_for(proc, lambda d=run_dir, t=started: (d / "loss_log.csv").exists()
+                     and (d / "loss_log.csv").stat().st_mtime >= t)
             time.sleep(rng.uniform(0.0, 3.0))
         else:  # at a random moment from the start, start-up included
             time.sleep(rng.uniform(1.0, 12.0))

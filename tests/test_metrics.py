@@ -2,8 +2,8 @@ import numpy as np
 import pytest
 from conftest import shared_data
 
-from srgan_helpers.metrics import bicubic_upscale, psnr, rgb_to_y, ssim
 from srgan_helpers.evalsets import read_paired_folder
+from srgan_helpers.metrics import bicubic_upscale, psnr, rgb_to_y, ssim
 
 
 def test_y_channel_is_matlab_bt601():

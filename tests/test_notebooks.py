@@ -1,18 +1,21 @@
 """Every notebook: paired with its .py, clean, and executed by papermill with tiny parameters."""
 
 import ast
-import csv
 import json
+import sys
+from pathlib import Path
 
 import jupytext
 import papermill
 import pytest
-from conftest import REPO
+from conftest import REPO, log_columns
+from loglab import write_original_log as synthesize
 
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.py"))
 TINY_TRAIN = {"dataset": "sample", "n_images": 16, "epochs": 2, "pretrain_epochs": 1, "n_res_blocks": 1,
               "crop_size": 32, "d_head": "pool", "vgg_weights": "None", "batch_size": 2, "steps_per_epoch": 2,
               "sample_every": 1, "hr_size": 64}
+NOISE = ("IProgress", "absl::", "oneDNN", "cpu_feature_guard", "TqdmWarning", "Traceback")
 
 
 def cells(notebook):
@@ -41,13 +44,76 @@ def run(name, cwd, **parameters):
     return json.loads(out.read_text())
 
 
+def keras_backend() -> str:
+    import keras
+
+    return keras.backend.backend()
+
+
+def latest_state(run_dir):
+    from srgan_helpers.checkpoints import CheckpointManager
+
+    return CheckpointManager(run_dir / "checkpoints").latest().state
+
+
 def images_in(notebook):
     return sum("image/png" in o.get("data", {}) for c in notebook["cells"] for o in c.get("outputs", []))
+
+
+def text_of(notebook) -> str:
+    """Everything a reader sees as text: streams, results and errors."""
+    parts = []
+    for cell in notebook["cells"]:
+        for out in cell.get("outputs", []):
+            parts.append("".join(out.get("text", "")))
+            parts.append("".join(out.get("data", {}).get("text/plain", "")))
+            parts.append(" ".join(out.get("traceback", [])))
+    return "\n".join(parts)
+
+
+def assert_quiet(notebook):
+    """A rendered notebook shows progress and results, nothing else: no start-up noise, no stray values."""
+    text = text_of(notebook)
+    assert not [word for word in NOISE if word in text], [word for word in NOISE if word in text]
+    results = ["".join(o.get("data", {}).get("text/plain", "")) for c in notebook["cells"]
+               for o in c.get("outputs", []) if o.get("output_type") == "execute_result"]
+    assert not [r for r in results if r in ("False", "True", "None")], results
 
 
 @pytest.fixture(scope="module")
 def workdir(tmp_path_factory):
     return tmp_path_factory.mktemp("nb")
+
+
+def parameters_of(name: str) -> set[str]:
+    cell = next(c for c in jupytext.read(REPO / "notebooks" / f"{name}.py").cells
+                if "parameters" in c.metadata.get("tags", []))
+    return {t.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign) for t in node.targets}
+
+
+def test_hints_name_only_parameters_the_notebook_has():
+    """Errors say 'pass archive=<path>' (downloads) and 'overwrite=True' (preparing): every notebook that can
+    raise them has those parameters."""
+    from srgan_helpers import datasets, preprocess
+
+    assert "archive=<path>" in Path(datasets.__file__).read_text()
+    assert "overwrite=True" in Path(preprocess.__file__).read_text()
+    for py in NOTEBOOKS:
+        source = py.read_text()
+        if "prepare(" in source:
+            assert "archive" in parameters_of(py.stem), py.stem
+        if "workflows.prepare(" in source:
+            assert "overwrite" in parameters_of(py.stem), py.stem
+
+
+def test_training_notebooks_are_generated_from_their_template():
+    sys.path.insert(0, str(REPO / "scripts"))
+    import notebooks as generator
+
+    for name in generator.names():
+        text = generator.render(name)
+        assert (REPO / "notebooks" / f"{name}.py").read_text() == text, f"{name}: run python scripts/notebooks.py"
+        assert (REPO / "notebooks" / f"{name}.ipynb").read_text() == generator.ipynb_text(text), name
 
 
 def test_01_preprocess_on_the_embedded_sample(workdir):
@@ -56,47 +122,62 @@ def test_01_preprocess_on_the_embedded_sample(workdir):
     assert (manifest["counts"]["train"], manifest["counts"]["test"]) == (16, 4)
     assert manifest["params"]["hr_size"] == 176
     assert images_in(nb) >= 1
+    assert_quiet(nb)
 
 
-def test_03_train_then_04_resume(workdir):
+def test_03_train_then_04_resume_on_the_other_backend(workdir):
     nb = run("03_train_celeba", workdir, data_dir="data/tiny64", run_name="celeba_tiny", **TINY_TRAIN)
     run_dir = workdir / "outputs" / "celeba_tiny"
     for name in ("loss_log.csv", "generator.keras", "config.json", "model_summary.txt"):
         assert (run_dir / name).is_file(), name
     assert (run_dir / "checkpoints" / "ckpt-000003").is_dir()
     assert images_in(nb) >= 2  # loss plot + sample strip rendered in the output notebook
-    nb = run("04_resume", workdir, run_dir="outputs/celeba_tiny", epochs=3)
-    with open(run_dir / "loss_log.csv") as handle:
-        assert [r["epoch"] for r in csv.DictReader(handle)] == ["1", "2", "3", "4"]
-    assert images_in(nb) >= 2
+    text = text_of(nb)
+    assert "pretrain 1/1" in text and "GAN 2/2" in text and "epoch 4" not in text
+    assert_quiet(nb)
+    other = "jax" if keras_backend() == "tensorflow" else "tensorflow"
+    nb = run("04_resume", workdir, run_dir="outputs/celeba_tiny", epochs=3, backend=other)
+    assert [int(e) for e in log_columns(run_dir / "loss_log.csv")["epoch"]] == [1, 2, 3, 4]
+    assert "GAN 3/3" in text_of(nb) and images_in(nb) >= 2
+    assert latest_state(run_dir)["backend"] == other  # the checkpoint moved between backends
+    assert_quiet(nb)
 
 
-def test_02_train_coco_on_the_sample(workdir):
-    nb = run("02_train_coco", workdir, data_dir="data/tiny64", run_name="coco_tiny", **{**TINY_TRAIN, "epochs": 1})
+def test_02_train_on_whole_images_of_the_sample(workdir):
+    nb = run("02_train_coco", workdir, data_dir="data/tiny_whole", run_name="coco_tiny",
+             **{**TINY_TRAIN, "epochs": 1})
     assert (workdir / "outputs" / "coco_tiny" / "generator.keras").is_file()
-    assert images_in(nb) >= 2
+    assert json.loads((workdir / "data" / "tiny_whole" / "manifest.json").read_text())["params"]["mode"] == "whole"
+    assert images_in(nb) >= 2 and "nothing scored" in text_of(nb)
+    assert_quiet(nb)
 
 
-def test_05_loss_analysis_on_an_original_format_log(workdir):
-    lines = [f"EPOCH {e}\td_loss 7.9721\tgan_loss [0.0571, 0.0555, 1.6012]" for e in range(1, 121)]
-    lines.insert(5, "corrupted line")
-    (workdir / "original.log").write_text("\n".join(lines) + "\n")
-    nb = run("05_loss_analysis", workdir, log_path="original.log", zoom_start=40, zoom_end=60, out_dir="analysis")
-    text = json.dumps(nb)
-    assert "line 6" in text and "Saturated discriminator" in text
+def test_05_finds_the_saturation_of_an_original_format_log_and_none_in_a_healthy_one(workdir):
+    synthesize(workdir / "saturated.log", saturated_from=1, broken_bracket_at=2025)
+    synthesize(workdir / "healthy.log", saturated_from=None)
+    with open(workdir / "saturated.log", "a") as handle:
+        handle.write("corrupted line\n")
+    nb = run("05_loss_analysis", workdir, log_path="saturated.log", zoom_start=40, zoom_end=60, out_dir="analysis")
+    text = text_of(nb)
+    assert "2500 epochs read" in text and "line 2501 skipped" in text and "line 2025 read" in text
+    assert "clip level 8.06 over epochs 1-2500" in text
     assert (workdir / "analysis" / "loss_analysis.png").stat().st_size > 0
     assert (workdir / "analysis" / "loss_analysis.svg").stat().st_size > 0
     assert images_in(nb) >= 1
+    nb = run("05_loss_analysis", workdir, log_path="healthy.log", zoom_start=40, zoom_end=60, out_dir="analysis2")
+    assert "No saturated discriminator found" in text_of(nb) and "D(real) and D(fake) never" not in text_of(nb)
+    assert_quiet(nb)
 
 
-def test_06_comparison_with_tiny_models(workdir):
+def test_06_offline_shows_no_fid_bar_and_says_why(workdir):
     if not (workdir / "outputs" / "celeba_tiny" / "generator.keras").is_file():
         run("03_train_celeba", workdir, data_dir="data/tiny64", run_name="celeba_tiny", **TINY_TRAIN)
     nb = run("06_fid_comparison", workdir, data_dir="data/tiny64", model_a="outputs/celeba_tiny",
              model_b="outputs/celeba_tiny", n_images=3, fid_weights="None", n_strips=2, out_dir="cmp")
     md = (workdir / "cmp" / "comparison.md").read_text()
-    assert "| Bicubic | 3 |" in md and "Model B (CelebA)" in md and "RANDOM WEIGHTS" in md
+    assert "| Bicubic | 3 |" in md and "Model B (CelebA)" in md and "not measurable offline" in md
     assert images_in(nb) >= 2
+    assert_quiet(nb)
 
 
 def test_07_upscale_a_folder(workdir):
@@ -110,7 +191,7 @@ def test_07_upscale_a_folder(workdir):
     Image.new("L", (10, 12), 128).save(photos / "b.jpg")
     (photos / "broken.jpg").write_text("not an image")
     nb = run("07_upscale", workdir, inputs="my_photos", model="outputs/celeba_tiny", out_dir="upscaled", tile=16,
-             overlap=4)
+             overlap=8)
     assert Image.open(workdir / "upscaled" / "a_x4.png").size == (96, 64)
     assert Image.open(workdir / "upscaled" / "b_x4.png").mode == "L"
     assert "broken.jpg" in json.dumps(nb) and images_in(nb) >= 1

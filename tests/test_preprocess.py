@@ -6,8 +6,8 @@ import pytest
 from conftest import shared_data
 from PIL import Image
 
-from srgan_helpers.images import ImageError, open_rgb
 from srgan_helpers.evalsets import read_paired_folder
+from srgan_helpers.images import ImageError, open_rgb
 from srgan_helpers.preprocess import preprocess, skipped_report
 
 

@@ -5,7 +5,6 @@ import csv
 import keras
 import numpy as np
 import pytest
-
 from conftest import checkpoint_arrays
 
 from srgan_helpers.checkpoints import CheckpointManager
