@@ -43,8 +43,8 @@ def parse_args(argv=None):
     p.add_argument("--sets", default="Set5,Set14,BSD100", help="evaluated at the end")
     p.add_argument("--reference", choices=["torch"], help="also train the same network in plain PyTorch")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--deterministic", action="store_true", help="bit-reproducible TensorFlow on CPU (oneDNN off, "
-                   "op determinism: about 2.8x slower there); by default a benchmark takes the fast kernels")
+    p.add_argument("--deterministic", action="store_true", help="TensorFlow op determinism (bit-reproducible; "
+                   "slower): by default a benchmark takes the fast kernels")
     p.add_argument("--export", help="ship the trained generator as this named model (weights + card)")
     p.add_argument("--out", help="result JSON (default benchmarks/results/quality_<backend>_<tag>.json)")
     p.add_argument("--smoke", action="store_true", help="1 block, 32-px patches, 20 steps, Set5 only")
@@ -143,7 +143,6 @@ def table(ours: dict, reference: dict | None) -> str:
 def main(argv=None) -> dict:
     args = parse_args(argv)
     os.environ["KERAS_BACKEND"] = args.backend
-    os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0" if args.deterministic else "1")  # before TF is imported
     sys.path.insert(0, str(REPO / "benchmarks"))
     from record import write_result
 

@@ -3,7 +3,7 @@
 Modules (one arrow of the data flow each):
 acquire (`datasets`) -> `preprocess` -> `loader` -> `training` -> `checkpoints` / `analysis`.
 Importing the package imports neither Keras nor TensorFlow; only `models`, `losses` and
-`training` do. It sets TF_ENABLE_ONEDNN_OPTS=0 (unless already set) so that seeded TensorFlow runs on a
+`training` do. It sets TF_NUM_INTEROP_THREADS=1 (unless already set) so that seeded TensorFlow runs on a
 CPU are bit-reproducible: see `determinism`.
 """
 

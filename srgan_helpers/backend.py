@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 
@@ -17,6 +18,10 @@ def select_backend(name: str | None) -> str:
 
     Sets KERAS_BACKEND when Keras is not imported yet; when it is, and with another backend, raises
     BackendError saying to restart the runtime. Returns the backend in use."""
+    if not name and "keras" in sys.modules:  # nothing asked: whatever Keras already runs on
+        import keras
+
+        return keras.backend.backend()
     name = name or os.environ.get("KERAS_BACKEND") or "tensorflow"
     if name not in BACKENDS:
         raise ValueError(f"backend={name!r}: use one of {BACKENDS}")
@@ -31,3 +36,29 @@ def select_backend(name: str | None) -> str:
         return current
     os.environ["KERAS_BACKEND"] = name
     return name
+
+
+@contextlib.contextmanager
+def quiet_stderr():
+    """Silence file descriptor 2 for the duration: TensorFlow's C++ libraries print start-up lines (absl,
+    oneDNN) there while they load, whatever TF_CPP_MIN_LOG_LEVEL says. Python exceptions still propagate."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def load_keras(name: str | None = None):
+    """Select the backend and import Keras (and its engine) without the engine's start-up noise."""
+    select_backend(name)
+    with quiet_stderr():
+        import keras
+
+        if keras.backend.backend() == "tensorflow":
+            import tensorflow  # noqa: F401  (its libraries load here, quietly)
+    return keras

@@ -50,7 +50,7 @@ class UnusableCheckpoints(RuntimeError):
 
 
 class NonFiniteWeights(ValueError):
-    """Weights to be saved hold NaN or Inf: such a checkpoint would never be a good one."""
+    """Weights to be saved hold NaN, Inf or blown-up values: such a checkpoint would never be a good one."""
 
 
 def new_run_id() -> str:
@@ -135,10 +135,18 @@ def _read_state(path: Path, required: tuple[str, ...]) -> dict:
     return state
 
 
-def _all_finite(arrays: dict[str, list]) -> list[str]:
-    """Groups holding a NaN or Inf (integer arrays are always finite)."""
-    return [group for group, values in arrays.items()
-            if any(np.issubdtype(np.asarray(a).dtype, np.inexact) and not np.isfinite(a).all() for a in values)]
+BLOWN_UP = 1e12  # a network weight this large means training has diverged (healthy ones stay below ~1e3)
+
+
+def _bad_groups(arrays: dict[str, list]) -> list[str]:
+    """Groups holding NaN or Inf, or network weights of a magnitude no healthy run reaches (> BLOWN_UP)."""
+    bad = []
+    for group, values in arrays.items():
+        floats = [np.asarray(a) for a in values if np.issubdtype(np.asarray(a).dtype, np.inexact)]
+        network = group in ("generator", "discriminator")
+        if any(not np.isfinite(a).all() or (network and a.size and np.abs(a).max() > BLOWN_UP) for a in floats):
+            bad.append(group)
+    return bad
 
 
 class CheckpointManager:
@@ -198,9 +206,9 @@ class CheckpointManager:
                 arrays = {g: [data[f"{g}/{i:04d}"] for i in range(n)] for g, n in state["groups"].items()}
         except (OSError, KeyError, ValueError, EOFError) as exc:
             raise ValueError(f"checkpoint {path} is incomplete or corrupt ({exc})") from exc
-        bad = _all_finite(arrays)
+        bad = _bad_groups(arrays)
         if bad:
-            raise ValueError(f"checkpoint {path} holds non-finite weights in {bad}")
+            raise ValueError(f"checkpoint {path} holds non-finite or blown-up weights in {bad}")
         return Checkpoint(path, arrays, state)
 
     def latest(self, before: int | None = None) -> Checkpoint | None:
@@ -226,9 +234,10 @@ class CheckpointManager:
 
     def save(self, epoch: int, arrays: dict[str, list], state: dict) -> Path:
         """Write checkpoint `epoch` atomically (refusing NaN/Inf weights), then rotate. Returns its folder."""
-        bad = _all_finite(arrays)
+        bad = _bad_groups(arrays)
         if bad:
-            raise NonFiniteWeights(f"the weights of {bad} hold NaN or Inf at epoch {epoch}; not saved")
+            raise NonFiniteWeights(f"the weights of {bad} hold NaN, Inf or values above {BLOWN_UP:g} at epoch "
+                                   f"{epoch} (training diverged); not saved")
         self.directory.mkdir(parents=True, exist_ok=True)
         final = self.directory / f"ckpt-{epoch:06d}"
         tmp = temp_dir_beside(final)

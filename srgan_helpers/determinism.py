@@ -1,11 +1,13 @@
 """Seeded runs that are bit-identical on CPU, on both backends, whatever else loads the machine.
 
-What it takes (measured, benchmarks/RESULTS.md "reproducibility"): on TensorFlow, op determinism
-(`tf.config.experimental.enable_op_determinism()`) and oneDNN's CPU kernels off
-(`TF_ENABLE_ONEDNN_OPTS=0`, which must be set before TensorFlow is imported: importing this package sets
-it unless you set it yourself). JAX's CPU programs are deterministic as they are. `deterministic=False`
-in the config skips TensorFlow's op determinism (faster on a GPU); set TF_ENABLE_ONEDNN_OPTS=1 before
-importing anything for TensorFlow's fastest CPU kernels.
+What it takes (measured: benchmarks/RESULTS.md, "reproducibility"). TensorFlow ran independent ops of a
+step concurrently (inter-op parallelism) in an order that depended on the load, and seeded runs parted in
+the last digits under load (by 1e-3 after six GAN epochs); with one inter-op thread
+(TF_NUM_INTEROP_THREADS=1, which must be set before TensorFlow starts: importing this package sets it
+unless you set it yourself) and op determinism (`tf.config.experimental.enable_op_determinism()`, when the
+config's `deterministic` is on) every run was identical, oneDNN's fast CPU kernels included. JAX's CPU
+programs are deterministic as they are. `deterministic=False` skips op determinism (faster on a GPU); set
+TF_NUM_INTEROP_THREADS yourself before importing anything to change the thread count.
 """
 
 from __future__ import annotations
@@ -14,16 +16,16 @@ import os
 import sys
 import warnings
 
-ONEDNN = "TF_ENABLE_ONEDNN_OPTS"
-_imported_too_early = False  # TensorFlow was imported (with oneDNN on) before this package
+INTEROP = "TF_NUM_INTEROP_THREADS"
+_imported_too_early = False  # TensorFlow was imported (with several inter-op threads) before this package
 
 
 def prepare_environment() -> None:
-    """Before TensorFlow is imported: oneDNN's non-deterministic CPU kernels off and TensorFlow's start-up
+    """Before TensorFlow starts: one inter-op thread (deterministic order of ops) and TensorFlow's start-up
     INFO/WARNING lines silenced (TF_CPP_MIN_LOG_LEVEL=2), unless chosen otherwise."""
     global _imported_too_early
-    _imported_too_early = "tensorflow" in sys.modules and os.environ.get(ONEDNN) != "0"
-    os.environ.setdefault(ONEDNN, "0")
+    _imported_too_early = "tensorflow" in sys.modules and os.environ.get(INTEROP) != "1"
+    os.environ.setdefault(INTEROP, "1")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
@@ -37,7 +39,7 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
     import tensorflow as tf
 
     tf.config.experimental.enable_op_determinism()
-    if _imported_too_early or os.environ.get(ONEDNN) != "0":
-        warnings.warn(f"TensorFlow runs with oneDNN's CPU kernels ({ONEDNN} was not 0 when it was imported): seeded "
-                      f"CPU runs may differ in the last digits. Import srgan_helpers before TensorFlow (or set "
-                      f"{ONEDNN}=0) for bit-identical runs.", stacklevel=2)
+    if _imported_too_early or os.environ.get(INTEROP) != "1":
+        warnings.warn(f"TensorFlow started with several inter-op threads ({INTEROP} was not 1 when it was imported): "
+                      f"seeded CPU runs may differ in the last digits under load. Import srgan_helpers before "
+                      f"TensorFlow (or set {INTEROP}=1) for bit-identical runs.", stacklevel=2)

@@ -74,6 +74,9 @@ def main(argv=None) -> int:
     parser.add_argument("--scale", type=int, default=4)
     parser.add_argument("--csv", help="also write per-image scores to this CSV file")
     args = parser.parse_args(argv)
+    from .backend import load_keras
+
+    load_keras()
 
     generator = None
     if args.model:

@@ -301,6 +301,9 @@ def main(argv=None) -> int:
     from .progress import progress_bar, write_line
 
     args = build_parser().parse_args(argv)
+    from .backend import load_keras
+
+    load_keras()
     args.layout = args.layout or ("compare" if args.model_b else "sr")
     problem = check_arguments(args)
     try:

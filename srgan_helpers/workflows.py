@@ -96,10 +96,10 @@ def config_from_parameters(namespace: dict, **overrides) -> TrainConfig:
 
 def setup_notebook(backend: str | None = None, mount_drive: bool = False) -> None:
     """A notebook's first call: the Keras backend (before Keras loads) and Google Drive on Colab."""
-    from .backend import select_backend
+    from .backend import load_keras
     from .runs import mount_drive as mount
 
-    select_backend(none_if_empty(backend))
+    load_keras(none_if_empty(backend))
     mount(bool(mount_drive))
 
 

@@ -96,6 +96,8 @@ def test_non_finite_weights_are_never_saved_and_never_loaded(tmp_path):
     manager.save(1, arrays(1), {"step": 1})
     with pytest.raises(NonFiniteWeights, match="generator"):
         manager.save(2, {"generator": [np.full((2, 2), np.inf, "float32")]}, {"step": 2})
+    with pytest.raises(NonFiniteWeights, match="discriminator"):  # finite, but blown up: 1e30
+        manager.save(2, {"discriminator": [np.full((2, 2), 1e30, "float32")]}, {"step": 2})
     assert [p.name for p in manager.paths()] == ["ckpt-000001"]
 
 

@@ -6,6 +6,7 @@ import threading
 import time
 import zipfile
 from functools import partial
+from pathlib import Path
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -162,3 +163,69 @@ def test_embedded_sample_is_offline_and_deterministic(sample_raw, tmp_path):
     assert len(files) == len(datasets.SAMPLE_PHOTOS) * 4
     again = datasets.build_sample(tmp_path)
     assert [(again / f).read_bytes() for f in files[:5]] == [(sample_raw / f).read_bytes() for f in files[:5]]
+
+
+def test_a_zip_bomb_and_too_many_members_are_refused_before_anything_is_written(tmp_path):
+    bomb = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr("zeros.bin", b"\0" * 50_000_000)  # 50 MB of zeros in ~50 kB
+    with pytest.raises(UnsafeArchiveError, match="unpacks to .* x its size"):
+        datasets.safe_extract(bomb, tmp_path / "out")
+    many = make_zip(tmp_path / "many.zip", {f"f{i}.txt": b"x" for i in range(3000)})
+    with pytest.raises(UnsafeArchiveError, match="3,000 members"):
+        datasets.safe_extract(many, tmp_path / "out", datasets.ArchiveLimits(max_entries=1000))
+    assert not (tmp_path / "out").exists() and not [p for p in tmp_path.iterdir() if ".partial" in p.name]
+    assert datasets.safe_extract(many, tmp_path / "out", datasets.ArchiveLimits(max_entries=5000)).is_dir()
+
+
+def test_an_archive_larger_than_the_free_space_is_refused(tmp_path, monkeypatch):
+    archive = make_zip(tmp_path / "a.zip", {"a.png": os.urandom(10_000)})
+
+    class Usage:
+        free = 1000
+
+    monkeypatch.setattr(datasets.shutil, "disk_usage", lambda path: Usage)
+    with pytest.raises(OSError, match="only 0.00 GiB free"):
+        datasets.safe_extract(archive, tmp_path / "out")
+
+
+def test_div2k_is_verified_by_its_published_sha256_and_size(server, tmp_path):
+    root, url = server
+    payload = make_zip(root / "DIV2K_train_HR.zip", {"DIV2K_train_HR/0001.png": b"png"}).read_bytes()
+    remote = datasets.RemoteArchive("div2k_train_hr", "DIV2K_train_HR.zip", url=f"{url}/DIV2K_train_HR.zip",
+                                    sha256=hashlib.sha256(payload).hexdigest(), size=len(payload))
+    folder = datasets.acquire_remote(remote, tmp_path / "raw")
+    assert (folder / "DIV2K_train_HR" / "0001.png").read_bytes() == b"png"
+    wrong = datasets.RemoteArchive("x", "DIV2K_train_HR.zip", url=f"{url}/DIV2K_train_HR.zip", sha256="0" * 64)
+    with pytest.raises(ChecksumError, match="does not match"):
+        datasets.acquire_remote(wrong, tmp_path / "raw2")
+    assert datasets.DIV2K.size == 3_530_603_713 and datasets.DIV2K.sha256.startswith("9d0b9c46")
+
+
+def test_the_291_set_from_a_local_folder(tmp_path):
+    from conftest import shared_data
+
+    shared_data("T91")
+    folder = datasets.acquire("291", tmp_path / "raw", folder=shared_data("T91").parent)
+    assert len(list(folder.iterdir())) == 291
+    with pytest.raises(FileNotFoundError, match="T91"):
+        datasets.acquire_291(tmp_path, tmp_path / "raw2")
+    with pytest.raises(ValueError, match="folder="):
+        datasets.acquire("291", tmp_path / "raw3")
+
+
+def test_gdown_without_a_timeout_argument_is_called_without_one(monkeypatch, tmp_path):
+    """gdown 5.2.2 (Colab's) has no `timeout` parameter; newer ones have: both must work."""
+    import gdown
+
+    calls = []
+
+    def old_download(url=None, output=None, quiet=False, proxy=None, speed=None, use_cookies=True, verify=True,
+                     id=None, fuzzy=False, resume=False, format=None, user_agent=None, log_messages=None):
+        calls.append({"url": url, "resume": resume})
+        Path(output).write_bytes(b"data")
+        return output
+
+    monkeypatch.setattr(gdown, "download", old_download)
+    assert datasets.download("http://example.invalid/x.zip", tmp_path / "x.zip", md5(b"data")).is_file()
+    assert calls == [{"url": "http://example.invalid/x.zip", "resume": True}]

@@ -123,3 +123,67 @@ def test_paired_benchmark_folder_set5():
     assert [name for name, _, _ in pairs] == ["baby", "bird", "butterfly", "head", "woman"]
     for _, hr, lr in pairs:
         assert hr.shape[0] == 4 * lr.shape[0] and hr.shape[1] == 4 * lr.shape[1] and hr.dtype == np.uint8
+
+
+def test_the_source_folder_is_never_written_to_or_replaced(tmp_path, sample_raw):
+    import shutil
+
+    from srgan_helpers import workflows
+
+    photos = tmp_path / "data" / "myphotos"
+    shutil.copytree(sample_raw, photos)
+    before = sorted(p.name for p in photos.iterdir())
+    for out in (photos, photos / "inside", tmp_path / "data"):  # is, lies inside, contains the source
+        with pytest.raises(ValueError, match="overlap"):
+            preprocess(photos, out, n_images=4, hr_size=64, overwrite=True, progress=False)
+    out_dir, _ = workflows.prepare(str(photos), tmp_path / "data", n_images=4, hr_size=64, overwrite=True)
+    assert out_dir.name == "myphotos_prepared" and sorted(p.name for p in photos.iterdir()) == before
+    stranger = tmp_path / "data" / "not_ours"
+    stranger.mkdir()
+    (stranger / "keep.txt").write_text("mine")
+    with pytest.raises(FileExistsError, match="not a set this package prepared"):
+        preprocess(photos, stranger, n_images=4, hr_size=64, overwrite=True, progress=False)
+    assert (stranger / "keep.txt").read_text() == "mine"
+
+
+def test_whole_images_are_kept_with_their_bicubic_lr_and_packed(tmp_path):
+    from srgan_helpers.loader import BatchLoader, open_split
+    from srgan_helpers.pack import PackedImages
+
+    (tmp_path / "raw").mkdir()
+    for i, (w, h) in enumerate(((203, 150), (97, 130), (60, 61))):
+        Image.fromarray(_photo(w, h, seed=i)).save(tmp_path / "raw" / f"p{i}.png")
+    manifest = preprocess(tmp_path / "raw", tmp_path / "set", n_images=None, mode="whole", min_size=64,
+                          test_fraction=0, progress=False)
+    assert manifest["counts"]["train"] == 2 and manifest["skipped"][0]["file"] == "p2.png"
+    assert manifest["min_hr_side"] == 96  # 97 x 130 cropped to a multiple of 4
+    pack = PackedImages(tmp_path / "set" / "train" / "pack")
+    for i, name in enumerate(pack.names):
+        hr = np.asarray(Image.open(tmp_path / "set" / "train" / "hr" / name))
+        lr = np.asarray(Image.open(tmp_path / "set" / "train" / "lr" / name))
+        assert np.array_equal(pack.image(i, "hr"), hr) and np.array_equal(pack.image(i, "lr"), lr)
+        assert np.array_equal(lr, np.asarray(Image.fromarray(hr).resize((hr.shape[1] // 4, hr.shape[0] // 4),
+                                                                        Image.Resampling.BICUBIC)))
+    images = open_split(tmp_path / "set", "train")
+    assert isinstance(images._maps["hr"], np.memmap)  # read from the mapped file, never loaded whole
+    loader = BatchLoader(images, 4, crop_size=32, augment=True, seed=1, steps_per_epoch=3)
+    first = list(loader.epoch(0))
+    assert all(lr.shape == (4, 8, 8, 3) and hr.shape == (4, 32, 32, 3) for lr, hr in first)
+    again = list(BatchLoader(open_split(tmp_path / "set", "train"), 4, 32, True, seed=1, steps_per_epoch=3).epoch(0))
+    assert all(np.array_equal(a[1], b[1]) for a, b in zip(first, again))  # seeded, replayable
+    with pytest.raises(ValueError, match="smallest HR side 96"):
+        BatchLoader(images, 4, crop_size=128)
+
+
+def test_a_huge_16_bit_image_is_cropped_before_it_is_converted(tmp_path):
+    """Fixed mode takes the centre crop in the file's own mode: no whole-image conversion or float copy."""
+    big = (np.arange(4000 * 4000, dtype=np.uint32).reshape(4000, 4000) % 65536).astype(np.uint16)
+    (tmp_path / "raw").mkdir()
+    Image.fromarray(big).save(tmp_path / "raw" / "big16.png")
+    import tracemalloc
+
+    tracemalloc.start()
+    preprocess(tmp_path / "raw", tmp_path / "set", n_images=1, hr_size=176, test_fraction=0, progress=False)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert peak < 80e6, peak  # the decoded 16-bit image is 32 MB; a float64 copy of it alone would be 128 MB

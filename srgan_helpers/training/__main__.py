@@ -43,6 +43,9 @@ def load_config(args):
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    from ..backend import load_keras
+
+    load_keras()
     from ..checkpoints import UnusableCheckpoints
     from ..runlock import RunLocked
     from .driver import train

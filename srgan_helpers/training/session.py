@@ -81,7 +81,8 @@ class TrainingSession:
         self.epoch = self.global_step = 0
         self.lr_scale, self.rollbacks = 1.0, 0
         self.checkpoint: Path | None = None
-        self.rollback_floor: int | None = None  # rollbacks walk back past this epoch until a newer save
+        self.rollback_floor: int | None = None  # rollbacks walk back past this epoch ...
+        self.diverged_at = 0  # ... until training gets past the epoch that diverged
         self.initial: dict | None = None
 
     def start(self, latest: Checkpoint | None) -> None:
@@ -123,6 +124,8 @@ class TrainingSession:
         """Log the epoch, write samples and a checkpoint when due, ask the callback whether to stop."""
         cfg, epoch = self.cfg, row["epoch"]
         self.global_step = row["step"]
+        if epoch > self.diverged_at:
+            self.rollback_floor = None
         self.log.append(row)
         last = epoch == cfg.total_epochs
         sample_now, save_now = epoch % cfg.sample_every == 0 or last, epoch % cfg.save_every == 0 or last
@@ -149,12 +152,13 @@ class TrainingSession:
                 f"Could not write the epoch-{epoch} checkpoint in {self.manager.directory} ({exc}). The previous "
                 f"checkpoint ({previous}) is intact. Free some space (or point drive_dir elsewhere) and "
                 f"resume.") from exc
-        self.rollback_floor = None
 
     def _roll_back(self, exc: TrainingDiverged) -> None:
-        """Go back to the newest good checkpoint (further back at each rollback without a newer save) with a
-        lower learning rate; re-raise when the policy, the count or the checkpoints are exhausted."""
+        """Go back to the newest good checkpoint with a lower learning rate (one further back at each new
+        rollback until training gets past the epoch that diverged); re-raise when the policy, the count or
+        the checkpoints are exhausted."""
         cfg = self.cfg
+        self.diverged_at = max(self.diverged_at, self.epoch + 1)
         advice = (f"The newest checkpoint ({self.checkpoint.name if self.checkpoint else 'none'}) is the last good "
                   f"one. Lower learning_rate and resume, or set nan_policy='rollback'.")
         if cfg.nan_policy != "rollback" or self.rollbacks >= cfg.nan_max_rollbacks:
