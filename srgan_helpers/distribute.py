@@ -47,40 +47,49 @@ def resolve(devices="auto", batch_size: int = 16) -> Placement:
     if devices in (None, "", 1, "1"):
         return Placement()
     if backend == "jax":
-        import jax
-
-        available = jax.devices()
-        if devices == "auto":
-            n = len(available) if available[0].platform != "cpu" else 1
-        else:
-            n = int(devices)
-        if n > len(available):
-            raise ValueError(f"devices={devices}: only {len(available)} JAX device(s) here ({available[0].platform})")
-        if n == 1:
-            return Placement()
-        _check_batch(batch_size, n)
-        chosen = keras.distribution.list_devices(available[0].platform)[:n]
-        return Placement(n, "jax_data_parallel", distribution=keras.distribution.DataParallel(devices=chosen))
+        return _resolve_jax(devices, batch_size)
     if backend == "tensorflow":
-        import tensorflow as tf
-
-        if devices == "auto" and (os.environ.get("COLAB_TPU_ADDR") or tf.config.list_logical_devices("TPU")):
-            resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
-            tf.config.experimental_connect_to_cluster(resolver)
-            tf.tpu.experimental.initialize_tpu_system(resolver)
-            strategy = tf.distribute.TPUStrategy(resolver)
-            _check_batch(batch_size, strategy.num_replicas_in_sync)
-            return Placement(strategy.num_replicas_in_sync, "tf_tpu", strategy=strategy)
-        names = _tf_devices()
-        gpus = tf.config.list_logical_devices("GPU")
-        n = (len(gpus) if gpus else 1) if devices == "auto" else int(devices)
-        if n > len(names):
-            raise ValueError(f"devices={devices}: only {len(names)} TensorFlow device(s) here")
-        if n == 1:
-            return Placement()
-        _check_batch(batch_size, n)
-        return Placement(n, "tf_mirrored", strategy=tf.distribute.MirroredStrategy(names[:n]))
+        return _resolve_tf(devices, batch_size)
     raise ValueError(f"devices={devices}: multi-device training needs the jax or tensorflow backend")
+
+
+def _resolve_jax(devices, batch_size: int) -> Placement:
+    import jax
+    import keras
+
+    available = jax.devices()
+    if devices == "auto":
+        n = len(available) if available[0].platform != "cpu" else 1
+    else:
+        n = int(devices)
+    if n > len(available):
+        raise ValueError(f"devices={devices}: only {len(available)} JAX device(s) here ({available[0].platform})")
+    if n == 1:
+        return Placement()
+    _check_batch(batch_size, n)
+    chosen = keras.distribution.list_devices(available[0].platform)[:n]
+    return Placement(n, "jax_data_parallel", distribution=keras.distribution.DataParallel(devices=chosen))
+
+
+def _resolve_tf(devices, batch_size: int) -> Placement:
+    import tensorflow as tf
+
+    if devices == "auto" and (os.environ.get("COLAB_TPU_ADDR") or tf.config.list_logical_devices("TPU")):
+        resolver = tf.distribute.cluster_resolver.TPUClusterResolver()
+        tf.config.experimental_connect_to_cluster(resolver)
+        tf.tpu.experimental.initialize_tpu_system(resolver)
+        strategy = tf.distribute.TPUStrategy(resolver)
+        _check_batch(batch_size, strategy.num_replicas_in_sync)
+        return Placement(strategy.num_replicas_in_sync, "tf_tpu", strategy=strategy)
+    names = _tf_devices()
+    gpus = tf.config.list_logical_devices("GPU")
+    n = (len(gpus) if gpus else 1) if devices == "auto" else int(devices)
+    if n > len(names):
+        raise ValueError(f"devices={devices}: only {len(names)} TensorFlow device(s) here")
+    if n == 1:
+        return Placement()
+    _check_batch(batch_size, n)
+    return Placement(n, "tf_mirrored", strategy=tf.distribute.MirroredStrategy(names[:n]))
 
 
 def _check_batch(batch_size: int, n: int) -> None:

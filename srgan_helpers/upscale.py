@@ -297,49 +297,64 @@ def _raise_interrupted(signum, frame):
     raise Interrupted(f"signal {signum}")
 
 
-def main(argv=None) -> int:
+def run_all(paths: list[Path], args, up_a: Upscaler, up_b: Upscaler | None, out_dir: Path, done: list[Path],
+            failures: list[str]) -> None:
+    """Upscale every input, appending it to `done` or its one-line reason to `failures`. Raises Interrupted
+    on SIGTERM / Ctrl-C (temp files are removed on the way out)."""
     from .progress import progress_bar, write_line
-
-    args = build_parser().parse_args(argv)
-    from .backend import load_keras
-
-    load_keras()
-    args.layout = args.layout or ("compare" if args.model_b else "sr")
-    problem = check_arguments(args)
-    try:
-        if problem:
-            raise ValueError(problem)
-        out_dir = prepare_out_dir(args.out)
-        if args.allow_large:
-            Image.MAX_IMAGE_PIXELS = None
-        up_a, up_b = load_models(args)
-    except (FileNotFoundError, ValueError, OSError) as exc:
-        print(f"error: {exc}" if problem or isinstance(exc, OSError) else f"error: cannot load the model: {exc}",
-              file=sys.stderr)
-        return 2
-    paths, failures = expand_inputs(args.inputs)
-    for message in failures:
-        print(f"error: {message}", file=sys.stderr)
 
     def bar_factory(total, name):
         return progress_bar(total=total, desc=f"  tiles {name}", unit="tile", leave=False, disable=args.quiet)
 
+    stems = output_stems(paths)
+    for src in progress_bar(paths, desc="images", unit="img", disable=args.quiet or len(paths) < 2):
+        try:
+            dest, note = process(src, args, up_a, up_b, out_dir, bar_factory, stems[src])
+            done.append(src)
+            if not args.quiet or note:
+                write_line(f"{src} -> {dest}" + (f" ({note})" if note else ""))
+        except InputError as exc:
+            failures.append(str(exc))
+            print(f"error: {exc}", file=sys.stderr)
+        except MemoryError:
+            failures.append(f"{src}: out of memory")
+            print(f"error: {src}: out of memory; try a smaller --tile", file=sys.stderr)
+
+
+def setup(args) -> tuple[Path, Upscaler, Upscaler | None]:
+    """Check the arguments and the output folder, then load the models; ValueError/OSError say what is wrong."""
+    problem = check_arguments(args)
+    if problem:
+        raise ValueError(problem)
+    out_dir = prepare_out_dir(args.out)
+    if args.allow_large:
+        Image.MAX_IMAGE_PIXELS = None
+    try:
+        up_a, up_b = load_models(args)
+    except (FileNotFoundError, ValueError, OSError) as exc:
+        raise ValueError(f"cannot load the model: {exc}") from exc
+    return out_dir, up_a, up_b
+
+
+def main(argv=None) -> int:
+    from .backend import load_keras
+
+    args = build_parser().parse_args(argv)
+    load_keras()
+    args.layout = args.layout or ("compare" if args.model_b else "sr")
+    try:
+        out_dir, up_a, up_b = setup(args)
+    except (ValueError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    paths, failures = expand_inputs(args.inputs)
+    for message in failures:
+        print(f"error: {message}", file=sys.stderr)
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _raise_interrupted) if in_main_thread else None
-    done, stems = [], output_stems(paths)
+    done: list[Path] = []
     try:
-        for src in progress_bar(paths, desc="images", unit="img", disable=args.quiet or len(paths) < 2):
-            try:
-                dest, note = process(src, args, up_a, up_b, out_dir, bar_factory, stems[src])
-                done.append(src)
-                if not args.quiet or note:
-                    write_line(f"{src} -> {dest}" + (f" ({note})" if note else ""))
-            except InputError as exc:
-                failures.append(str(exc))
-                print(f"error: {exc}", file=sys.stderr)
-            except MemoryError:
-                failures.append(f"{src}: out of memory")
-                print(f"error: {src}: out of memory; try a smaller --tile", file=sys.stderr)
+        run_all(paths, args, up_a, up_b, out_dir, done, failures)
     except Interrupted:
         left = [str(p) for p in paths if p not in done]
         print(f"interrupted: {len(done)} of {len(paths)} done; not done: {', '.join(left)}", file=sys.stderr)
