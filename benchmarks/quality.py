@@ -50,7 +50,8 @@ def parse_args(argv=None):
     p.add_argument("--smoke", action="store_true", help="1 block, 32-px patches, 20 steps, Set5 only")
     args = p.parse_args(argv)
     if args.smoke:
-        args.blocks, args.patch, args.batch, args.steps, args.eval_every, args.steps_per_epoch = 1, 32, 4, "10,20", 10, 10
+        args.blocks, args.patch, args.batch = 1, 32, 4
+        args.steps, args.eval_every, args.steps_per_epoch = "10,20", 10, 10
         args.sets = "Set5"
     args.eval_steps = sorted(int(s) for s in args.steps.split(","))
     return args

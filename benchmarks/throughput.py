@@ -126,7 +126,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--steps", type=int, default=10, help="steps per timed repeat")
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--warmup", type=int, default=3)
-    parser.add_argument("--matmul-n", type=int, default=0, help="matmul size for the peak (0: 8192 on GPU, 1024 on CPU)")
+    parser.add_argument("--matmul-n", type=int, default=0,
+                        help="matmul size for the peak (0: 8192 on GPU, 1024 on CPU)")
     parser.add_argument("--reference", choices=["torch"], help="also time a plain PyTorch SRGAN step")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, 1 repeat: proves the script runs")
     parser.add_argument("--out", default="benchmarks/results/throughput.json")
@@ -145,7 +146,8 @@ def main(argv=None) -> dict:
     device = device_name()
     on_gpu = not device.startswith("cpu")
     n = args.matmul_n or (8192 if on_gpu else 1024)
-    flops = srgan_step_flops(model_flops(build_generator(4, args.res_blocks), (args.hr_size // 4, args.hr_size // 4, 3)),
+    lr_shape = (args.hr_size // 4, args.hr_size // 4, 3)
+    flops = srgan_step_flops(model_flops(build_generator(4, args.res_blocks), lr_shape),
                              model_flops(build_discriminator(args.hr_size, head=args.d_head),
                                          (args.hr_size, args.hr_size, 3)),
                              vgg_flops("block5_conv4", args.hr_size))
@@ -174,10 +176,12 @@ def main(argv=None) -> dict:
                 row["ours_over_torch"] = ours["gan_step"]["images_per_s"] / ref["images_per_s"]
             rows.append(row)
             line = (f"{precision:>14} b{batch:<4} GAN {row['gan_step']['images_per_s']:9.1f} img/s "
-                    f"({row['gan_step']['ms_per_step']:8.1f} ms, {100 * row['gan_step']['fraction_of_matmul_peak']:5.1f}% "
+                    f"({row['gan_step']['ms_per_step']:8.1f} ms, "
+                    f"{100 * row['gan_step']['fraction_of_matmul_peak']:5.1f}% "
                     f"of {peak / 1e12:.1f} TFLOP/s) | MSE {row['mse_step']['images_per_s']:9.1f} img/s")
             if "torch_gan_step" in row:
-                line += f" | PyTorch GAN {row['torch_gan_step']['images_per_s']:9.1f} img/s, ours/PyTorch {row['ours_over_torch']:.2f}"
+                line += (f" | PyTorch GAN {row['torch_gan_step']['images_per_s']:9.1f} img/s, "
+                         f"ours/PyTorch {row['ours_over_torch']:.2f}")
             print(line)
     from record import write_result
 

@@ -74,7 +74,8 @@ workflows.setup_notebook(backend, mount_drive=bool(drive_dir))
 # **Phase 2, SRGAN** (`epochs`): each step first updates the discriminator D on real HR images (label
 # 0.9 +- 0.05) and generated ones (label 0.1 +- 0.05), then the generator G on the *perceptual loss*
 #
-# $$ l^{SR} = \underbrace{\tfrac{1}{12.75^2}\,\mathrm{MSE}\big(\phi_{5,4}(G(x)),\ \phi_{5,4}(y)\big)}_{\text{VGG54 content}}
+# $$ l^{SR} = \underbrace{\tfrac{1}{12.75^2}\,
+#   \mathrm{MSE}\big(\phi_{5,4}(G(x)),\ \phi_{5,4}(y)\big)}_{\text{VGG54 content}}
 #   \;+\; 10^{-3}\,\underbrace{\mathrm{BCE}\big(D(G(x)),\ 0.9\big)}_{\text{adversarial}} $$
 #
 # where $\phi_{5,4}$ are the VGG19 features before the 5th pooling layer (ImageNet weights) and the

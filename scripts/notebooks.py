@@ -60,7 +60,8 @@ def main(argv=None) -> int:
     if args.check and stale:
         print(f"stale (run python scripts/notebooks.py): {', '.join(stale)}", file=sys.stderr)
         return 1
-    print(("wrote " if stale else "up to date: ") + ", ".join(stale or names()), file=sys.stderr if stale else sys.stdout)
+    print(("wrote " if stale else "up to date: ") + ", ".join(stale or names()),
+          file=sys.stderr if stale else sys.stdout)
     return 0
 
 

@@ -6,6 +6,8 @@ cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh tf,jax,test
 export TF_CPP_MIN_LOG_LEVEL=2
 export KERAS_HOME="${KERAS_HOME:-$(mktemp -d)}"
+echo "== ruff (lint: pyproject.toml's [tool.ruff]) =="
+.venv/bin/ruff check .
 echo "== pytest, KERAS_BACKEND=tensorflow (everything) =="
 KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q --durations=10 "$@"
 echo "== pytest, KERAS_BACKEND=jax (backend-specific tests) =="

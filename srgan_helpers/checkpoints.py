@@ -29,6 +29,15 @@ CKPT_RE = re.compile(r"^ckpt-(\d{6})$")
 MODEL_GROUPS = ("generator", "discriminator", "g_optimizer", "d_optimizer")
 
 
+def _stat_signature(folder: Path) -> tuple:
+    """(name, size, mtime_ns, inode) of a checkpoint folder's files: what changes when a file is edited."""
+    try:
+        return tuple(sorted((p.name, st.st_size, st.st_mtime_ns, st.st_ino)
+                            for p in folder.iterdir() for st in [p.stat()]))
+    except OSError:
+        return ()
+
+
 class Checkpoint(NamedTuple):
     """One verified checkpoint: where it is, its arrays by group, and its state."""
 
@@ -166,7 +175,9 @@ class CheckpointManager:
         self.directory = Path(directory)
         self.keep_last, self.keep_every, self.run_id, self.required = keep_last, keep_every, run_id, required
         self._write_hook = write_hook
-        self._verified: dict[str, dict] = {}  # folder name -> state, for folders verified by this process
+        # folder name -> (files' stat signature, state) for folders verified by this process; any change on
+        # disk (an edit, a copy over it) changes the signature and forces a fresh verification
+        self._verified: dict[str, tuple[tuple, dict]] = {}
 
     def remove_partials(self) -> int:
         """Delete temp folders of our own interrupted saves and rotations; returns how many."""
@@ -187,14 +198,15 @@ class CheckpointManager:
 
     def verify(self, path: Path) -> dict:
         """The state of checkpoint folder `path` if its files match their hashes; else ValueError."""
+        signature = _stat_signature(path)
         cached = self._verified.get(path.name)
-        if cached is not None:
-            return cached
+        if cached is not None and cached[0] == signature:
+            return cached[1]
         try:
             state = _read_state(path, self.required)
         except ValueError as exc:
             raise ValueError(f"checkpoint {path} is incomplete or corrupt ({exc})") from exc
-        self._verified[path.name] = state
+        self._verified[path.name] = (signature, state)
         return state
 
     def load(self, path: str | Path) -> Checkpoint:
@@ -251,7 +263,7 @@ class CheckpointManager:
         finally:
             if tmp.exists():
                 shutil.rmtree(tmp, ignore_errors=True)
-        self._verified[final.name] = state
+        self._verified[final.name] = (_stat_signature(final), state)
         self._rotate()
         return final
 

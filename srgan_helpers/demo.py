@@ -1,5 +1,7 @@
 """The offline end-to-end demo: embedded sample -> HR/LR pairs -> a short SRResNet + SRGAN training ->
-loss plot -> LR | Bicubic | SR | HR comparison with PSNR/SSIM, all under outputs/demo/.
+loss plot -> LR | Bicubic | shipped srresnet-x4 | this run's generator | HR comparison with PSNR/SSIM,
+all under outputs/demo/. The shipped starter model shows what a trained model does; the demo's own few
+minutes of training show the pipeline working end to end.
 
     python -m srgan_helpers.demo            # about 3 minutes on 2 CPU cores
 """
@@ -13,6 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
+STARTER = "srresnet-x4"
 VGG_NOTOP = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 
 
@@ -22,27 +25,34 @@ def cached_vgg_weights() -> str | None:
     return "imagenet" if (home / "models" / VGG_NOTOP).is_file() else None
 
 
-def comparison(generator_path: Path, data_dir: Path, out_path: Path, n: int = 4, note: str | None = None) -> dict:
-    """LR | Bicubic | SR | HR strip of the first `n` test images, with mean PSNR/SSIM (Y, border 4)."""
-    import keras
-
+def comparison(models: dict[str, Path], data_dir: Path, out_path: Path, n: int = 4, note: str | None = None) -> dict:
+    """LR | Bicubic | one column per model | HR strip of the first `n` test images, with mean PSNR/SSIM
+    (Y, border 4) of bicubic and of each model."""
     from .images import float_to_uint8, uint8_to_float
     from .loader import load_pairs
     from .metrics import bicubic_upscale, psnr, ssim
     from .strips import save_image_atomic, strip_grid
 
     pairs = load_pairs(data_dir, "test", limit=n)
-    model = keras.saving.load_model(generator_path, safe_mode=True)
     scale = pairs.scale
-    sr = float_to_uint8(keras.ops.convert_to_numpy(model(uint8_to_float(pairs.lr), training=False)))
-    bic = np.stack([bicubic_upscale(lr, scale) for lr in pairs.lr])
-    scores = {"bicubic": [(psnr(h, b, scale), ssim(h, b, scale)) for h, b in zip(pairs.hr, bic)],
-              "sr": [(psnr(h, s, scale), ssim(h, s, scale)) for h, s in zip(pairs.hr, sr)]}
-    means = {k: tuple(np.mean(v, axis=0)) for k, v in scores.items()}
-    labels = ["LR (nearest)", f"Bicubic {means['bicubic'][0]:.2f} dB", f"SR {means['sr'][0]:.2f} dB", "HR"]
-    rows = [[pairs.lr[i], bic[i], sr[i], pairs.hr[i]] for i in range(len(sr))]
+    outputs = {"bicubic": np.stack([bicubic_upscale(lr, scale) for lr in pairs.lr])}
+    for label, path in models.items():
+        outputs[label] = float_to_uint8(_predict(path, uint8_to_float(pairs.lr)))
+    means = {label: tuple(np.mean([(psnr(h, x, scale), ssim(h, x, scale)) for h, x in zip(pairs.hr, images)],
+                                  axis=0)) for label, images in outputs.items()}
+    labels = ["LR (nearest)"] + [f"{label} {means[label][0]:.2f} dB" for label in outputs] + ["HR"]
+    rows = [[pairs.lr[i], *(images[i] for images in outputs.values()), pairs.hr[i]] for i in range(len(pairs.hr))]
     save_image_atomic(strip_grid(rows, labels, note=note), out_path)
     return means
+
+
+def _predict(model_path: Path, lr: np.ndarray) -> np.ndarray:
+    import keras
+
+    from .inference import load_generator
+
+    model = load_generator(model_path)
+    return keras.ops.convert_to_numpy(model(lr, training=False))
 
 
 def main(argv=None) -> int:
@@ -55,9 +65,10 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=16, help="steps per epoch")
     args = parser.parse_args(argv)
 
-    from .config import TrainConfig
+    from .config import TrainConfig, random_weights_note
+    from .named_models import resolve_model
     from .training import train
-    from .workflows import prepare, random_vgg_note
+    from .workflows import prepare
 
     start = time.time()
     data_dir, _ = prepare("sample", args.data_root, "demo", n_images=44, hr_size=176, scale=4, test_fraction=0.2)
@@ -68,10 +79,12 @@ def main(argv=None) -> int:
                       keep_last=2, pixel_weight=0.0 if vgg else 1.0)
     result = train(cfg, args.out)
     out = Path(args.out)
-    means = comparison(result.generator_path, data_dir, out / "comparison.png", note=random_vgg_note(cfg))
+    models = {STARTER: resolve_model(STARTER), "demo run": result.generator_path}
+    means = comparison(models, data_dir, out / "comparison.png", note=random_weights_note(cfg))
     print(f"\nDemo finished in {time.time() - start:.0f} s (VGG weights: {vgg or 'random - pipeline test only'}).")
-    print(f"  test PSNR/SSIM (Y, border 4): bicubic {means['bicubic'][0]:.2f} dB / {means['bicubic'][1]:.4f}, "
-          f"SR {means['sr'][0]:.2f} dB / {means['sr'][1]:.4f}")
+    print("  test PSNR/SSIM (Y, border 4): " + ", ".join(
+        f"{label} {psnr_:.2f} dB / {ssim_:.4f}" for label, (psnr_, ssim_) in means.items()))
+    print(f"  ({STARTER} is the model shipped with the package; `srgan-upscale photo.jpg --model {STARTER}`)")
     for name in ("loss_curves.png", "comparison.png", "loss_log.csv", "generator.keras"):
         print(f"  {out / name}")
     return 0

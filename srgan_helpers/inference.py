@@ -31,8 +31,8 @@ def load_generator(spec: str | Path):
                              f"keras.saving.load_model(path, safe_mode=False)") from exc
         raise ValueError(f"{path}: not a loadable Keras model ({exc})") from exc
     except Exception as exc:  # unknown classes or functions, a damaged zip...: one clear message
-        raise ValueError(f"{path}: not a loadable Keras model ({type(exc).__name__}: {' '.join(str(exc).split())[:300]})"
-                         ) from exc
+        reason = " ".join(str(exc).split())[:300]
+        raise ValueError(f"{path}: not a loadable Keras model ({type(exc).__name__}: {reason})") from exc
 
 
 def model_scale(model) -> int:

@@ -25,7 +25,8 @@ def _prepare(hr: np.ndarray, sr: np.ndarray, crop_border: int, y_channel: bool):
     else:
         hr, sr = hr.astype(np.float64), sr.astype(np.float64)
     if crop_border:
-        hr, sr = hr[crop_border:-crop_border, crop_border:-crop_border], sr[crop_border:-crop_border, crop_border:-crop_border]
+        inner = (slice(crop_border, -crop_border), slice(crop_border, -crop_border))
+        hr, sr = hr[inner], sr[inner]
     return hr, sr
 
 

@@ -32,14 +32,16 @@ def make_bad_inputs(folder) -> dict[str, str]:
     put("page.png", "not an image", lambda p: p.write_text("<html><body>404</body></html>"))
     put("noise.png", "not an image", lambda p: p.write_bytes(os.urandom(4096)))
     put("cmyk.jpg", "ok", lambda p: rgb.convert("CMYK").save(p))
-    put("gray16.png", "ok", lambda p: Image.fromarray((np.arange(12000).reshape(100, 120) * 5).astype(np.uint16)).save(p))
+    gray16 = (np.arange(12000).reshape(100, 120) * 5).astype(np.uint16)
+    put("gray16.png", "ok", lambda p: Image.fromarray(gray16).save(p))
     put("palette.png", "ok", lambda p: rgb.convert("P").save(p))
     put("palette_transparent.png", "ok", lambda p: rgb.convert("P").save(p, transparency=0))
     put("rgba.png", "ok", lambda p: rgb.convert("RGBA").save(p))
     put("la.png", "ok", lambda p: rgb.convert("LA").save(p))
     put("gray.png", "ok", lambda p: rgb.convert("L").save(p))
     put("bilevel.png", "ok", lambda p: rgb.convert("1").save(p))
-    put("float.tif", "ok", lambda p: Image.fromarray(np.linspace(0, 1, 12000, dtype=np.float32).reshape(100, 120)).save(p))
+    floats = np.linspace(0, 1, 12000, dtype=np.float32).reshape(100, 120)
+    put("float.tif", "ok", lambda p: Image.fromarray(floats).save(p))
 
     def exif_rotated(p):
         img = _rgb(100, 120, seed=2)

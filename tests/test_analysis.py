@@ -90,3 +90,19 @@ def test_figures_written_png_and_svg_with_zoom(tmp_path):
 def test_smoothing_is_a_centred_mean():
     np.testing.assert_allclose(analysis.smooth(np.array([0, 3, 6, 9.0]), 3), [1.5, 3, 6, 7.5])
     assert analysis.smooth(np.array([1.0, 2.0]), 1).tolist() == [1.0, 2.0]
+
+
+@pytest.mark.parametrize("vgg_weights, labelled", [(None, True), ("imagenet", False)])
+def test_the_05_figure_of_a_random_vgg_run_says_random_weights(tmp_path, vgg_weights, labelled):
+    """Notebook 05 plots a run's loss_log.csv: the figure carries the RANDOM WEIGHTS label exactly when the
+    run's config.json says its VGG19 had random weights."""
+    from srgan_helpers.config import TrainConfig
+    from srgan_helpers.losslog import HEADER
+
+    TrainConfig(data_dir=str(tmp_path), vgg_weights=vgg_weights).to_json(tmp_path / "config.json")
+    rows = [f"{e},{'pretrain' if e == 1 else 'gan'},{2 * e},0.5,1.0,0.9,0.1,0.6,0.4,0.0001,1.0,10.0" for e in (1, 2, 3)]
+    (tmp_path / "loss_log.csv").write_text("\n".join([HEADER, *rows]) + "\n")
+    log = analysis.load_log(tmp_path / "loss_log.csv", warn=False)
+    fig = analysis.plot_training_curves(log, tmp_path / "loss.png")
+    assert ("RANDOM WEIGHTS" in fig._suptitle.get_text()) is labelled
+    assert (tmp_path / "loss.png").stat().st_size > 0

@@ -31,7 +31,8 @@ def test_preprocess_converts_or_skips_each_with_a_reason(tmp_path):
         if expected == "ok":
             assert name in kept, (name, skipped.get(name))
         else:
-            assert name in skipped and (expected in skipped[name] or "truncated" in skipped[name]), (name, skipped.get(name))
+            reason = skipped.get(name, "")
+            assert name in skipped and (expected in reason or "truncated" in reason), (name, reason)
     for record in manifest["train"]:
         img = Image.open(tmp_path / "set" / "train" / "hr" / record["name"])
         assert img.mode == "RGB" and img.size == (88, 88)

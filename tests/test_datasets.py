@@ -6,8 +6,8 @@ import threading
 import time
 import zipfile
 from functools import partial
-from pathlib import Path
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 
 import pytest
 
@@ -150,7 +150,8 @@ def test_tar_with_dotdot_absolute_or_link_is_refused(tmp_path):
 
 
 def test_user_archive_and_folder_are_accepted(tmp_path, sample_raw):
-    archive = make_zip(tmp_path / "mine.zip", {f"p/{p.name}": p.read_bytes() for p in sorted(sample_raw.glob("*.png"))[:3]})
+    members = {f"p/{p.name}": p.read_bytes() for p in sorted(sample_raw.glob("*.png"))[:3]}
+    archive = make_zip(tmp_path / "mine.zip", members)
     folder = datasets.acquire(str(archive), tmp_path / "raw")
     assert len(list(folder.rglob("*.png"))) == 3
     assert datasets.acquire(str(sample_raw)) == sample_raw

@@ -9,3 +9,15 @@ def test_demo_runs_offline_end_to_end(tmp_path, capsys):
         assert (out / name).stat().st_size > 0
     printed = capsys.readouterr().out
     assert "bicubic" in printed and "dB" in printed
+    assert "srresnet-x4" in printed  # the shipped starter model is shown beside the demo's own run
+
+
+def test_the_shipped_starter_model_beats_bicubic_on_the_demo_sample(tmp_path):
+    from srgan_helpers.demo import STARTER, comparison
+    from srgan_helpers.named_models import resolve_model
+    from srgan_helpers.workflows import prepare
+
+    data_dir, _ = prepare("sample", tmp_path / "data", "demo", n_images=44, hr_size=176, scale=4, test_fraction=0.2)
+    means = comparison({STARTER: resolve_model(STARTER)}, data_dir, tmp_path / "comparison.png")
+    assert means[STARTER][0] > means["bicubic"][0] + 0.3, means
+    assert (tmp_path / "comparison.png").stat().st_size > 0

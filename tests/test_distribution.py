@@ -6,10 +6,11 @@ gradients as one, but add partial sums in another order, so float32 results diff
 1e-7 in the first epochs; 1.5e-5 was seen on TensorFlow two epochs after a device-count switch, through
 the effect below). Weights: 1e-3 absolute; Adam moments: within 5% as whole arrays (element-wise they
 amplify rounding of near-zero gradients: up to 7% was seen on single elements on TensorFlow, whose
-synchronized BatchNorm sums partial statistics across replicas); iteration counters: exactly. The conv biases in front of a
-BatchNorm have a true gradient of exactly zero (BN removes the mean), so their computed gradient is pure
-rounding noise, and Adam normalises that noise into steps of up to the learning rate (1e-4) whatever its
-size: such parameters drift by up to ~1e-4 per step between any two summation orders. All others agree
+synchronized BatchNorm sums partial statistics across replicas); iteration counters: exactly. The conv
+biases in front of a BatchNorm have a true gradient of exactly zero (BN removes the mean), so their
+computed gradient is pure rounding noise, and Adam normalises that noise into steps of up to
+(1 - beta_1) / sqrt(1 - beta_2) ~ 3.2 learning rates whatever its size: such parameters may drift by that
+much per step between any two summation orders, and are compared with that bound. All others agree
 to rounding.
 """
 
@@ -42,6 +43,31 @@ def weights_of(run_dir):
     return latest_arrays(run_dir)
 
 
+def dead_bias_indices(model) -> set[int]:
+    """Positions (in get_weights order) of conv biases whose only consumer is a BatchNormalization: their true
+    gradient is zero, so Adam turns rounding noise into steps of up to (1 - beta_1) / sqrt(1 - beta_2) ~ 3.2
+    learning rates each, in either direction."""
+    import keras
+
+    dead = set()
+    for layer in model.layers:
+        consumers = [node.operation for node in getattr(layer, "_outbound_nodes", [])]
+        if isinstance(layer, keras.layers.Conv2D) and layer.use_bias and consumers and all(
+                isinstance(c, keras.layers.BatchNormalization) for c in consumers):
+            dead.add(layer.bias.path)
+    return {i for i, v in enumerate(model.weights) if v.path in dead}
+
+
+def network_tolerances(cfg, steps: int) -> dict[str, dict[int, float]]:
+    """Per network, the tolerance of each dead bias (steps x 3.2 x lr); all other weights use 1e-3."""
+    from srgan_helpers.training.bundle import build_models
+
+    models = build_models(cfg)
+    drift = steps * 3.2 * cfg.learning_rate
+    return {name: dict.fromkeys(dead_bias_indices(model), drift)
+            for name, model in (("generator", models.generator), ("discriminator", models.discriminator))}
+
+
 def assert_same(a, b, rows=None):
     for key in KEYS:
         x, y = a[key][:rows], b[key][:rows]
@@ -51,7 +77,9 @@ def assert_same(a, b, rows=None):
 @pytest.mark.parametrize("backend", ["jax", "tensorflow"])
 def test_two_devices_match_one_and_checkpoints_move_between_counts(backend, tiny_config, tmp_path):
     config = tmp_path / "config.json"
-    tiny_config.replace(batch_size=4, pretrain_epochs=1, epochs=2, sample_every=100).to_json(config)
+    cfg = tiny_config.replace(batch_size=4, pretrain_epochs=1, epochs=2, sample_every=100)
+    cfg.to_json(config)
+    tolerances = network_tolerances(cfg, steps=3 * cfg.steps_per_epoch)
     straight = tmp_path / "one_device"
     train_in_process(backend, straight, config, 1, 2)  # 3 epochs on one device
 
@@ -69,9 +97,9 @@ def test_two_devices_match_one_and_checkpoints_move_between_counts(backend, tiny
     for run in (two, one_then_two):
         assert list(log_of(run)["epoch"]) == [1, 2, 3]
         for group, arrays in weights_of(straight).items():
-            for x, y in zip(arrays, weights_of(run)[group]):
+            for i, (x, y) in enumerate(zip(arrays, weights_of(run)[group])):
                 if group in ("generator", "discriminator"):
-                    np.testing.assert_allclose(y, x, atol=1e-3, err_msg=group)
+                    np.testing.assert_allclose(y, x, atol=tolerances[group].get(i, 1e-3), err_msg=f"{group} {i}")
                 elif x.ndim == 0:  # optimizer iteration counters: exactly equal
                     assert x == y, group
                 else:  # Adam moments amplify rounding of near-zero gradients: compare as a whole

@@ -1,6 +1,6 @@
 """Fault injection: SIGKILL at random moments (also inside checkpoint writes), a full disk, NaN losses.
 
-SRGAN_KILL_TRIALS sets the number of kills (CI: 6; the issue's full count: SRGAN_KILL_TRIALS=20).
+SRGAN_KILL_TRIALS sets the number of kills (CI: 3, one of each kind of moment; the issue's full count: SRGAN_KILL_TRIALS=20).
 """
 
 import csv
@@ -19,7 +19,7 @@ from conftest import checkpoint_arrays, latest_arrays
 from srgan_helpers.checkpoints import CheckpointManager
 from srgan_helpers.training import CheckpointWriteError, TrainingDiverged, train
 
-TRIALS = int(os.environ.get("SRGAN_KILL_TRIALS", "6"))
+TRIALS = int(os.environ.get("SRGAN_KILL_TRIALS", "3"))
 
 
 def epochs_in_log(run_dir):
@@ -50,8 +50,8 @@ def test_sigkill_at_random_moments_loses_nothing(tiny_config, tmp_path):
     reference = train(cfg, tmp_path / "reference", progress=False)
     run_dir, rng = tmp_path / "killed", random.Random(1234)
     kills, inside_writes, resumed = 0, 0, 0
-    for trial in range(TRIALS * 3):
-        if kills >= TRIALS:
+    for trial in range(TRIALS * 4):
+        if kills >= TRIALS and resumed >= 1 and inside_writes >= 1:  # (every kind of moment seen)
             break
         latest = CheckpointManager(run_dir / "checkpoints").latest() if (run_dir / "checkpoints").exists() else None
         expected_resume = latest.epoch if latest else None
@@ -59,7 +59,8 @@ def test_sigkill_at_random_moments_loses_nothing(tiny_config, tmp_path):
         proc = start_training(run_dir, config_path, tmp_path / f"trial{trial}.log")
         # Moments are chosen by what the process is doing, not by the clock, so a slow machine changes nothing:
         if trial % 3 == 2:  # inside a checkpoint write (slowed down by the test hook)
-            wait_for(proc, lambda d=run_dir: any(p.name.endswith(".partial") for p in (d / "checkpoints").glob(".ckpt-*")))
+            wait_for(proc, lambda d=run_dir: any(p.name.endswith(".partial")
+                                                 for p in (d / "checkpoints").glob(".ckpt-*")))
         elif trial % 3 == 1:  # anywhere in the first seconds of training (after resuming)
             wait_for(proc, lambda d=run_dir, t=started: (d / "loss_log.csv").exists()
                      and (d / "loss_log.csv").stat().st_mtime >= t)

@@ -127,3 +127,29 @@ def test_a_lambda_model_is_refused_in_safe_mode(tmp_path):
     model.save(tmp_path / "evil.keras")
     with pytest.raises(ValueError, match="(?i)lambda|unsafe|safe_mode"):
         keras.saving.load_model(tmp_path / "evil.keras", safe_mode=True)
+
+
+def test_the_readme_s_ways_to_load_an_exported_generator_work_in_a_fresh_process():
+    """README: load_generator(path), or keras.saving.load_model(path, safe_mode=True) after importing
+    srgan_helpers.models (which registers PixelShuffle); without that import Keras cannot find the class."""
+    import subprocess
+    import sys
+
+    from srgan_helpers.named_models import resolve_model
+
+    code = f"""
+import keras
+p = {str(resolve_model("srresnet-x4"))!r}
+try:
+    keras.saving.load_model(p, safe_mode=True)
+except Exception as exc:
+    print("PLAIN KERAS FAILS:", "PixelShuffle" in str(exc))
+import srgan_helpers.models
+keras.saving.load_model(p, safe_mode=True)
+print("LOADED AFTER IMPORT")
+from srgan_helpers.inference import load_generator
+print("LOADED BY load_generator", load_generator(p).count_params())
+"""
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert "PLAIN KERAS FAILS: True" in proc.stdout, proc.stdout + proc.stderr[-500:]
+    assert "LOADED AFTER IMPORT" in proc.stdout and "LOADED BY load_generator" in proc.stdout, proc.stderr

@@ -30,7 +30,8 @@ def test_ipynb_matches_its_py_and_is_clean(py):
     raw = json.loads(ipynb.read_text())
     assert raw["metadata"]["kernelspec"]["name"] == "python3"
     assert not any(c.get("outputs") for c in raw["cells"]), "committed notebooks carry no outputs"
-    code = "\n".join(c.source for c in jupytext.read(py).cells if c.cell_type == "code" and not c.source.startswith("%"))
+    notebook_cells = jupytext.read(py).cells
+    code = "\n".join(c.source for c in notebook_cells if c.cell_type == "code" and not c.source.startswith("%"))
     tree = ast.parse("\n".join(line for line in code.splitlines() if not line.lstrip().startswith("%")))
     assert not [n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.ClassDef, ast.Lambda))]
     tags = [c.metadata.get("tags", []) for c in jupytext.read(py).cells]
@@ -180,18 +181,16 @@ def test_06_offline_shows_no_fid_bar_and_says_why(workdir):
     assert_quiet(nb)
 
 
-def test_07_upscale_a_folder(workdir):
+def test_07_upscales_a_folder_with_the_shipped_model_by_default(workdir):
     from PIL import Image
 
-    if not (workdir / "outputs" / "celeba_tiny" / "generator.keras").is_file():
-        run("03_train_celeba", workdir, data_dir="data/tiny64", run_name="celeba_tiny", **TINY_TRAIN)
     photos = workdir / "my_photos"
     photos.mkdir(exist_ok=True)
     Image.new("RGB", (24, 16), "orange").save(photos / "a.png")
     Image.new("L", (10, 12), 128).save(photos / "b.jpg")
     (photos / "broken.jpg").write_text("not an image")
-    nb = run("07_upscale", workdir, inputs="my_photos", model="outputs/celeba_tiny", out_dir="upscaled", tile=16,
-             overlap=8)
+    nb = run("07_upscale", workdir, inputs="my_photos", out_dir="upscaled", tile=16, overlap=8)  # model: default
     assert Image.open(workdir / "upscaled" / "a_x4.png").size == (96, 64)
     assert Image.open(workdir / "upscaled" / "b_x4.png").mode == "L"
     assert "broken.jpg" in json.dumps(nb) and images_in(nb) >= 1
+    assert "srresnet-x4" in text_of(nb)  # the shipped starter model, named in the output

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from conftest import log_columns
 
-from srgan_helpers.checkpoints import CheckpointManager, UnusableCheckpoints
+from srgan_helpers.checkpoints import UnusableCheckpoints
 from srgan_helpers.runlock import RunLock, RunLocked
 from srgan_helpers.training import TrainingDiverged, train
 from srgan_helpers.training import __main__ as cli

@@ -57,7 +57,8 @@ MODES = {
     "gray.png": (lambda: Image.fromarray(photo()).convert("L"), "L"),
     "la.png": (lambda: Image.fromarray(photo()).convert("LA"), "LA"),
     "palette.png": (lambda: Image.fromarray(photo()).convert("P"), "RGB"),
-    "rgba.png": (lambda: Image.fromarray(np.dstack([photo(), np.tile(np.arange(0, 240, 8, dtype=np.uint8), (20, 1))])), "RGBA"),
+    "rgba.png": (lambda: Image.fromarray(np.dstack([photo(), np.tile(np.arange(0, 240, 8, dtype=np.uint8), (20, 1))])),
+                 "RGBA"),
     "gray16.png": (lambda: Image.fromarray((np.arange(600).reshape(20, 30) * 100).astype(np.uint16)), "I;16"),
 }
 
@@ -149,7 +150,8 @@ def test_set14_all_fourteen_including_grayscale(generator_path, tmp_path, capsys
     outs = sorted((tmp_path / "up").glob("*_x4.png"))
     assert len(outs) == 14
     bridge = Image.open(tmp_path / "up" / "bridge_x4.png")
-    assert bridge.mode == "L" and bridge.size == tuple(4 * s for s in Image.open(shared_data("Set14") / "LR_bicubic_x4" / "bridge.png").size)
+    lr_size = Image.open(shared_data("Set14") / "LR_bicubic_x4" / "bridge.png").size
+    assert bridge.mode == "L" and bridge.size == tuple(4 * s for s in lr_size)
 
 
 def test_inputs_with_the_same_name_never_overwrite_each_other(tmp_path):
@@ -271,3 +273,28 @@ def test_outputs_honour_the_umask(generator_path, tmp_path):
     finally:
         os.umask(old)
     assert stat.S_IMODE((tmp_path / "o" / "a_x4.png").stat().st_mode) == 0o644
+
+
+def _traced_peak_of_tiling(height: int, width: int) -> int:
+    import tracemalloc
+
+    lr = np.random.default_rng(0).integers(0, 256, (height, width, 3), dtype=np.uint8)
+    out = np.zeros((4 * height, 4 * width, 3), np.uint8)  # the caller's result image, allocated before tracing
+
+    def nearest(batch):
+        return np.repeat(np.repeat(batch, 4, axis=1), 4, axis=2)
+
+    tracemalloc.start()
+    upscale_tiled(nearest, lr, 4, tile=192, overlap=32, out=out)
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert np.array_equal(out[::4, ::4], lr)
+    return peak
+
+
+def test_tiling_memory_does_not_grow_with_the_image_height():
+    """Three times the rows (6 -> 18 MP out, uint8 result given by the caller): the traced peak stays the same
+    (tile buffers and one seam strip as wide as the image); a float32 copy of the 18 MP output would be 216 MB."""
+    small, large = _traced_peak_of_tiling(500, 1500), _traced_peak_of_tiling(1500, 1500)
+    assert large < 1.1 * small + 2e6, f"{small / 1e6:.0f} MB -> {large / 1e6:.0f} MB"
+    assert large < 80e6, f"peak {large / 1e6:.0f} MB"

@@ -135,7 +135,8 @@ class JaxSteps:
 
         (_, (d_loss, d_real, d_fake, non_trainable)), grads = jax.value_and_grad(d_loss_fn, has_aux=True)(
             d["trainable_variables"], d["non_trainable_variables"])
-        trainable, optimizer_variables = d_opt.stateless_apply(d["optimizer_variables"], grads, d["trainable_variables"])
+        trainable, optimizer_variables = d_opt.stateless_apply(d["optimizer_variables"], grads,
+                                                               d["trainable_variables"])
         new_d = {"trainable_variables": trainable, "non_trainable_variables": non_trainable,
                  "optimizer_variables": optimizer_variables}
         return new_d, {"d_loss": d_loss, "d_real": d_real, "d_fake": d_fake}
