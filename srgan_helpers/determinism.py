@@ -1,13 +1,15 @@
 """Seeded runs that are bit-identical on CPU, on both backends, whatever else loads the machine.
 
-What it takes (measured: benchmarks/RESULTS.md, "reproducibility"). TensorFlow ran independent ops of a
-step concurrently (inter-op parallelism) in an order that depended on the load, and seeded runs parted in
-the last digits under load (by 1e-3 after six GAN epochs); with one inter-op thread
-(TF_NUM_INTEROP_THREADS=1, which must be set before TensorFlow starts: importing this package sets it
-unless you set it yourself) and op determinism (`tf.config.experimental.enable_op_determinism()`, when the
-config's `deterministic` is on) every run was identical, oneDNN's fast CPU kernels included. JAX's CPU
-programs are deterministic as they are. `deterministic=False` skips op determinism (faster on a GPU); set
-TF_NUM_INTEROP_THREADS yourself before importing anything to change the thread count.
+What it takes (measured: benchmarks/RESULTS.md, "reproducibility"). On TensorFlow, three things:
+- one inter-op thread (TF_NUM_INTEROP_THREADS=1, which must be set before TensorFlow starts: importing
+  this package sets it unless you set it yourself): independent ops otherwise ran in a load-dependent order;
+- op determinism (`tf.config.experimental.enable_op_determinism()`, when the config's `deterministic` is on);
+- batches read in the training thread instead of the loader's prefetch thread (see
+  `training.epoch.prefetch_is_reproducible`): with the prefetch thread, identical runs still parted in the
+  last digits under load.
+oneDNN's fast CPU kernels stay on. JAX's CPU programs are deterministic as they are. `deterministic=False`
+skips op determinism and keeps the prefetch thread (faster on a GPU); set TF_NUM_INTEROP_THREADS yourself
+before importing anything to change the thread count.
 """
 
 from __future__ import annotations

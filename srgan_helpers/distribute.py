@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import os
 
 
@@ -89,7 +90,17 @@ def _resolve_tf(devices, batch_size: int) -> Placement:
     if n == 1:
         return Placement()
     _check_batch(batch_size, n)
-    return Placement(n, "tf_mirrored", strategy=tf.distribute.MirroredStrategy(names[:n]))
+    return Placement(n, "tf_mirrored", strategy=_mirrored_strategy(tuple(names[:n])))
+
+
+@functools.cache
+def _mirrored_strategy(names: tuple[str, ...]):
+    """One MirroredStrategy per device set and process: a second strategy over the same devices reuses the
+    first one's collective-op keys, and its synchronized BatchNorm then fails ("Shape mismatch in the
+    collective instance") when a notebook kernel trains twice."""
+    import tensorflow as tf
+
+    return tf.distribute.MirroredStrategy(list(names))
 
 
 def _check_batch(batch_size: int, n: int) -> None:

@@ -333,7 +333,21 @@ def setup(args) -> tuple[Path, Upscaler, Upscaler | None]:
         up_a, up_b = load_models(args)
     except (FileNotFoundError, ValueError, OSError) as exc:
         raise ValueError(f"cannot load the model: {exc}") from exc
+    if not args.quiet:
+        for spec in filter(None, (args.model, args.model_b)):
+            print(f"model: {describe_model(spec)}")
     return out_dir, up_a, up_b
+
+
+def describe_model(spec: str) -> str:
+    """`spec` as a user reads it: a shipped model's name with its Set5 score, else the path."""
+    from .named_models import KNOWN, card
+
+    if spec not in KNOWN:
+        return str(spec)
+    set5 = card(spec).get("metrics", {}).get("Set5", {})
+    score = f"; Set5 {set5['psnr']:.2f} dB, bicubic {set5['bicubic_psnr']:.2f}" if set5 else ""
+    return f"{spec} (shipped with the package{score}; `python -m srgan_helpers.named_models card {spec}`)"
 
 
 def main(argv=None) -> int:

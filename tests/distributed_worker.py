@@ -1,10 +1,14 @@
 """Train in a fresh process that sees N simulated devices (JAX: forced host devices; TensorFlow: logical
-CPUs): python tests/distributed_worker.py BACKEND N_SIMULATED RUN_DIR CONFIG_JSON DEVICES EPOCHS"""
+CPUs), one job after another in the same process (each job is a separate train() call, i.e. a stop and a
+resume when the run folder repeats):
+
+    python tests/distributed_worker.py BACKEND N_SIMULATED CONFIG_JSON RUN_DIR:DEVICES:EPOCHS [...]
+"""
 
 import os
 import sys
 
-backend, n_simulated, run_dir, config_json, devices, epochs = sys.argv[1:7]
+backend, n_simulated, config_json, *jobs = sys.argv[1:]
 os.environ["KERAS_BACKEND"] = backend
 os.environ["TF_CPP_MIN_LOG_LEVEL"] = "2"
 if backend == "jax":
@@ -18,5 +22,8 @@ else:
 from srgan_helpers.config import TrainConfig  # noqa: E402
 from srgan_helpers.training import train  # noqa: E402
 
-cfg = TrainConfig.from_json(config_json).replace(devices=int(devices), epochs=int(epochs))
-train(cfg, run_dir, progress=False)
+for job in jobs:
+    run_dir, devices, epochs = job.rsplit(":", 2)
+    cfg = TrainConfig.from_json(config_json).replace(devices=int(devices), epochs=int(epochs))
+    print(f"== job {job}", flush=True)
+    train(cfg, run_dir, progress=False)

@@ -1,6 +1,7 @@
 """Fault injection: SIGKILL at random moments (also inside checkpoint writes), a full disk, NaN losses.
 
-SRGAN_KILL_TRIALS sets the number of kills (CI: 3, one of each kind of moment; the issue's full count: SRGAN_KILL_TRIALS=20).
+SRGAN_KILL_TRIALS sets the number of kills (CI: 3, until every kind of moment was seen; the issue's full count:
+SRGAN_KILL_TRIALS=20).
 """
 
 import csv

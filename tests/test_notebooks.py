@@ -124,6 +124,21 @@ def test_01_preprocess_on_the_embedded_sample(workdir):
     assert manifest["params"]["hr_size"] == 176
     assert images_in(nb) >= 1
     assert_quiet(nb)
+    assert_progress_bars_fit_the_kernel(nb)
+
+
+def assert_progress_bars_fit_the_kernel(notebook):
+    """Widgets where ipywidgets is installed (Colab has 7.7.1), text bars elsewhere; never 'IProgress not
+    found'."""
+    import importlib.util
+
+    widgets = [o for c in notebook["cells"] for o in c.get("outputs", [])
+               if "application/vnd.jupyter.widget-view+json" in o.get("data", {})]
+    if importlib.util.find_spec("ipywidgets") is not None:
+        assert widgets, "ipywidgets is installed but no progress bar rendered as a widget"
+    else:
+        assert not widgets and "%|" in text_of(notebook), "text progress bars expected"
+    assert "IProgress not found" not in text_of(notebook)
 
 
 def test_03_train_then_04_resume_on_the_other_backend(workdir):
