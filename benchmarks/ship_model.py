@@ -1,5 +1,10 @@
 """Ship a trained generator as a named model: its .keras file and a card (architecture, data and its
-licence, training, device, scores, date) under srgan_helpers/weights/. Used by quality.py --export."""
+licence, training, device, scores, date) under srgan_helpers/weights/. Used by quality.py --export.
+
+A .keras file saved by a newer Keras may not load on an older one (Keras 3.15 writes BatchNormalization
+settings that 3.13 refuses), so a shipped file must be saved with the oldest Keras the package supports
+(Colab's; see scripts/colab_stack.sh, whose pass loads every shipped model): rebuild the generator there
+and set the weights, as srresnet-x4 was."""
 
 from __future__ import annotations
 

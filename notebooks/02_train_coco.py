@@ -40,17 +40,18 @@ epochs = 2500  # GAN epochs (phase 2)
 pretrain_epochs = 100  # SRResNet MSE epochs first (phase 1: the paper does this, the original did not)
 batch_size = 16  # global batch (split across devices)
 n_res_blocks = 16  # residual blocks in the generator (paper: 16)
-d_head = "pool"  # the discriminator's head: pool (any patch size) or flatten (a fixed size)
 vgg_weights = "imagenet"  # imagenet, a path to VGG19 no-top weights, or None (random: tests only)
 mixed_precision = None  # None, mixed_float16 (T4) or mixed_bfloat16 (A100/H100)
+d_head = "pool"  # the discriminator's head: pool (any patch size) or flatten (a fixed size)
 devices = "auto"  # auto: every GPU / TPU core (one device on CPU), or a count
 seed = 0
 install_from = "git+https://github.com/srgan-notebooks/srgan-suite"  # where Colab installs the package from
 
 # %% [markdown]
 # ## Setup
-# On Colab this installs the package (with the TensorFlow, JAX and Keras Colab already has: nothing of
-# theirs is replaced), then chooses the backend. Locally, `pip install -e .` has done the install.
+# On Colab the first cell installs the package next to the TensorFlow, JAX and Keras Colab already has
+# (none of theirs is replaced) and the second picks the backend (`backend`: JAX is the faster GPU path).
+# Locally, `pip install -e .` has installed it already.
 
 # %%
 import importlib.util
@@ -68,18 +69,20 @@ workflows.setup_notebook(backend, mount_drive=bool(drive_dir))
 
 # %% [markdown]
 # ## The method
-# **Phase 1, SRResNet pre-training** (`pretrain_epochs`): the generator learns the pixel mean squared
-# error between its output and the HR image. This gives a good PSNR and a stable start for the GAN.
+# **Phase 1, SRResNet pre-training** (`pretrain_epochs`): on random `crop_size` patches of the whole
+# photos the generator G learns the pixel mean squared error to the HR patch: a good PSNR, and a stable
+# start for the GAN.
 #
-# **Phase 2, SRGAN** (`epochs`): each step first updates the discriminator D on real HR images (label
-# 0.9 +- 0.05) and generated ones (label 0.1 +- 0.05), then the generator G on the *perceptual loss*
+# **Phase 2, SRGAN** (`epochs`): every step updates the discriminator D first (real patches labelled
+# 0.9 +- 0.05, generated ones 0.1 +- 0.05; its pooled head accepts any patch size), then G on the
+# *perceptual loss*
 #
 # $$ l^{SR} = \underbrace{\tfrac{1}{12.75^2}\,
 #   \mathrm{MSE}\big(\phi_{5,4}(G(x)),\ \phi_{5,4}(y)\big)}_{\text{VGG54 content}}
 #   \;+\; 10^{-3}\,\underbrace{\mathrm{BCE}\big(D(G(x)),\ 0.9\big)}_{\text{adversarial}} $$
 #
-# where $\phi_{5,4}$ are the VGG19 features before the 5th pooling layer (ImageNet weights) and the
-# 1/12.75 rescaling is the paper's. Checkpoints are saved every epoch; the run resumes by itself.
+# with $\phi_{5,4}$ the ImageNet VGG19 features before its 5th pooling layer, rescaled by the paper's
+# 1/12.75. A checkpoint is written every epoch, and running this notebook again resumes the run.
 
 # %% [markdown]
 # ## The networks and the settings

@@ -37,10 +37,10 @@ epochs = 2500  # GAN epochs (phase 2)
 pretrain_epochs = 100  # SRResNet MSE epochs first (phase 1: the paper does this, the original did not)
 batch_size = 16  # global batch (split across devices)
 n_res_blocks = 16  # residual blocks in the generator (paper: 16)
-upsample = "pixel_shuffle"  # pixel_shuffle (paper) or upsampling_lrelu (the original project)
-d_head = "flatten"  # flatten as the original (Dense on the 11x11 maps), or pool
 vgg_weights = "imagenet"  # imagenet, a path to VGG19 no-top weights, or None (random: tests only)
 mixed_precision = None  # None, mixed_float16 (T4) or mixed_bfloat16 (A100/H100)
+upsample = "pixel_shuffle"  # pixel_shuffle (paper) or upsampling_lrelu (the original project)
+d_head = "flatten"  # flatten as the original (Dense on the 11x11 maps), or pool
 devices = "auto"  # auto: every GPU / TPU core (one device on CPU), or a count
 seed = 0
 install_from = "git+https://github.com/srgan-notebooks/srgan-suite"  # where Colab installs the package from
@@ -67,10 +67,12 @@ workflows.setup_notebook(backend, mount_drive=bool(drive_dir))
 # %% [markdown]
 # ## The method
 # **Phase 1, SRResNet pre-training** (`pretrain_epochs`): the generator learns the pixel mean squared
-# error between its output and the HR image. This gives a good PSNR and a stable start for the GAN.
+# error between its 176-px output and the HR face. This gives a good PSNR and a stable start for the GAN
+# (the original project skipped it).
 #
-# **Phase 2, SRGAN** (`epochs`): each step first updates the discriminator D on real HR images (label
-# 0.9 +- 0.05) and generated ones (label 0.1 +- 0.05), then the generator G on the *perceptual loss*
+# **Phase 2, SRGAN** (`epochs`): each step first updates the discriminator D on real HR faces (label
+# 0.9 +- 0.05, as the original) and generated ones (label 0.1 +- 0.05), then the generator G on the
+# *perceptual loss*
 #
 # $$ l^{SR} = \underbrace{\tfrac{1}{12.75^2}\,
 #   \mathrm{MSE}\big(\phi_{5,4}(G(x)),\ \phi_{5,4}(y)\big)}_{\text{VGG54 content}}

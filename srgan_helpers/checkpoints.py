@@ -98,7 +98,7 @@ def training_state(cfg, step: int, lr_scale: float, run_id: str | None) -> dict:
 
 
 # --- verification ----------------------------------------------------------------------------------
-def _state_digest(state: dict) -> str:
+def state_digest(state: dict) -> str:
     body = {k: v for k, v in state.items() if k != "state_sha256"}
     return hashlib.sha256(json.dumps(body, sort_keys=True, default=_jsonable).encode()).hexdigest()
 
@@ -107,7 +107,7 @@ def check_state(state, folder_name: str, required: tuple[str, ...] = ()) -> None
     """Raise ValueError unless `state` is a well-formed state.json for checkpoint folder `folder_name`."""
     if not isinstance(state, dict):
         raise ValueError(f"state.json holds a {type(state).__name__}, not an object")
-    if state.get("state_sha256") != _state_digest(state):
+    if state.get("state_sha256") != state_digest(state):
         raise ValueError("state.json does not match its recorded SHA-256 (edited or tampered?)")
     match = CKPT_RE.match(folder_name)
     for key, kind in (("epoch", int), ("step", int), ("groups", dict), ("arrays_sha256", str)):
@@ -275,7 +275,7 @@ class CheckpointManager:
         fsync_file(npz)
         state = {**state, "epoch": epoch, "groups": {g: len(v) for g, v in arrays.items()},
                  "arrays_sha256": file_digest(npz)}
-        state["state_sha256"] = _state_digest(state)
+        state["state_sha256"] = state_digest(state)
         (folder / "state.json").write_text(json.dumps(state, indent=1, default=_jsonable))
         fsync_file(folder / "state.json")
         for path in (npz, folder / "state.json"):

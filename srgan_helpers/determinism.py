@@ -1,15 +1,14 @@
 """Seeded runs that are bit-identical on CPU, on both backends, whatever else loads the machine.
 
-What it takes (measured: benchmarks/RESULTS.md, "reproducibility"). On TensorFlow, three things:
-- one inter-op thread (TF_NUM_INTEROP_THREADS=1, which must be set before TensorFlow starts: importing
-  this package sets it unless you set it yourself): independent ops otherwise ran in a load-dependent order;
-- op determinism (`tf.config.experimental.enable_op_determinism()`, when the config's `deterministic` is on);
-- batches read in the training thread instead of the loader's prefetch thread (see
-  `training.epoch.prefetch_is_reproducible`): with the prefetch thread, identical runs still parted in the
-  last digits under load.
-oneDNN's fast CPU kernels stay on. JAX's CPU programs are deterministic as they are. `deterministic=False`
-skips op determinism and keeps the prefetch thread (faster on a GPU); set TF_NUM_INTEROP_THREADS yourself
-before importing anything to change the thread count.
+What it takes (measured: benchmarks/RESULTS.md, "reproducibility"). On TensorFlow: one inter-op thread
+(TF_NUM_INTEROP_THREADS=1, which must be set before TensorFlow starts: importing this package sets it
+unless you set it yourself; independent ops otherwise ran in a load-dependent order and runs parted by
+1e-3) and op determinism (`tf.config.experimental.enable_op_determinism()`, when the config's
+`deterministic` is on). oneDNN's fast CPU kernels stay on. With both, a residual remains on TensorFlow:
+under heavy load about 1 pair of seeded runs in 4 still parts in the last digits (1e-8 to 5e-6 after the
+first GAN epoch); its source was not found. JAX's CPU programs are deterministic as they are.
+`deterministic=False` skips op determinism (faster on a GPU); set TF_NUM_INTEROP_THREADS yourself before
+importing anything to change the thread count.
 """
 
 from __future__ import annotations

@@ -67,7 +67,7 @@ def _resolve_jax(devices, batch_size: int) -> Placement:
         raise ValueError(f"devices={devices}: only {len(available)} JAX device(s) here ({available[0].platform})")
     if n == 1:
         return Placement()
-    _check_batch(batch_size, n)
+    check_batch(batch_size, n)
     chosen = keras.distribution.list_devices(available[0].platform)[:n]
     return Placement(n, "jax_data_parallel", distribution=keras.distribution.DataParallel(devices=chosen))
 
@@ -80,7 +80,7 @@ def _resolve_tf(devices, batch_size: int) -> Placement:
         tf.config.experimental_connect_to_cluster(resolver)
         tf.tpu.experimental.initialize_tpu_system(resolver)
         strategy = tf.distribute.TPUStrategy(resolver)
-        _check_batch(batch_size, strategy.num_replicas_in_sync)
+        check_batch(batch_size, strategy.num_replicas_in_sync)
         return Placement(strategy.num_replicas_in_sync, "tf_tpu", strategy=strategy)
     names = _tf_devices()
     gpus = tf.config.list_logical_devices("GPU")
@@ -89,7 +89,7 @@ def _resolve_tf(devices, batch_size: int) -> Placement:
         raise ValueError(f"devices={devices}: only {len(names)} TensorFlow device(s) here")
     if n == 1:
         return Placement()
-    _check_batch(batch_size, n)
+    check_batch(batch_size, n)
     return Placement(n, "tf_mirrored", strategy=_mirrored_strategy(tuple(names[:n])))
 
 
@@ -103,7 +103,7 @@ def _mirrored_strategy(names: tuple[str, ...]):
     return tf.distribute.MirroredStrategy(list(names))
 
 
-def _check_batch(batch_size: int, n: int) -> None:
+def check_batch(batch_size: int, n: int) -> None:
     if batch_size % n:
         raise ValueError(f"batch_size={batch_size} must be a multiple of the {n} devices (it is the global batch)")
 

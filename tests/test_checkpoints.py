@@ -111,7 +111,7 @@ def test_non_finite_weights_are_never_saved_and_never_loaded(tmp_path):
     (lambda s: {**s, "config": {"epochs": "many"}}, "wrong type"),
 ])
 def test_state_json_of_the_wrong_shape_falls_back_to_the_previous_checkpoint(tmp_path, edit, reason):
-    from srgan_helpers.checkpoints import _state_digest
+    from srgan_helpers.checkpoints import state_digest
     from srgan_helpers.config import TrainConfig
 
     manager = CheckpointManager(tmp_path, keep_last=5, required=("config",))
@@ -120,7 +120,7 @@ def test_state_json_of_the_wrong_shape_falls_back_to_the_previous_checkpoint(tmp
     state_path = tmp_path / "ckpt-000002" / "state.json"
     state = edit(json.loads(state_path.read_text()))
     if isinstance(state, dict):  # re-hash, so the shape check itself is what refuses it
-        state["state_sha256"] = _state_digest(state)
+        state["state_sha256"] = state_digest(state)
     state_path.write_text(json.dumps(state))
     with pytest.raises(ValueError, match=reason):
         check_state(json.loads(state_path.read_text()), "ckpt-000002", ("config",))

@@ -116,7 +116,7 @@ def test_batch_must_split_evenly_and_devices_must_exist():
     from srgan_helpers import distribute
 
     with pytest.raises(ValueError, match="multiple of the 3 devices"):
-        distribute._check_batch(16, 3)
+        distribute.check_batch(16, 3)
     with pytest.raises(ValueError, match="device"):
         distribute.resolve(64, batch_size=64)
     assert not distribute.resolve("auto").distributed  # one CPU: no distribution

@@ -40,17 +40,6 @@ def epoch_labels(cfg, epoch: int, n_steps: int) -> list[np.ndarray]:
             for mean in (cfg.real_label_mean, cfg.fake_label_mean, cfg.gen_label_mean)]
 
 
-def prefetch_is_reproducible(cfg) -> bool:
-    """Whether batches may come from the loader's background thread. Not for seeded TensorFlow runs: with
-    the prefetch thread, 1 in 2-3 pairs of identical runs under load parted in the last digits from the first
-    GAN epoch; read in the training thread, 8 pairs in 8 were bit-identical (benchmarks/RESULTS.md,
-    "reproducibility"). JAX runs are identical either way. Costs ~1 % on a CPU (a batch takes ~3 ms to cut,
-    a step ~300 ms); `deterministic=False` gives it back on a GPU."""
-    import keras
-
-    return not cfg.deterministic or keras.backend.backend() != "tensorflow"
-
-
 def run_epoch(cfg, epoch: int, steps, loader, global_step: int, lr_value: float, progress: bool) -> dict:
     """Train one epoch; return its loss-log row. Raises TrainingDiverged on a non-finite loss."""
     n_steps = loader.steps_per_epoch
@@ -58,8 +47,7 @@ def run_epoch(cfg, epoch: int, steps, loader, global_step: int, lr_value: float,
     steps.set_learning_rate(lr_value)
     labels = epoch_labels(cfg, epoch, n_steps) if phase == "gan" else None
     metrics, start = [], time.perf_counter()
-    batches = loader.prefetch(epoch) if prefetch_is_reproducible(cfg) else loader.epoch(epoch)
-    bar = progress_bar(batches, total=n_steps, disable=not progress, leave=False,
+    bar = progress_bar(loader.prefetch(epoch), total=n_steps, disable=not progress, leave=False,
                        desc=phase_label(cfg, epoch))
     for step, (lr_batch, hr_batch) in enumerate(bar):
         if labels is None:
