@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # The GPU check: throughput (ours vs plain PyTorch, same card, same run) + a short real training with
-# its Set5 PSNR, on a machine with JAX and PyTorch but no TensorFlow, no Keras and no network.
+# its Set5/Set14/BSD100 PSNR (benchmarks/quality.py), on a machine with JAX and PyTorch but no TensorFlow, no Keras and no network.
 #
 #   bash benchmarks/gpu_check.sh --prepare   # here, once: wheels into .whl/, data into .gpu_data/ (both git-excluded)
 #   bash benchmarks/gpu_check.sh             # there (device tool; carry .whl and .gpu_data); about 8 minutes
-# Results: $OUT (or benchmarks/results/) throughput_gpu.json, gpu_train_check.json, gpu_check.log.
+# Results: $OUT (or benchmarks/results/) throughput_gpu.json, quality_gpu.json, gpu_check.log.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--prepare" ]; then
@@ -16,7 +16,7 @@ if [ "${1:-}" = "--prepare" ]; then
       --platform manylinux_2_28_x86_64 --platform manylinux_2_17_x86_64 --platform manylinux2014_x86_64 -d .whl "$pkg"
   done
   rm -rf .gpu_data && mkdir -p .gpu_data
-  for s in T91 BSD200 Set5; do cp -r ../shared/data/$s .gpu_data/; done
+  for s in T91 BSD200 Set5 Set14 BSD100; do cp -r ../shared/data/$s .gpu_data/; done
   du -sh .whl .gpu_data
   exit 0
 fi
@@ -28,5 +28,6 @@ export PYTHONPATH="/tmp/site:$PWD" KERAS_BACKEND=jax PYTHONUNBUFFERED=1 XLA_PYTH
   nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
   python3 benchmarks/throughput.py --batch-sizes 64,128 --precisions mixed_bfloat16,float32 --steps 20 --repeats 5 \
     --reference torch --out "$out/throughput_gpu.json"
-  python3 benchmarks/gpu_train_check.py --data .gpu_data --seconds 150 --out "$out/gpu_train_check.json"
+  python3 benchmarks/quality.py --backend jax --data .gpu_data --data-root .gpu_prepared --work .gpu_runs \
+    --minutes 2.5 --blocks 16 --precision mixed_bfloat16 --out "$out/quality_gpu.json"
 } 2>&1 | tee "$out/gpu_check.log"

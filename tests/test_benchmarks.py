@@ -49,3 +49,18 @@ def test_loader_and_upscale_benchmarks_smoke(tmp_path):
         "--out", str(tmp_path / "u.json"))
     rows = json.loads((tmp_path / "u.json").read_text())["results"]
     assert [r["input"] for r in rows] == ["64x48", "128x96"] and all(r["peak_rss_mb"] > 0 for r in rows)
+
+
+def test_quality_smoke_trains_through_the_public_path_and_scores_set5(tmp_path):
+    """quality.py --smoke on the real "291" images (../shared/data): it prepares the whole-image set, trains 20
+    steps through train(), and writes the curve and the Set5 table."""
+    from conftest import shared_data
+
+    data = shared_data("T91").parent
+    out = tmp_path / "q.json"
+    printed = run("quality.py", "--smoke", "--data", str(data), "--data-root", str(tmp_path / "prepared"),
+                  "--work", str(tmp_path / "runs"), "--out", str(out))
+    result = json.loads(out.read_text())
+    assert [p["step"] for p in result["ours"]["curve"]] == [10, 20]
+    assert set(result["ours"]["final"]) == {"Set5"} and result["ours"]["final"]["Set5"]["bicubic_psnr"] > 28
+    assert "bicubic (Pillow)" in printed

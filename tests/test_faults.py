@@ -28,6 +28,12 @@ def epochs_in_log(run_dir):
         return [int(r["epoch"]) for r in csv.DictReader(handle)]
 
 
+def newest_epoch(run_dir) -> int:
+    """The epoch of the newest complete checkpoint folder (0 when there is none)."""
+    folders = sorted((run_dir / "checkpoints").glob("ckpt-*")) if (run_dir / "checkpoints").is_dir() else []
+    return int(folders[-1].name.split("-")[1]) if folders else 0
+
+
 def wait_for(proc, condition, timeout=120.0):
     """Poll until `condition()` holds or the process ends (or `timeout` passes)."""
     deadline = time.monotonic() + timeout
@@ -56,15 +62,13 @@ def test_sigkill_at_random_moments_loses_nothing(tiny_config, tmp_path):
             break
         latest = CheckpointManager(run_dir / "checkpoints").latest() if (run_dir / "checkpoints").exists() else None
         expected_resume = latest.epoch if latest else None
-        started = time.time()
         proc = start_training(run_dir, config_path, tmp_path / f"trial{trial}.log")
         # Moments are chosen by what the process is doing, not by the clock, so a slow machine changes nothing:
         if trial % 3 == 2:  # inside a checkpoint write (slowed down by the test hook)
             wait_for(proc, lambda d=run_dir: any(p.name.endswith(".partial")
                                                  for p in (d / "checkpoints").glob(".ckpt-*")))
-        elif trial % 3 == 1:  # anywhere in the first seconds of training (after resuming)
-            wait_for(proc, lambda d=run_dir, t=started: (d / "loss_log.csv").exists()
-                     and (d / "loss_log.csv").stat().st_mtime >= t)
+        elif trial % 3 == 1:  # in the first seconds after this process completed a checkpoint of its own
+            wait_for(proc, lambda d=run_dir, e=expected_resume or 0: newest_epoch(d) > e)
             time.sleep(rng.uniform(0.0, 3.0))
         else:  # at a random moment from the start, start-up included
             time.sleep(rng.uniform(1.0, 12.0))
