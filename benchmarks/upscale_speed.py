@@ -1,5 +1,5 @@
 """Upscale speed and peak memory: megapixels (input) per second and peak RSS at three sizes (640x480,
-1280x720 and 2560x1440: 16x the pixels from first to last) at the default tile; peak memory must stay
+1280x720 and 2560x1440: 12x the pixels from first to last) at the default tile; peak memory must stay
 nearly flat. Each size runs in its own process so its peak RSS is its own; the RSS after loading the model
 and warming up (the framework's own share) is reported beside it. Prints a table and writes JSON.
 
