@@ -5,7 +5,7 @@ What it takes (measured: benchmarks/RESULTS.md, "reproducibility"). On TensorFlo
 unless you set it yourself; independent ops otherwise ran in a load-dependent order and runs parted by
 1e-3) and op determinism (`tf.config.experimental.enable_op_determinism()`, when the config's
 `deterministic` is on). oneDNN's fast CPU kernels stay on. With both, a residual remains on TensorFlow:
-under heavy load about 1 pair of seeded runs in 4 still parts in the last digits (1e-8 to 5e-6 after the
+under heavy load about 1 pair of seeded runs in 3 to 5 still parts in the last digits (1e-8 to 5e-6 after the
 first GAN epoch); its source was not found. JAX's CPU programs are deterministic as they are.
 `deterministic=False` skips op determinism (faster on a GPU); set TF_NUM_INTEROP_THREADS yourself before
 importing anything to change the thread count.

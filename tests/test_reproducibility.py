@@ -4,7 +4,7 @@
 The run is the one that differed by 8.7e-3 before (1 residual block, 32-px patches, batch 2, VGG19 up to
 block5_conv4), with 1 pre-training and 3 GAN epochs. Two CPU hogs run beside both trainings.
 
-TensorFlow's residual (benchmarks/RESULTS.md, "reproducibility"): under load about 1 pair of runs in 4 to 5
+TensorFlow's residual (benchmarks/RESULTS.md, "reproducibility"): under load about 1 pair of runs in 3 to 5
 still parts in the last digits at the first GAN step's update (1e-8 to 2e-5 in the weights afterwards);
 bit-identity is therefore asserted on JAX only, and TensorFlow is held to what it reliably gives.
 """
