@@ -28,7 +28,7 @@ if [ -n "$changed" ]; then
   echo "error: installing the package changed Colab's packages:" >&2; echo "$changed" >&2; exit 1
 fi
 $venv/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
-echo "== Colab stack: $($venv/bin/python --version), $(grep -iE '^(tensorflow-cpu|keras|jax|numpy)==' $venv/after.txt | tr '\n' ' ')"
+echo "== Colab stack: $($venv/bin/python --version), $(grep -iE '^(tensorflow[-_]cpu|keras|jax|numpy)==' $venv/after.txt | tr '\n' ' ')"
 export TF_CPP_MIN_LOG_LEVEL=2 KERAS_HOME="${KERAS_HOME:-$(mktemp -d)}"
 echo "== pytest on Colab's stack, KERAS_BACKEND=tensorflow (everything) =="
 KERAS_BACKEND=tensorflow $venv/bin/python -m pytest -q -p no:cacheprovider "$@"
