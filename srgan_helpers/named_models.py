@@ -73,15 +73,19 @@ def resolve_model(spec: str | Path) -> Path:
                             f"`python -m srgan_helpers.named_models list` shows them and your runs")
 
 
+def set5_score(name: str) -> str:
+    """A shipped model's Set5 PSNR beside bicubic's, from its card ("" when the card has none)."""
+    set5 = card(name).get("metrics", {}).get("Set5", {})
+    return f"Set5 {set5['psnr']:.2f} dB (bicubic {set5['bicubic_psnr']:.2f})" if set5 else ""
+
+
 def list_models(*run_roots: str | Path) -> list[dict]:
     """Every known name (shipped or not, with its Set5 PSNR when shipped) and the user's own run folders."""
     rows = []
     for name, (what, _) in KNOWN.items():
         if weights_path(name).is_file():
-            set5 = card(name).get("metrics", {}).get("Set5", {})
-            score = f"Set5 {set5['psnr']:.2f} dB (bicubic {set5['bicubic_psnr']:.2f})" if set5 else ""
             rows.append({"name": name, "kind": "shipped", "what": what, "path": str(weights_path(name)),
-                         "score": score})
+                         "score": set5_score(name)})
         else:
             rows.append({"name": name, "kind": "not shipped", "what": what, "path": "", "score": ""})
     for run in list_runs(*run_roots):

@@ -341,13 +341,13 @@ def setup(args) -> tuple[Path, Upscaler, Upscaler | None]:
 
 def describe_model(spec: str) -> str:
     """`spec` as a user reads it: a shipped model's name with its Set5 score, else the path."""
-    from .named_models import KNOWN, card
+    from .named_models import KNOWN, set5_score
 
     if spec not in KNOWN:
         return str(spec)
-    set5 = card(spec).get("metrics", {}).get("Set5", {})
-    score = f"; Set5 {set5['psnr']:.2f} dB, bicubic {set5['bicubic_psnr']:.2f}" if set5 else ""
-    return f"{spec} (shipped with the package{score}; `python -m srgan_helpers.named_models card {spec}`)"
+    score = set5_score(spec)
+    return f"{spec} (shipped with the package{'; ' + score if score else ''}; " \
+           f"`python -m srgan_helpers.named_models card {spec}`)"
 
 
 def main(argv=None) -> int:
