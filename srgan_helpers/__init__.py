@@ -4,7 +4,7 @@ Modules (one arrow of the data flow each):
 acquire (`datasets`) -> `preprocess` -> `loader` -> `training` -> `checkpoints` / `analysis`.
 Importing the package imports neither Keras nor TensorFlow; only `models`, `losses` and
 `training` do. It sets TF_NUM_INTEROP_THREADS=1 (unless already set) so that seeded TensorFlow runs on a
-CPU are bit-reproducible: see `determinism`.
+CPU agree under load (to 1e-4; JAX runs are bit-identical): see `determinism`.
 """
 
 from .determinism import prepare_environment

@@ -1,4 +1,4 @@
-"""Seeded runs that are bit-identical on CPU, on both backends, whatever else loads the machine.
+"""Seeded runs on CPU: bit-identical on JAX, and as close as TensorFlow allows, whatever else loads the machine.
 
 What it takes (measured: benchmarks/RESULTS.md, "reproducibility"). On TensorFlow: one inter-op thread
 (TF_NUM_INTEROP_THREADS=1, which must be set before TensorFlow starts: importing this package sets it
@@ -43,4 +43,4 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
     if _imported_too_early or os.environ.get(INTEROP) != "1":
         warnings.warn(f"TensorFlow started with several inter-op threads ({INTEROP} was not 1 when it was imported): "
                       f"seeded CPU runs may differ in the last digits under load. Import srgan_helpers before "
-                      f"TensorFlow (or set {INTEROP}=1) for bit-identical runs.", stacklevel=2)
+                      f"TensorFlow (or set {INTEROP}=1) for runs that agree to 1e-4.", stacklevel=2)
