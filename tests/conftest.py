@@ -5,7 +5,7 @@ import tempfile
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")  # bit-reproducible TensorFlow (set before it starts)
+os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")  # reproducible TensorFlow (set before it starts)
 os.environ.setdefault("KERAS_HOME", tempfile.mkdtemp(prefix="keras_home_"))
 
 import numpy as np  # noqa: E402

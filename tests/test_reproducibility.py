@@ -31,7 +31,7 @@ def cpu_hogs():
         hog.wait()
 
 
-def test_two_seeded_runs_under_load_give_identical_weights(tiny_config, tmp_path, cpu_hogs):
+def test_two_seeded_runs_under_load_agree_bit_identical_on_jax(tiny_config, tmp_path, cpu_hogs):
     cfg = tiny_config.replace(vgg_layer="block5_conv4", steps_per_epoch=None, epochs=3, pretrain_epochs=1,
                               sample_every=100, n_samples=1)
     runs = [tmp_path / "a", tmp_path / "b"]
