@@ -1,10 +1,13 @@
 """How well does the package's training learn? SRResNet (MSE) trained through the public path (a
 TrainConfig and `train()`) on random patches of the "291" whole images, for a step or time budget, then
 PSNR / SSIM (Y channel, 4-px border) on Set5, Set14 and BSD100 beside bicubic and published numbers.
+`--train-set faces` trains on the CelebA faces instead (fixed centre crops, 20% held out) and scores the
+held-out faces.
 
     python benchmarks/quality.py --backend tensorflow --steps 1200,3000            # the parity run (CPU)
     python benchmarks/quality.py --backend jax --minutes 5 --blocks 16 --batch 16  # a time budget (GPU)
     python benchmarks/quality.py --smoke                                            # seconds: proves it runs
+    python benchmarks/quality.py --train-set faces --hr-size 88 --minutes 2 --blocks 16  # the face model (GPU)
 
 With `--reference torch` (when PyTorch is importable) the same architecture is trained in plain PyTorch
 on the very same batches (the package's loader, same seed) for the same steps, and both are compared at
@@ -28,7 +31,11 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"), choices=["tensorflow", "jax"])
     p.add_argument("--data", default=str(REPO.parent / "shared" / "data"), help="holds T91/, BSD200/, Set5/...")
-    p.add_argument("--data-root", default="data", help="where the 291 set is prepared")
+    p.add_argument("--train-set", default="291", choices=["291", "faces"],
+                   help="291: T91 + BSD200 whole images, --patch crops; faces: <data>/faces (CelebA) as "
+                        "--hr-size centre crops, 20%% held out for the curve and the score")
+    p.add_argument("--hr-size", type=int, default=88, help="faces: HR side of the centre crops (LR: a quarter)")
+    p.add_argument("--data-root", default="data", help="where the training set is prepared")
     p.add_argument("--work", default="outputs/quality", help="run folders go below this")
     p.add_argument("--blocks", type=int, default=2, help="residual blocks")
     p.add_argument("--patch", type=int, default=64, help="HR patch side")
@@ -38,14 +45,17 @@ def parse_args(argv=None):
     p.add_argument("--minutes", type=float, default=0, help="a training-time budget instead of --steps' last")
     p.add_argument("--eval-every", type=int, default=300, help="Set5 PSNR every N steps (learning curve)")
     p.add_argument("--steps-per-epoch", type=int, default=100)
+    p.add_argument("--save-every", type=int, default=10, help="checkpoint every N epochs")
     p.add_argument("--init", default="torch", help="weight initialisation (TrainConfig.init)")
     p.add_argument("--precision", default=None, help="None, mixed_bfloat16, mixed_float16")
-    p.add_argument("--sets", default="Set5,Set14,BSD100", help="evaluated at the end")
+    p.add_argument("--sets", default=None, help="benchmark sets evaluated at the end (default: Set5,Set14,BSD100 "
+                   "for 291, none for faces, whose held-out split is always scored)")
     p.add_argument("--reference", choices=["torch"], help="also train the same network in plain PyTorch")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--deterministic", action="store_true", help="TensorFlow op determinism (bit-reproducible; "
                    "slower): by default a benchmark takes the fast kernels")
     p.add_argument("--export", help="ship the trained generator as this named model (weights + card)")
+    p.add_argument("--generator-out", help="also copy the trained generator.keras to this path")
     p.add_argument("--out", help="result JSON (default benchmarks/results/quality_<backend>_<tag>.json)")
     p.add_argument("--smoke", action="store_true", help="1 block, 32-px patches, 20 steps, Set5 only")
     args = p.parse_args(argv)
@@ -53,16 +63,30 @@ def parse_args(argv=None):
         args.blocks, args.patch, args.batch = 1, 32, 4
         args.steps, args.eval_every, args.steps_per_epoch = "10,20", 10, 10
         args.sets = "Set5"
+    if args.sets is None:
+        args.sets = "Set5,Set14,BSD100" if args.train_set == "291" else ""
     args.eval_steps = sorted(int(s) for s in args.steps.split(","))
     return args
 
 
-def prepare_291(args) -> Path:
+def prepare_train_set(args) -> tuple[Path, Path]:
+    """(prepared training set, the folder the learning curve is measured on)."""
     from srgan_helpers.workflows import prepare
 
+    if args.train_set == "faces":
+        data_dir, _ = prepare(str(Path(args.data) / "faces"), args.data_root, f"faces{args.hr_size}",
+                              n_images=None, hr_size=args.hr_size, test_fraction=0.2, mode="fixed")
+        return data_dir, data_dir / "test"
     data_dir, _ = prepare("291", args.data_root, f"291_min{args.patch}", n_images=None, test_fraction=0,
                           mode="whole", min_size=args.patch, folder=args.data)
-    return data_dir
+    return data_dir, Path(args.data) / "Set5"
+
+
+def eval_folders(args, curve_folder: Path) -> dict[str, Path]:
+    """The sets scored at the end: the held-out faces (faces) and the benchmark sets in --sets."""
+    folders = {"faces_test": curve_folder} if args.train_set == "faces" else {}
+    folders.update({name: Path(args.data) / name for name in args.sets.split(",") if name})
+    return folders
 
 
 def make_config(args, data_dir: Path):
@@ -70,18 +94,21 @@ def make_config(args, data_dir: Path):
 
     budget = args.eval_steps[-1] if not args.minutes else 10**7
     epochs = -(-budget // args.steps_per_epoch)
-    return TrainConfig(data_dir=str(data_dir), crop_size=args.patch, n_res_blocks=args.blocks, d_head="pool",
+    faces = args.train_set == "faces"
+    return TrainConfig(data_dir=str(data_dir), crop_size=None if faces else args.patch,
+                       hr_size=args.hr_size if faces else 176, n_res_blocks=args.blocks, d_head="pool",
                        vgg_weights=None, batch_size=args.batch, epochs=0, pretrain_epochs=epochs,
                        learning_rate=args.lr, steps_per_epoch=args.steps_per_epoch, sample_every=10**6,
-                       save_every=10, keep_last=1, keep_every=0, seed=args.seed, init=args.init,
+                       save_every=args.save_every, keep_last=1, keep_every=0, seed=args.seed, init=args.init,
                        mixed_precision=args.precision, deterministic=args.deterministic)
 
 
 class Curve:
-    """The on_epoch_end callback: Set5 PSNR at the evaluation points, and the step or time budget."""
+    """The on_epoch_end callback: PSNR on one set (Set5; the held-out faces) at the evaluation points, and the
+    step or time budget."""
 
-    def __init__(self, args, set5: Path):
-        self.args, self.set5, self.points, self.train_seconds = args, set5, [], 0.0
+    def __init__(self, args, folder: Path):
+        self.args, self.folder, self.points, self.train_seconds = args, folder, [], 0.0
 
     def __call__(self, event) -> bool:
         from srgan_helpers.evaluate import evaluate
@@ -91,39 +118,52 @@ class Curve:
         done = (step >= self.args.eval_steps[-1] if not self.args.minutes
                 else self.train_seconds >= 60 * self.args.minutes)
         if done or step in self.args.eval_steps or step % self.args.eval_every == 0:
-            mean = evaluate(event.generator, self.set5, progress=False)["mean"]
+            mean = evaluate(event.generator, self.folder, progress=False)["mean"]
             self.points.append({"step": step, "train_seconds": round(self.train_seconds, 1),
-                                "set5_psnr": mean["sr_psnr"], "set5_ssim": mean["sr_ssim"], "mse": event.row["g_loss"]})
-            print(f"  step {step:>6} ({self.train_seconds:6.0f} s): Set5 {mean['sr_psnr']:.2f} dB", flush=True)
+                                "psnr": mean["sr_psnr"], "ssim": mean["sr_ssim"], "mse": event.row["g_loss"]})
+            print(f"  step {step:>6} ({self.train_seconds:6.0f} s): {self.folder.name} {mean['sr_psnr']:.2f} dB "
+                  f"({event.row['images_per_s']:.0f} img/s)", flush=True)
         return done
 
 
-def final_scores(generator, args) -> dict:
+def final_scores(generator, folders: dict[str, Path]) -> dict:
     from srgan_helpers.evaluate import evaluate
 
     scores = {}
-    for name in args.sets.split(","):
-        mean = evaluate(generator, Path(args.data) / name, progress=False)["mean"]
+    for name, folder in folders.items():
+        mean = evaluate(generator, folder, progress=False)["mean"]
         scores[name] = {"psnr": mean["sr_psnr"], "ssim": mean["sr_ssim"], "bicubic_psnr": mean["bicubic_psnr"],
                         "bicubic_ssim": mean["bicubic_ssim"]}
     return scores
 
 
-def train_ours(args, data_dir: Path) -> dict:
+def train_ours(args, data_dir: Path, curve_folder: Path) -> dict:
     from srgan_helpers.inference import load_generator
     from srgan_helpers.training import train
 
     cfg = make_config(args, data_dir)
-    run_dir = Path(args.work) / f"{args.backend}_{args.blocks}b_{time.strftime('%Y%m%dT%H%M%S')}"
-    curve = Curve(args, Path(args.data) / "Set5")
+    run_dir = Path(args.work) / f"{args.backend}_{args.train_set}_{args.blocks}b_{time.strftime('%Y%m%dT%H%M%S')}"
+    curve = Curve(args, curve_folder)
     start = time.perf_counter()
     result = train(cfg, run_dir, progress=False, on_epoch_end=curve)
     wall = time.perf_counter() - start
     generator = load_generator(result.generator_path)
-    return {"run_dir": str(run_dir), "config": cfg.to_dict(), "curve": curve.points, "wall_seconds": round(wall, 1),
+    if args.generator_out:
+        copy_atomically(result.generator_path, Path(args.generator_out))
+    return {"run_dir": str(run_dir), "train_set": args.train_set, "config": cfg.to_dict(),
+            "curve_set": str(curve_folder), "curve": curve.points, "wall_seconds": round(wall, 1),
             "train_seconds": round(curve.train_seconds, 1), "steps": curve.points[-1]["step"],
-            "params": generator.count_params(), "final": final_scores(generator, args),
-            "generator": str(result.generator_path)}
+            "params": generator.count_params(),
+            "final": final_scores(generator, eval_folders(args, curve_folder)), "generator": str(result.generator_path)}
+
+
+def copy_atomically(source: Path, target: Path) -> None:
+    import shutil
+
+    target.parent.mkdir(parents=True, exist_ok=True)
+    partial = target.with_name(target.name + ".partial")
+    shutil.copyfile(source, partial)
+    partial.replace(target)
 
 
 def table(ours: dict, reference: dict | None) -> str:
@@ -147,11 +187,12 @@ def main(argv=None) -> dict:
     sys.path.insert(0, str(REPO / "benchmarks"))
     from record import write_result
 
-    data_dir = prepare_291(args)
-    print(f"training {args.blocks}-block SRResNet on {args.backend}: patches {args.patch}, batch {args.batch}, "
+    data_dir, curve_folder = prepare_train_set(args)
+    size = f"pairs {args.hr_size}" if args.train_set == "faces" else f"patches {args.patch}"
+    print(f"training {args.blocks}-block SRResNet on {args.train_set} with {args.backend}: {size}, batch {args.batch}, "
           f"lr {args.lr}, init {args.init}, budget {args.minutes or args.eval_steps[-1]} "
           f"{'min' if args.minutes else 'steps'}", flush=True)
-    ours = train_ours(args, data_dir)
+    ours = train_ours(args, data_dir, curve_folder)
     reference = None
     if args.reference == "torch":
         from torch_srresnet import train_reference
@@ -161,10 +202,10 @@ def main(argv=None) -> dict:
     result = {"args": {k: v for k, v in vars(args).items()}, "ours": ours, "reference": reference,
               "published": PUBLISHED, "table": table(ours, reference)}
     if reference:
-        result["parity"] = [{"step": a["step"], "ours": a["set5_psnr"], "torch": b["set5_psnr"],
-                             "difference_db": a["set5_psnr"] - b["set5_psnr"]}
+        result["parity"] = [{"step": a["step"], "ours": a["psnr"], "torch": b["psnr"],
+                             "difference_db": a["psnr"] - b["psnr"]}
                             for a, b in zip(ours["curve"], reference["curve"])]
-    tag = "smoke" if args.smoke else f"{args.blocks}b_{ours['steps']}steps_{args.init}"
+    tag = "smoke" if args.smoke else f"{args.train_set}_{args.blocks}b_{ours['steps']}steps_{args.init}"
     out = args.out or REPO / "benchmarks" / "results" / f"quality_{args.backend}_{tag}.json"
     record = write_result(out, "quality", result)
     if args.export:

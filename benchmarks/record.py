@@ -17,7 +17,12 @@ def environment() -> dict:
 
         facts.update(backend=keras.backend.backend(), keras=keras.__version__)
     except ImportError:
-        pass
+        return facts
+    if facts["backend"] == "jax":
+        import jax
+
+        device = jax.devices()[0]
+        facts.update(jax=jax.__version__, accelerator=f"{device.platform}:{getattr(device, 'device_kind', '')}")
     return facts
 
 

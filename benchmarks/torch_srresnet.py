@@ -61,7 +61,7 @@ class TorchGenerator:
 def train_reference(args, data_dir: Path, steps: int) -> dict:
     """Train the reference for `steps` steps on the loader's batches; Set5 at the same points as ours."""
     import torch
-    from quality import final_scores
+    from quality import eval_folders, final_scores
 
     from srgan_helpers.evaluate import evaluate
     from srgan_helpers.loader import BatchLoader, open_split
@@ -87,8 +87,9 @@ def train_reference(args, data_dir: Path, steps: int) -> dict:
         epoch += 1
         if step in args.eval_steps or step % args.eval_every == 0 or step >= steps:
             mean = evaluate(TorchGenerator(model), Path(args.data) / "Set5", progress=False)["mean"]
-            points.append({"step": step, "train_seconds": round(train_seconds, 1), "set5_psnr": mean["sr_psnr"],
-                           "set5_ssim": mean["sr_ssim"], "mse": float(loss.detach())})
+            points.append({"step": step, "train_seconds": round(train_seconds, 1), "psnr": mean["sr_psnr"],
+                           "ssim": mean["sr_ssim"], "mse": float(loss.detach())})
             print(f"  torch step {step:>6} ({train_seconds:6.0f} s): Set5 {mean['sr_psnr']:.2f} dB", flush=True)
     return {"torch": torch.__version__, "curve": points, "steps": step, "train_seconds": round(train_seconds, 1),
-            "params": sum(p.numel() for p in model.parameters()), "final": final_scores(TorchGenerator(model), args)}
+            "params": sum(p.numel() for p in model.parameters()),
+            "final": final_scores(TorchGenerator(model), eval_folders(args, Path(args.data) / "Set5"))}
