@@ -10,13 +10,14 @@
 #
 #   bash benchmarks/gpu_check.sh --prepare   # here, once: wheels into .whl/, data into .gpu_data/ (both git-excluded)
 #   bash benchmarks/gpu_check.sh             # there (device tool; carry .whl and .gpu_data); about 8 minutes
+#   bash benchmarks/gpu_check.sh --profile   # there: where the GAN step's time goes (gan_step_profile.py); 3 minutes
 # Results: $OUT (or benchmarks/results/gpu/): quality_{291,faces}.{json,log}, generator_{291,faces}.keras,
 # throughput_gpu.json (7 files: the device tool brings back at most 8).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ "${1:-}" = "--prepare" ]; then
   grep -qx '/.whl/' .git/info/exclude 2>/dev/null || echo '/.whl/' >> .git/info/exclude
-  grep -qx '/.gpu_data/' .git/info/exclude 2>/dev/null || echo '/.gpu_data/' >> .git/info/exclude
+  for d in /.gpu_data/ /.gpu_prepared/ /.gpu_runs/; do grep -qx "$d" .git/info/exclude || echo "$d" >> .git/info/exclude; done
   rm -rf .whl && mkdir -p .whl
   keras_version=$(.venv/bin/python -c 'import keras; print(keras.__version__)' 2>/dev/null || python3 -c 'import keras; print(keras.__version__)')
   for pkg in "keras==$keras_version" namex optree; do
@@ -37,6 +38,12 @@ if ! python3 -c 'import keras' 2>/dev/null; then
 fi
 export PYTHONPATH="${PYTHONPATH:+$PYTHONPATH:}$PWD" KERAS_BACKEND=jax PYTHONUNBUFFERED=1 XLA_PYTHON_CLIENT_PREALLOCATE=false
 data="${GPU_CHECK_DATA:-.gpu_data}"
+if [ "${1:-}" = "--profile" ]; then  # where the GAN step's time goes, and the loader's pace on this CPU
+  python3 -c "from srgan_helpers.workflows import prepare; prepare('291', '.gpu_prepared', '291_min96', n_images=None,
+test_fraction=0, mode='whole', min_size=96, folder='$data')" > /dev/null 2>&1
+  exec timeout "${PROFILE_SECONDS:-200}" python3 benchmarks/gan_step_profile.py --loader-data .gpu_prepared/291_min96 \
+    --out "$out/gan_step_profile.json"
+fi
 common=(--backend jax --data "$data" --data-root .gpu_prepared --blocks "${BLOCKS:-16}" --batch "${BATCH:-64}"
         --lr "${LR:-2e-4}" --precision "${PRECISION:-mixed_bfloat16}" --steps-per-epoch "${STEPS_PER_EPOCH:-500}"
         --save-every 20)
