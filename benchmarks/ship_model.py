@@ -1,52 +1,153 @@
 """Ship a trained generator as a named model: its .keras file and a card (architecture, data and its
-licence, training, device, scores, date) under srgan_helpers/weights/. Used by quality.py --export.
+licence, training, device, scores, date) under srgan_helpers/weights/. Used by quality.py --export (a CPU
+run, saved by the Keras in hand) and, for a generator trained elsewhere (the GPU check), in two steps:
+
+    python benchmarks/ship_model.py export-weights generator_291.keras /tmp/g291.weights.h5   # any Keras
+    .venv-colab/bin/python benchmarks/ship_model.py ship srresnet-x4 --weights /tmp/g291.weights.h5 \\
+        --result benchmarks/results/gpu/quality_291.json --eval Set5=../shared/data/Set5 ...       # oldest Keras
 
 A .keras file saved by a newer Keras may not load on an older one (Keras 3.15 writes BatchNormalization
-settings that 3.13 refuses), so a shipped file must be saved with the oldest Keras the package supports
-(Colab's; see scripts/colab_stack.sh, whose pass loads every shipped model): rebuild the generator there
-and set the weights, as srresnet-x4 was."""
+settings that 3.13 refuses), so a shipped file is built and saved with the oldest Keras the package supports
+(Colab's; scripts/colab_stack.sh, whose pass loads every shipped model), in float32 whatever precision it
+was trained in (a mixed_bfloat16 file would run in bf16 on a user's CPU), and scored there on the CPU."""
 
 from __future__ import annotations
 
+import argparse
 import json
 import shutil
+import sys
 from pathlib import Path
 
-WEIGHTS = Path(__file__).resolve().parents[1] / "srgan_helpers" / "weights"
-DATA_291 = ("the \"291\" set: T91 (Yang et al. 2010) + the 200 BSDS300 training images (Martin et al. 2001), "
-            "whole images, random patches")
-LICENCE_291 = ("T91 and BSDS300 are distributed for research use by their authors (see their pages); "
-               "the weights are released with this package (MIT)")
+REPO = Path(__file__).resolve().parents[1]
+WEIGHTS = REPO / "srgan_helpers" / "weights"
+DATA = {
+    "291": ("the \"291\" set: T91 (Yang et al. 2010) + the 200 BSDS300 training images (Martin et al. 2001), "
+            "whole images, random patches",
+            "T91 and BSDS300 are distributed for research use by their authors (see their pages); "
+            "the weights are released with this package (MIT)"),
+    "faces": ("2,000 CelebA aligned faces (img_align_celeba 000001-002000, stored downsampled to 89x109 by "
+              "their source), 88-px centre crops (LR 22 px): 1,600 to train, 400 held out (seed 0)",
+              "CelebA is available for non-commercial research purposes only (its agreement); weights "
+              "trained on it carry that restriction"),
+}
 
 
 def ship(name: str, ours: dict, record: dict) -> Path:
     """Copy the generator to weights/<name>.keras and write weights/<name>.json; refuse beating-bicubic fails."""
-    worse = [s for s, m in ours["final"].items() if m["psnr"] <= m["bicubic_psnr"]]
+    refuse_if_not_better(name, ours["final"])
+    target = WEIGHTS / f"{name}.keras"
+    WEIGHTS.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(ours["generator"], target)
+    write_card(name, ours, record, ours["final"], target)
+    return target
+
+
+def refuse_if_not_better(name: str, metrics: dict) -> None:
+    worse = [s for s, m in metrics.items() if m["psnr"] <= m["bicubic_psnr"]]
     if worse:
         raise SystemExit(f"not shipped: {name} does not beat bicubic on {worse}")
+
+
+def training_line(ours: dict, cfg: dict) -> str:
+    size = f"{cfg['crop_size']}-px HR patches" if cfg.get("crop_size") else f"{cfg['hr_size']}-px HR pairs"
+    precision = f", {cfg['mixed_precision']}" if cfg.get("mixed_precision") else ""
+    return (f"{ours['steps']} Adam steps (lr {cfg['learning_rate']}), batch {cfg['batch_size']}, {size} with "
+            f"flips/rotations, init {cfg['init']}{precision}, {ours['train_seconds'] / 60:.1f} min of training "
+            f"({ours['wall_seconds'] / 60:.1f} min wall)")
+
+
+def device_line(record: dict) -> str:
+    where = record.get("accelerator") or record.get("processor") or record.get("machine")
+    versions = f"Keras {record.get('keras')}" + (f", JAX {record['jax']}" if record.get("jax") else "")
+    return f"{where}, {record.get('cpus')} CPUs, {record.get('backend')} backend, {versions}"
+
+
+def made_by(args: dict) -> str:
+    """The quality.py command line of a run (the options that shaped it)."""
+    keys = ["backend", "train_set", "blocks", "batch", "lr", "init", "precision",
+            "hr_size" if args.get("train_set") == "faces" else "patch", "minutes" if args.get("minutes") else "steps"]
+    return "python benchmarks/quality.py " + " ".join(f"--{k.replace('_', '-')} {args[k]}" for k in keys if args.get(k))
+
+
+def write_card(name: str, ours: dict, record: dict, metrics: dict, target: Path, **extra) -> None:
     cfg = ours["config"]
-    WEIGHTS.mkdir(parents=True, exist_ok=True)
-    target = WEIGHTS / f"{name}.keras"
-    shutil.copyfile(ours["generator"], target)
-    size_mb = target.stat().st_size / 1e6
+    data, licence = DATA[ours.get("train_set", "291")]
     card = {
         "name": name,
         "summary": f"SRResNet x4 trained with pixel MSE (not an SRGAN: no perceptual loss), {ours['steps']} steps.",
         "architecture": f"SRResNet, {cfg['n_res_blocks']} residual blocks, 64 channels, pixel shuffle x4, tanh output; "
-                        f"{ours['params']:,} parameters; {size_mb:.1f} MB",
-        "data": DATA_291, "data_licence": LICENCE_291,
-        "training": f"{ours['steps']} Adam steps (lr {cfg['learning_rate']}), batch {cfg['batch_size']}, "
-                    f"{cfg['crop_size']}-px HR patches with flips/rotations, init {cfg['init']}, "
-                    f"{ours['train_seconds'] / 60:.1f} min of training ({ours['wall_seconds'] / 60:.1f} min wall)",
-        "device": f"{record.get('processor') or record.get('machine')}, {record.get('cpus')} CPUs, "
-                  f"{record.get('backend')} backend, Keras {record.get('keras')}",
+                        f"{ours['params']:,} parameters; {target.stat().st_size / 1e6:.1f} MB",
+        "data": data, "data_licence": licence, "training": training_line(ours, cfg), "device": device_line(record),
         "date": record.get("date"),
-        "made_by": "python benchmarks/quality.py " + " ".join(
-            f"--{k.replace('_', '-')} {v}" for k, v in record["args"].items()
-            if k in ("backend", "blocks", "patch", "batch", "lr", "steps", "minutes", "init") and v),
-        "metrics": ours["final"],
-        "curve": ours["curve"],
+        "made_by": made_by(record["args"]),
+        "metrics": metrics, "curve": ours["curve"], **extra,
     }
     (WEIGHTS / f"{name}.json").write_text(json.dumps(card, indent=1) + "\n")
-    print(f"shipped {target} ({size_mb:.1f} MB) and its card")
+    print(f"shipped {target} ({target.stat().st_size / 1e6:.1f} MB) and its card")
+
+
+def export_weights(source: str, target: str) -> None:
+    """The weights of a saved generator as a .weights.h5 file (any Keras that loads `source`)."""
+    sys.path.insert(0, str(REPO))
+    from srgan_helpers.inference import load_generator
+
+    load_generator(source).save_weights(target)
+    print(f"wrote {target}")
+
+
+def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list[str]) -> Path:
+    """Build the generator in float32 with the Keras in hand, load `weights`, score it on the CPU, ship it."""
+    sys.path.insert(0, str(REPO))
+    import keras
+
+    from srgan_helpers.evaluate import evaluate
+    from srgan_helpers.models import build_generator
+    from srgan_helpers.named_models import weights_path
+
+    record = json.loads(Path(result_path).read_text())
+    ours, cfg = record["ours"], record["ours"]["config"]
+    keras.mixed_precision.set_global_policy("float32")
+    generator = build_generator(cfg["scale"], cfg["n_res_blocks"], upsample=cfg["upsample"], init=cfg["init"])
+    generator.load_weights(weights)
+    metrics = {}
+    for spec in eval_sets:
+        label, folder = spec.split("=", 1)
+        mean = evaluate(generator, folder, progress=False)["mean"]
+        metrics[label] = {"psnr": mean["sr_psnr"], "ssim": mean["sr_ssim"], "bicubic_psnr": mean["bicubic_psnr"],
+                          "bicubic_ssim": mean["bicubic_ssim"]}
+        print(f"{label}: {mean['sr_psnr']:.2f} dB / {mean['sr_ssim']:.4f} (bicubic {mean['bicubic_psnr']:.2f})")
+    refuse_if_not_better(name, metrics)
+    target = weights_path(name)
+    partial = target.with_name(target.name + ".partial.keras")
+    generator.save(partial)
+    partial.replace(target)
+    write_card(name, ours, record, metrics, target, made_by=made_by(record["args"]) + (
+        " (run by bash benchmarks/gpu_check.sh; shipped by benchmarks/ship_model.py ship)"), saved_with=(
+        f"Keras {keras.__version__} (the oldest Keras this package supports: Colab's), float32, so every supported "
+        f"Keras loads it; the weights are those of the {record.get('accelerator') or record.get('backend')} run; "
+        f"metrics measured on the CPU with this file, the curve during training "
+        f"({cfg.get('mixed_precision') or 'float32'})"))
     return target
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    exp = sub.add_parser("export-weights", help="a saved generator's weights as .weights.h5")
+    exp.add_argument("source")
+    exp.add_argument("target")
+    shp = sub.add_parser("ship", help="build, load weights, score on the CPU, save as a named model with its card")
+    shp.add_argument("name")
+    shp.add_argument("--weights", required=True)
+    shp.add_argument("--result", required=True, help="the quality.py result JSON of the run")
+    shp.add_argument("--eval", nargs="+", required=True, metavar="LABEL=FOLDER", help="sets scored for the card")
+    args = parser.parse_args(argv)
+    if args.command == "export-weights":
+        export_weights(args.source, args.target)
+    else:
+        ship_from_weights(args.name, args.weights, args.result, args.eval)
+
+
+if __name__ == "__main__":
+    main()

@@ -20,9 +20,9 @@ from .runs import GENERATOR_NAME, list_runs
 WEIGHTS_DIR = Path(__file__).parent / "weights"
 KNOWN = {
     "srresnet-x4": ("general photos, x4, pixel-MSE (SRResNet)",
-                    "python benchmarks/quality.py --backend jax --minutes 5 --blocks 16 --export srresnet-x4 (GPU)"),
+                    "bash benchmarks/gpu_check.sh on a GPU, then benchmarks/ship_model.py (its card says how)"),
     "srresnet-x4-faces": ("faces (CelebA), x4, pixel-MSE (SRResNet)",
-                          "notebook 03 with epochs=0 and pretrain_epochs > 0, then export its generator.keras"),
+                          "bash benchmarks/gpu_check.sh on a GPU, then benchmarks/ship_model.py (its card says how)"),
     "srgan-x4": ("general photos, x4, SRGAN (VGG19-54 perceptual + adversarial loss)",
                  "notebook 02 with vgg_weights='imagenet' (needs the ImageNet VGG19 weights) on a GPU"),
     "srgan-x4-faces": ("faces (CelebA), x4, SRGAN (VGG19-54 perceptual + adversarial loss)",
