@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -18,7 +20,8 @@
 # the right order), PSNR and SSIM (Y channel, 4-px border), a bar chart beside the original's published
 # FID, and LR | Bicubic | SR-A | SR-B | HR strips. The test set can be a set prepared by notebook 01 (its
 # test split), a benchmark folder (`HR/` + `LR_bicubic_x4/`, e.g. Set14) or a folder of HR images alone.
-# Models: a run folder, a `.keras` file or a shipped model's name (e.g. `srresnet-x4`).
+# Models: a run folder, a `.keras` file or a shipped model's name: `-p model_a srresnet-x4 -p model_b
+# srresnet-x4-faces` compares the two shipped models (general photos; faces) with no training at all.
 #
 # FID needs InceptionV3's ImageNet weights: offline they cannot be had, random weights cannot separate
 # models, and the table and chart then say "not measurable offline" (PSNR and SSIM are still measured).
