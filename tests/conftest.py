@@ -7,6 +7,8 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")  # reproducible TensorFlow (set before it starts)
 os.environ.setdefault("KERAS_HOME", tempfile.mkdtemp(prefix="keras_home_"))
+if os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers (pytest -n): one Keras home each, nothing shared
+    os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix=f"keras_home_{os.environ['PYTEST_XDIST_WORKER']}_")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
