@@ -118,6 +118,10 @@ def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list
                           "bicubic_ssim": mean["bicubic_ssim"]}
         print(f"{label}: {mean['sr_psnr']:.2f} dB / {mean['sr_ssim']:.4f} (bicubic {mean['bicubic_psnr']:.2f})")
     refuse_if_not_better(name, metrics)
+    extra = {}
+    if ours.get("train_set") == "faces":  # which faces it never saw, so anyone can score it on them
+        folder = Path(dict(spec.split("=", 1) for spec in eval_sets)["faces_test"])
+        extra["held_out_faces"] = held_out_sources(folder)
     target = weights_path(name)
     partial = target.with_name(target.name + ".partial.keras")
     generator.save(partial)
@@ -127,8 +131,14 @@ def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list
         f"Keras {keras.__version__} (the oldest Keras this package supports: Colab's), float32, so every supported "
         f"Keras loads it; the weights are those of the {record.get('accelerator') or record.get('backend')} run; "
         f"metrics measured on the CPU with this file, the curve during training "
-        f"({cfg.get('mixed_precision') or 'float32'})"))
+        f"({cfg.get('mixed_precision') or 'float32'})"), **extra)
     return target
+
+
+def held_out_sources(prepared: Path) -> list[str]:
+    """The source file names of a prepared set's test split (its manifest)."""
+    manifest = json.loads((prepared / "manifest.json").read_text())
+    return sorted(item["source"] for item in manifest["test"])
 
 
 def main(argv=None) -> None:

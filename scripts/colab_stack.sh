@@ -19,7 +19,7 @@ $pip install -q --upgrade pip
 runtime="tensorflow-cpu keras jax jaxlib numpy scipy scikit-image pillow matplotlib tqdm gdown jupytext h5py optree
  ipywidgets ipykernel protobuf nbformat nbclient requests pytest"
 $pip install -q -c constraints/colab.txt $runtime
-$pip install -q -c constraints/colab.txt papermill
+$pip install -q -c constraints/colab.txt papermill pytest-xdist   # the tests' tools Colab lacks
 $pip freeze | sort > $venv/before.txt
 $pip install -q .                     # what the notebooks' setup cell does on Colab
 $pip freeze | sort > $venv/after.txt
@@ -30,7 +30,9 @@ fi
 $venv/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
 echo "== Colab stack: $($venv/bin/python --version), $(grep -iE '^(tensorflow[-_]cpu|keras|jax|numpy)==' $venv/after.txt | tr '\n' ' ')"
 export TF_CPP_MIN_LOG_LEVEL=2 KERAS_HOME="${KERAS_HOME:-$(mktemp -d)}"
-echo "== pytest on Colab's stack, KERAS_BACKEND=tensorflow (everything) =="
-KERAS_BACKEND=tensorflow $venv/bin/python -m pytest -q -p no:cacheprovider "$@"
-echo "== pytest on Colab's stack, KERAS_BACKEND=jax (backend-specific tests) =="
-KERAS_BACKEND=jax $venv/bin/python -m pytest -q -p no:cacheprovider -m backend "$@"
+export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$(mktemp -d)}"
+workers="${SRGAN_TEST_WORKERS:-2}"
+echo "== pytest on Colab's stack, KERAS_BACKEND=tensorflow (everything), $workers workers =="
+KERAS_BACKEND=tensorflow $venv/bin/python -m pytest -q -n "$workers" -p no:cacheprovider "$@"
+echo "== pytest on Colab's stack, KERAS_BACKEND=jax (backend-specific tests), $workers workers =="
+KERAS_BACKEND=jax $venv/bin/python -m pytest -q -n "$workers" -p no:cacheprovider -m backend "$@"

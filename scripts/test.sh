@@ -6,9 +6,12 @@ cd "$(dirname "$0")/.."
 bash scripts/setup_env.sh tf,jax,test
 export TF_CPP_MIN_LOG_LEVEL=2
 export KERAS_HOME="${KERAS_HOME:-$(mktemp -d)}"
+# one JAX compilation cache for both passes and every worker and subprocess (tests/conftest.py explains)
+export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$(mktemp -d)}"
+workers="${SRGAN_TEST_WORKERS:-2}"  # pytest-xdist processes (2 cores: 2); 0 runs in this process
 echo "== ruff (lint: pyproject.toml's [tool.ruff]) =="
 .venv/bin/ruff check .
-echo "== pytest, KERAS_BACKEND=tensorflow (everything) =="
-KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q --durations=10 "$@"
-echo "== pytest, KERAS_BACKEND=jax (backend-specific tests) =="
-KERAS_BACKEND=jax .venv/bin/python -m pytest -q -m backend "$@"
+echo "== pytest, KERAS_BACKEND=tensorflow (everything), $workers workers =="
+KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q -n "$workers" --durations=10 "$@"
+echo "== pytest, KERAS_BACKEND=jax (backend-specific tests), $workers workers =="
+KERAS_BACKEND=jax .venv/bin/python -m pytest -q -n "$workers" -m backend "$@"

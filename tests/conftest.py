@@ -7,6 +7,10 @@ from pathlib import Path
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")  # reproducible TensorFlow (set before it starts)
 os.environ.setdefault("KERAS_HOME", tempfile.mkdtemp(prefix="keras_home_"))
+# JAX compiles the same tiny steps in many tests and worker processes: one compilation cache for the run
+os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", tempfile.mkdtemp(prefix="jax_cache_"))
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 if os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers (pytest -n): one Keras home each, nothing shared
     os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix=f"keras_home_{os.environ['PYTEST_XDIST_WORKER']}_")
 

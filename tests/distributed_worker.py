@@ -1,11 +1,12 @@
 """Train in a fresh process that sees N simulated devices (JAX: forced host devices; TensorFlow: logical
 CPUs), one job after another in the same process (each job is a separate train() call, i.e. a stop and a
-resume when the run folder repeats):
+resume when the run folder repeats); a job `copy:SRC:DST` copies run folder SRC as it is at that moment:
 
-    python tests/distributed_worker.py BACKEND N_SIMULATED CONFIG_JSON RUN_DIR:DEVICES:EPOCHS [...]
+    python tests/distributed_worker.py BACKEND N_SIMULATED CONFIG_JSON RUN_DIR:DEVICES:EPOCHS [copy:SRC:DST] [...]
 """
 
 import os
+import shutil
 import sys
 
 backend, n_simulated, config_json, *jobs = sys.argv[1:]
@@ -23,6 +24,10 @@ from srgan_helpers.config import TrainConfig  # noqa: E402
 from srgan_helpers.training import train  # noqa: E402
 
 for job in jobs:
+    if job.startswith("copy:"):
+        _, source, target = job.split(":")
+        shutil.copytree(source, target)
+        continue
     run_dir, devices, epochs = job.rsplit(":", 2)
     cfg = TrainConfig.from_json(config_json).replace(devices=int(devices), epochs=int(epochs))
     print(f"== job {job}", flush=True)

@@ -16,7 +16,6 @@ to rounding.
 """
 
 import csv
-import shutil
 import subprocess
 import sys
 
@@ -29,8 +28,9 @@ KEYS = ("g_loss", "d_loss", "content_loss", "adv_loss", "d_real", "d_fake")
 
 
 def train_in_process(backend, config, *jobs):
-    """Run (run_dir, devices, epochs) jobs in order, in one fresh process that sees 2 simulated devices."""
-    args = [f"{run_dir}:{devices}:{epochs}" for run_dir, devices, epochs in jobs]
+    """Run (run_dir, devices, epochs) jobs in order, in one fresh process that sees 2 simulated devices;
+    a job ("copy", source, target) copies a run folder as it is at that moment."""
+    args = [f"copy:{a}:{b}" if kind == "copy" else f"{kind}:{a}:{b}" for kind, a, b in jobs]
     proc = subprocess.run([sys.executable, str(WORKER), backend, "2", str(config), *args], capture_output=True,
                           text=True, timeout=900)
     assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-3000:]
@@ -87,12 +87,11 @@ def test_two_devices_match_one_and_checkpoints_move_between_counts(backend, tiny
     cfg.to_json(config)
     tolerances = network_tolerances(cfg, steps=3 * cfg.steps_per_epoch)
     straight, two, one_then_two = tmp_path / "one_device", tmp_path / "two_then_one", tmp_path / "one_then_two"
-    out = train_in_process(backend, config, (straight, 1, 2),  # 3 epochs on one device
-                           (two, 2, 1), (two, 1, 2))  # 2 epochs on two devices, then resumed on one
-    # one_then_two starts as the straight run after 2 epochs (identical by definition), resumed on two devices
-    shutil.copytree(straight, one_then_two)
-    shutil.rmtree(one_then_two / "checkpoints" / "ckpt-000003")
-    out += train_in_process(backend, config, (one_then_two, 2, 2))
+    # One process: 3 epochs on one device (2, then resumed for the 3rd: resume is exact, test_training);
+    # one_then_two is that run after 2 epochs (identical by definition), resumed on two devices; two_then_one
+    # trains 2 epochs on two devices, then resumes on one.
+    out = train_in_process(backend, config, (straight, 1, 1), ("copy", straight, one_then_two), (straight, 1, 2),
+                           (two, 2, 1), (two, 1, 2), (one_then_two, 2, 2))
     assert "Resuming one_then_two from ckpt-000002" in out, out[-2000:]
     assert out.count("Training on 2 devices") == 2, out[-2000:]
     assert_same(log_of(straight), log_of(two), rows=2)  # two devices' first 2 epochs equal one device's
