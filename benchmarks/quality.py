@@ -35,6 +35,7 @@ def parse_args(argv=None):
                    help="291: T91 + BSD200 whole images, --patch crops; faces: <data>/faces (CelebA) as "
                         "--hr-size centre crops, 20%% held out for the curve and the score")
     p.add_argument("--hr-size", type=int, default=88, help="faces: HR side of the centre crops (LR: a quarter)")
+    p.add_argument("--n-images", type=int, default=None, help="train on this many of the images (default: all)")
     p.add_argument("--data-root", default="data", help="where the training set is prepared")
     p.add_argument("--work", default="outputs/quality", help="run folders go below this")
     p.add_argument("--blocks", type=int, default=2, help="residual blocks")
@@ -57,12 +58,14 @@ def parse_args(argv=None):
     p.add_argument("--export", help="ship the trained generator as this named model (weights + card)")
     p.add_argument("--generator-out", help="also copy the trained generator.keras to this path")
     p.add_argument("--out", help="result JSON (default benchmarks/results/quality_<backend>_<tag>.json)")
-    p.add_argument("--smoke", action="store_true", help="1 block, 32-px patches, 20 steps, Set5 only")
+    p.add_argument("--smoke", action="store_true", help="1 block, 32-px patches, 20 steps, 24 images, Set5 only")
     args = p.parse_args(argv)
     if args.smoke:
         args.blocks, args.patch, args.batch = 1, 32, 4
         args.steps, args.eval_every, args.steps_per_epoch = "10,20", 10, 10
-        args.sets = "Set5"
+        args.n_images = args.n_images or 24
+        if args.sets is None:
+            args.sets = "Set5" if args.train_set == "291" else ""
     if args.sets is None:
         args.sets = "Set5,Set14,BSD100" if args.train_set == "291" else ""
     args.eval_steps = sorted(int(s) for s in args.steps.split(","))
@@ -73,12 +76,13 @@ def prepare_train_set(args) -> tuple[Path, Path]:
     """(prepared training set, the folder the learning curve is measured on)."""
     from srgan_helpers.workflows import prepare
 
+    subset = f"_n{args.n_images}" if args.n_images else ""
     if args.train_set == "faces":
-        data_dir, _ = prepare(str(Path(args.data) / "faces"), args.data_root, f"faces{args.hr_size}",
-                              n_images=None, hr_size=args.hr_size, test_fraction=0.2, mode="fixed")
+        data_dir, _ = prepare(str(Path(args.data) / "faces"), args.data_root, f"faces{args.hr_size}{subset}",
+                              n_images=args.n_images, hr_size=args.hr_size, test_fraction=0.2, mode="fixed")
         return data_dir, data_dir / "test"
-    data_dir, _ = prepare("291", args.data_root, f"291_min{args.patch}", n_images=None, test_fraction=0,
-                          mode="whole", min_size=args.patch, folder=args.data)
+    data_dir, _ = prepare("291", args.data_root, f"291_min{args.patch}{subset}", n_images=args.n_images,
+                          test_fraction=0, mode="whole", min_size=args.patch, folder=args.data)
     return data_dir, Path(args.data) / "Set5"
 
 

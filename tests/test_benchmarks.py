@@ -51,16 +51,23 @@ def test_loader_and_upscale_benchmarks_smoke(tmp_path):
     assert [r["input"] for r in rows] == ["64x48", "128x96"] and all(r["peak_rss_mb"] > 0 for r in rows)
 
 
-def test_quality_smoke_trains_through_the_public_path_and_scores_set5(tmp_path):
-    """quality.py --smoke on the real "291" images (../shared/data): it prepares the whole-image set, trains 20
-    steps through train(), and writes the curve and the Set5 table."""
+def test_quality_smoke_trains_through_the_public_path_and_scores_set5_and_held_out_faces(tmp_path):
+    """quality.py --smoke on real images (../shared/data): it prepares 24 of the "291" whole images, trains 20
+    steps through train(), and writes the curve and the Set5 table; with --train-set faces it prepares 24
+    CelebA faces as 88-px pairs, holds 5 out, and scores those."""
     from conftest import shared_data
 
     data = shared_data("T91").parent
     out = tmp_path / "q.json"
-    printed = run("quality.py", "--smoke", "--data", str(data), "--data-root", str(tmp_path / "prepared"),
-                  "--work", str(tmp_path / "runs"), "--out", str(out))
+    common = ("--smoke", "--data", str(data), "--data-root", str(tmp_path / "prepared"),
+              "--work", str(tmp_path / "runs"))
+    printed = run("quality.py", *common, "--out", str(out))
     result = json.loads(out.read_text())
     assert [p["step"] for p in result["ours"]["curve"]] == [10, 20]
     assert set(result["ours"]["final"]) == {"Set5"} and result["ours"]["final"]["Set5"]["bicubic_psnr"] > 28
-    assert "bicubic (Pillow)" in printed
+    assert "bicubic (Pillow)" in printed and "24 train + 0 test whole images" in printed
+    shared_data("faces")
+    run("quality.py", *common, "--train-set", "faces", "--out", str(tmp_path / "f.json"))
+    faces = json.loads((tmp_path / "f.json").read_text())["ours"]
+    assert set(faces["final"]) == {"faces_test"} and faces["config"]["hr_size"] == 88
+    assert faces["curve_set"].endswith("test") and faces["final"]["faces_test"]["bicubic_psnr"] > 20
