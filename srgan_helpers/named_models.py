@@ -73,10 +73,15 @@ def resolve_model(spec: str | Path) -> Path:
                             f"`python -m srgan_helpers.named_models list` shows them and your runs")
 
 
-def set5_score(name: str) -> str:
-    """A shipped model's Set5 PSNR beside bicubic's, from its card ("" when the card has none)."""
-    set5 = card(name).get("metrics", {}).get("Set5", {})
-    return f"Set5 {set5['psnr']:.2f} dB (bicubic {set5['bicubic_psnr']:.2f})" if set5 else ""
+def headline_score(name: str) -> str:
+    """A shipped model's PSNR beside bicubic's, from its card: Set5, else its first set (held-out faces);
+    "" when the card has none."""
+    metrics = card(name).get("metrics", {})
+    label = "Set5" if "Set5" in metrics else next(iter(metrics), None)
+    if label is None:
+        return ""
+    m = metrics[label]
+    return f"{label.replace('_', ' ')} {m['psnr']:.2f} dB (bicubic {m['bicubic_psnr']:.2f})"
 
 
 def list_models(*run_roots: str | Path) -> list[dict]:
@@ -85,7 +90,7 @@ def list_models(*run_roots: str | Path) -> list[dict]:
     for name, (what, _) in KNOWN.items():
         if weights_path(name).is_file():
             rows.append({"name": name, "kind": "shipped", "what": what, "path": str(weights_path(name)),
-                         "score": set5_score(name)})
+                         "score": headline_score(name)})
         else:
             rows.append({"name": name, "kind": "not shipped", "what": what, "path": "", "score": ""})
     for run in list_runs(*run_roots):

@@ -340,12 +340,12 @@ def setup(args) -> tuple[Path, Upscaler, Upscaler | None]:
 
 
 def describe_model(spec: str) -> str:
-    """`spec` as a user reads it: a shipped model's name with its Set5 score, else the path."""
-    from .named_models import KNOWN, set5_score
+    """`spec` as a user reads it: a shipped model's name with its headline score, else the path."""
+    from .named_models import KNOWN, headline_score
 
     if spec not in KNOWN:
         return str(spec)
-    score = set5_score(spec)
+    score = headline_score(spec)
     return f"{spec} (shipped with the package{'; ' + score if score else ''}; " \
            f"`python -m srgan_helpers.named_models card {spec}`)"
 
