@@ -12,6 +12,6 @@ workers="${SRGAN_TEST_WORKERS:-2}"  # pytest-xdist processes (2 cores: 2); 0 run
 echo "== ruff (lint: pyproject.toml's [tool.ruff]) =="
 .venv/bin/ruff check .
 echo "== pytest, KERAS_BACKEND=tensorflow (everything), $workers workers =="
-KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q -n "$workers" --durations=10 "$@"
+KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q -n "$workers" --dist worksteal --durations=10 "$@"
 echo "== pytest, KERAS_BACKEND=jax (backend-specific tests), $workers workers =="
-KERAS_BACKEND=jax .venv/bin/python -m pytest -q -n "$workers" --durations=5 -m backend "$@"
+KERAS_BACKEND=jax .venv/bin/python -m pytest -q -n "$workers" --dist worksteal --durations=5 -m backend "$@"

@@ -21,6 +21,12 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SRGAN_SHARED_DATA", REPO.parent / "shared" / "data"))
 
 
+def pytest_collection_modifyitems(config, items):
+    """Tests marked slow first (a stable sort): with parallel workers (scripts/test.sh: pytest -n 2) the run
+    then ends on short tests, not on one worker finishing a minute-long test while the other waits."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def shared_data(name: str) -> Path:
     """A folder of ../shared/data, or skip the test with the reason."""
     path = SHARED / name

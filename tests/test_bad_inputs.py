@@ -50,6 +50,7 @@ def test_loader_names_a_corrupt_cache_file(tmp_path, sample_raw):
         load_pairs(tmp_path / "set", "train")
 
 
+@pytest.mark.slow
 def test_upscale_processes_the_good_ones_and_names_each_bad_one(tmp_path, capsys):
     from srgan_helpers.models import build_generator
     from srgan_helpers.training import export_generator

@@ -42,6 +42,7 @@ def test_torch_reference_smoke(tmp_path):
     assert row["torch_gan_step"]["images_per_s"] > 0 and row["ours_over_torch"] > 0
 
 
+@pytest.mark.slow
 def test_loader_and_upscale_benchmarks_smoke(tmp_path):
     run("loader_speed.py", "--steps", "5", "--out", str(tmp_path / "l.json"))
     assert all(r["pairs_per_s"] > 0 for r in json.loads((tmp_path / "l.json").read_text())["results"])
@@ -51,6 +52,7 @@ def test_loader_and_upscale_benchmarks_smoke(tmp_path):
     assert [r["input"] for r in rows] == ["64x48", "128x96"] and all(r["peak_rss_mb"] > 0 for r in rows)
 
 
+@pytest.mark.slow
 def test_quality_smoke_trains_through_the_public_path_and_scores_set5_and_held_out_faces(tmp_path):
     """quality.py --smoke on real images (../shared/data): it prepares 24 of the "291" whole images, trains 20
     steps through train(), and writes the curve and the Set5 table; with --train-set faces it prepares 24

@@ -34,6 +34,7 @@ def test_offline_comparison_reports_fid_as_not_measurable_and_plots_no_fid_bar(t
                         progress=False)
 
 
+@pytest.mark.slow
 def test_fid_is_measured_with_a_weights_file(tiny_set, generator, tmp_path):
     """The measured path (here with a weights file of a random InceptionV3: plumbing, not a real FID)."""
     import keras

@@ -81,6 +81,7 @@ def assert_same(a, b, rows=None):
 
 
 @pytest.mark.parametrize("backend", ["jax", "tensorflow"])
+@pytest.mark.slow
 def test_two_devices_match_one_and_checkpoints_move_between_counts(backend, tiny_config, tmp_path):
     config = tmp_path / "config.json"
     cfg = tiny_config.replace(batch_size=4, pretrain_epochs=1, epochs=2, sample_every=100)

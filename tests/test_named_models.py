@@ -28,6 +28,7 @@ def test_a_name_not_shipped_says_how_to_train_it_and_a_typo_lists_the_names():
         named_models.resolve_model("srresnet-x5")
 
 
+@pytest.mark.slow
 def test_the_face_model_beats_the_general_one_on_held_out_faces_and_both_beat_bicubic(tmp_path):
     """Real CelebA faces (../shared/data/faces): 48 of the 400 the face model never saw (its card lists them),
     prepared as its card says (88-px centre crops): the face model beats the general model there, and both

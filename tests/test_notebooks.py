@@ -141,6 +141,7 @@ def assert_progress_bars_fit_the_kernel(notebook):
     assert "IProgress not found" not in text_of(notebook)
 
 
+@pytest.mark.slow
 def test_03_train_then_04_resume_on_the_other_backend(workdir):
     nb = run("03_train_celeba", workdir, data_dir="data/tiny64", run_name="celeba_tiny", **TINY_TRAIN)
     run_dir = workdir / "outputs" / "celeba_tiny"

@@ -32,6 +32,7 @@ def cpu_hogs():
         hog.wait()
 
 
+@pytest.mark.slow
 def test_two_seeded_runs_under_load_agree_bit_identical_on_jax(tiny_config, tmp_path, cpu_hogs):
     cfg = tiny_config.replace(vgg_layer="block5_conv4", steps_per_epoch=None, epochs=3, pretrain_epochs=1,
                               sample_every=100, n_samples=1)

@@ -46,6 +46,7 @@ def test_steps_reduce_mse_and_advance_both_optimizers(tiny_config):
     assert int(keras.ops.convert_to_numpy(models.d_optimizer.iterations)) == 3
 
 
+@pytest.mark.slow
 def test_run_writes_log_checkpoints_samples_summary_and_export(tiny_config, tmp_path):
     result = train(tiny_config, tmp_path / "run", progress=False)
     rows = read_log(result.log_path)
@@ -63,6 +64,7 @@ def test_run_writes_log_checkpoints_samples_summary_and_export(tiny_config, tmp_
     assert tuple(reloaded(np.zeros((1, 5, 7, 3), "float32")).shape) == (1, 20, 28, 3)
 
 
+@pytest.mark.slow
 def test_resume_equals_an_uninterrupted_run(tiny_config, tmp_path):
     cfg4 = tiny_config.replace(epochs=3)  # 1 pre-training + 3 GAN epochs
     straight = train(cfg4, tmp_path / "straight", progress=False)
@@ -79,6 +81,7 @@ def test_resume_equals_an_uninterrupted_run(tiny_config, tmp_path):
             np.testing.assert_allclose(x, y, atol=1e-5)
 
 
+@pytest.mark.slow
 def test_resume_after_a_crash_drops_unsaved_rows_and_skips_a_cut_checkpoint(tiny_config, tmp_path):
     run = tmp_path / "run"
     cfg = tiny_config.replace(epochs=2)
