@@ -8,20 +8,10 @@ export TF_CPP_MIN_LOG_LEVEL=2
 export KERAS_HOME="${KERAS_HOME:-$(mktemp -d)}"
 # one JAX compilation cache for both passes and every worker and subprocess (tests/conftest.py explains)
 export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$(mktemp -d)}"
-workers="${SRGAN_TEST_WORKERS:-2}"  # pytest-xdist processes for the TensorFlow pass (2 cores: 2); 0: in-process
+workers="${SRGAN_TEST_WORKERS:-2}"  # pytest-xdist processes (2 cores: 2); 0 runs in this process
 echo "== ruff (lint: pyproject.toml's [tool.ruff]) =="
 .venv/bin/ruff check .
-# The JAX pass runs beside the TensorFlow pass (the machine is then never idle at either pass's tail); its
-# output is printed when it is done.
-jax_log=$(mktemp)
-KERAS_BACKEND=jax .venv/bin/python -m pytest -q -p no:cacheprovider --durations=5 -m backend "$@" > "$jax_log" 2>&1 &
-jax_pid=$!
-echo "== pytest, KERAS_BACKEND=tensorflow (everything), $workers workers; the JAX pass runs beside it =="
-tf_status=0
-KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q -n "$workers" --dist worksteal --durations=10 "$@" || tf_status=$?
-jax_status=0
-wait "$jax_pid" || jax_status=$?
-echo "== pytest, KERAS_BACKEND=jax (backend-specific tests) =="
-cat "$jax_log"
-rm -f "$jax_log"
-[ "$tf_status" -eq 0 ] && [ "$jax_status" -eq 0 ]
+echo "== pytest, KERAS_BACKEND=tensorflow (everything), $workers workers =="
+KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q -n "$workers" --dist worksteal --durations=10 "$@"
+echo "== pytest, KERAS_BACKEND=jax (backend-specific tests), $workers workers =="
+KERAS_BACKEND=jax .venv/bin/python -m pytest -q -n "$workers" --dist worksteal --durations=5 -m backend "$@"
