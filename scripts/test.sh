@@ -9,6 +9,9 @@ export KERAS_HOME="${KERAS_HOME:-$(mktemp -d)}"
 # one JAX compilation cache for both passes and every worker and subprocess (tests/conftest.py explains)
 export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$(mktemp -d)}"
 workers="${SRGAN_TEST_WORKERS:-2}"  # pytest-xdist processes (2 cores: 2); 0 runs in this process
+# one TensorFlow compute thread per process: the workers (and what they start) share the cores, rather than
+# each spinning a pool of its own on them
+[ "$workers" = 0 ] || export TF_NUM_INTRAOP_THREADS="${TF_NUM_INTRAOP_THREADS:-1}"
 echo "== ruff (lint: pyproject.toml's [tool.ruff]) =="
 .venv/bin/ruff check .
 echo "== pytest, KERAS_BACKEND=tensorflow (everything), $workers workers =="
