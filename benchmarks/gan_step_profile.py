@@ -4,8 +4,8 @@ forward (on HR), VGG19 forward + input gradient (on SR), D forward + backward on
 time beside its share of the FLOPs and its TFLOP/s. `--loader-data` also times the package's batch loader
 (random crops with flips/rotations, one thread) on a prepared whole-image set: can it feed the step?
 
-    KERAS_BACKEND=jax python benchmarks/gan_step_profile.py --batch 64 --precision mixed_bfloat16
-    KERAS_BACKEND=jax python benchmarks/gan_step_profile.py --smoke     # tiny sizes: proves it runs
+    python benchmarks/gan_step_profile.py --batch 64 --precision mixed_bfloat16  # JAX (set here)
+    python benchmarks/gan_step_profile.py --smoke                                # tiny sizes: proves it runs
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-os.environ.setdefault("KERAS_BACKEND", "jax")
+os.environ["KERAS_BACKEND"] = "jax"  # the parts are timed with jax.jit
 
 
 def median_seconds(fn, args, steps: int, repeats: int) -> float:
@@ -74,6 +74,15 @@ def part_flops(flops: dict) -> dict:
             "VGG forward + input gradient (SR)": 2 * v, "D forward + backward (real + fake)": 6 * d}
 
 
+def report(rows: list[dict]) -> None:
+    """Add each part's TFLOP/s and share of the GAN step (the first row) and print the table."""
+    for row in rows:
+        row["tflops"] = row["gflop"] / row["ms"]
+        row["share_of_gan_step"] = row["ms"] / rows[0]["ms"]
+        print(f"  {row['part']:<36} {row['ms']:8.2f} ms  {100 * row['share_of_gan_step']:5.1f}% of the GAN step  "
+              f"{row['gflop']:9.1f} GFLOP  {row['tflops']:7.1f} TFLOP/s")
+
+
 def time_loader(data: str, batch: int, crop: int, steps: int) -> float:
     """Pairs per second the package's loader makes (random crops + flips/rotations, no prefetch)."""
     from srgan_helpers.loader import BatchLoader, open_split
@@ -84,7 +93,7 @@ def time_loader(data: str, batch: int, crop: int, steps: int) -> float:
     return n / (time.perf_counter() - start)
 
 
-def main(argv=None) -> dict:
+def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--batch", type=int, default=64)
     p.add_argument("--hr-size", type=int, default=176)
@@ -99,7 +108,11 @@ def main(argv=None) -> dict:
     args = p.parse_args(argv)
     if args.smoke:
         args.batch, args.hr_size, args.res_blocks, args.steps, args.repeats = 2, 32, 1, 2, 1
+    return args
 
+
+def main(argv=None) -> dict:
+    args = parse_args(argv)
     import keras
     import numpy as np
     from flops import model_flops, srgan_step_flops, vgg_flops
@@ -127,13 +140,8 @@ def main(argv=None) -> dict:
     for name, (fn, fn_args) in parts(models, lr, hr).items():
         rows.append({"part": name, "ms": 1000 * median_seconds(fn, fn_args, args.steps, args.repeats),
                      "gflop": work[name] * args.batch / 1e9})
-    gan_ms = rows[0]["ms"]
     print(f"{device_name()}, batch {args.batch}, {args.hr_size} px, {args.precision}")
-    for row in rows:
-        row["tflops"] = row["gflop"] / row["ms"]
-        row["share_of_gan_step"] = row["ms"] / gan_ms
-        print(f"  {row['part']:<36} {row['ms']:8.2f} ms  {100 * row['share_of_gan_step']:5.1f}% of the GAN step  "
-              f"{row['gflop']:9.1f} GFLOP  {row['tflops']:7.1f} TFLOP/s")
+    report(rows)
     result = {"device": device_name(), "batch": args.batch, "hr_size": args.hr_size, "precision": args.precision,
               "parts": rows}
     if args.loader_data:
