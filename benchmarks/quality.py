@@ -153,21 +153,17 @@ def train_ours(args, data_dir: Path, curve_folder: Path) -> dict:
     wall = time.perf_counter() - start
     generator = load_generator(result.generator_path)
     if args.generator_out:
-        copy_atomically(result.generator_path, Path(args.generator_out))
+        import shutil
+
+        from srgan_helpers.fileio import atomic_path
+
+        with atomic_path(args.generator_out, suffix=".keras") as partial:
+            shutil.copyfile(result.generator_path, partial)
     return {"run_dir": str(run_dir), "train_set": args.train_set, "config": cfg.to_dict(),
             "curve_set": str(curve_folder), "curve": curve.points, "wall_seconds": round(wall, 1),
             "train_seconds": round(curve.train_seconds, 1), "steps": curve.points[-1]["step"],
             "params": generator.count_params(),
             "final": final_scores(generator, eval_folders(args, curve_folder)), "generator": str(result.generator_path)}
-
-
-def copy_atomically(source: Path, target: Path) -> None:
-    import shutil
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_name(target.name + ".partial")
-    shutil.copyfile(source, partial)
-    partial.replace(target)
 
 
 def table(ours: dict, reference: dict | None) -> str:

@@ -70,7 +70,8 @@ def made_by(args: dict) -> str:
     return "python benchmarks/quality.py " + " ".join(f"--{k.replace('_', '-')} {args[k]}" for k in keys if args.get(k))
 
 
-def write_card(name: str, ours: dict, record: dict, metrics: dict, target: Path, **extra) -> None:
+def write_card(name: str, ours: dict, record: dict, metrics: dict, target: Path, made_by_note: str = "",
+               **extra) -> None:
     cfg = ours["config"]
     data, licence = DATA[ours.get("train_set", "291")]
     card = {
@@ -80,7 +81,7 @@ def write_card(name: str, ours: dict, record: dict, metrics: dict, target: Path,
                         f"{ours['params']:,} parameters; {target.stat().st_size / 1e6:.1f} MB",
         "data": data, "data_licence": licence, "training": training_line(ours, cfg), "device": device_line(record),
         "date": record.get("date"),
-        "made_by": made_by(record["args"]),
+        "made_by": made_by(record["args"]) + made_by_note,
         "metrics": metrics, "curve": ours["curve"], **extra,
     }
     (WEIGHTS / f"{name}.json").write_text(json.dumps(card, indent=1) + "\n")
@@ -100,8 +101,9 @@ def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list
     """Build the generator in float32 with the Keras in hand, load `weights`, score it on the CPU, ship it."""
     sys.path.insert(0, str(REPO))
     import keras
+    from quality import final_scores
 
-    from srgan_helpers.evaluate import evaluate
+    from srgan_helpers.fileio import atomic_path
     from srgan_helpers.models import build_generator
     from srgan_helpers.named_models import weights_path
 
@@ -110,29 +112,28 @@ def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list
     keras.mixed_precision.set_global_policy("float32")
     generator = build_generator(cfg["scale"], cfg["n_res_blocks"], upsample=cfg["upsample"], init=cfg["init"])
     generator.load_weights(weights)
-    metrics = {}
-    for spec in eval_sets:
-        label, folder = spec.split("=", 1)
-        mean = evaluate(generator, folder, progress=False)["mean"]
-        metrics[label] = {"psnr": mean["sr_psnr"], "ssim": mean["sr_ssim"], "bicubic_psnr": mean["bicubic_psnr"],
-                          "bicubic_ssim": mean["bicubic_ssim"]}
-        print(f"{label}: {mean['sr_psnr']:.2f} dB / {mean['sr_ssim']:.4f} (bicubic {mean['bicubic_psnr']:.2f})")
+    folders = {label: Path(folder) for label, folder in (spec.split("=", 1) for spec in eval_sets)}
+    metrics = final_scores(generator, folders)
+    for label, m in metrics.items():
+        print(f"{label}: {m['psnr']:.2f} dB / {m['ssim']:.4f} (bicubic {m['bicubic_psnr']:.2f})")
     refuse_if_not_better(name, metrics)
     extra = {}
     if ours.get("train_set") == "faces":  # which faces it never saw, so anyone can score it on them
-        folder = Path(dict(spec.split("=", 1) for spec in eval_sets)["faces_test"])
-        extra["held_out_faces"] = held_out_sources(folder)
+        extra["held_out_faces"] = held_out_sources(folders["faces_test"])
     target = weights_path(name)
-    partial = target.with_name(target.name + ".partial.keras")
-    generator.save(partial)
-    partial.replace(target)
-    write_card(name, ours, record, metrics, target, made_by=made_by(record["args"]) + (
-        " (run by bash benchmarks/gpu_check.sh; shipped by benchmarks/ship_model.py ship)"), saved_with=(
-        f"Keras {keras.__version__} (the oldest Keras this package supports: Colab's), float32, so every supported "
-        f"Keras loads it; the weights are those of the {record.get('accelerator') or record.get('backend')} run; "
-        f"metrics measured on the CPU with this file, the curve during training "
-        f"({cfg.get('mixed_precision') or 'float32'})"), **extra)
+    with atomic_path(target, suffix=".keras") as partial:
+        generator.save(partial)
+    write_card(name, ours, record, metrics, target,
+               made_by_note=" (run by bash benchmarks/gpu_check.sh; shipped by benchmarks/ship_model.py ship)",
+               saved_with=saved_with_line(keras.__version__, record), **extra)
     return target
+
+
+def saved_with_line(keras_version: str, record: dict) -> str:
+    precision = record["ours"]["config"].get("mixed_precision") or "float32"
+    return (f"Keras {keras_version} (the oldest Keras this package supports: Colab's), float32, so every supported "
+            f"Keras loads it; the weights are those of the {record.get('accelerator') or record.get('backend')} run; "
+            f"metrics measured on the CPU with this file, the curve during training ({precision})")
 
 
 def held_out_sources(prepared: Path) -> list[str]:
