@@ -29,9 +29,7 @@ if [ -n "$changed" ]; then
 fi
 $venv/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
 echo "== Colab stack: $($venv/bin/python --version), $(grep -iE '^(tensorflow[-_]cpu|keras|jax|numpy)==' $venv/after.txt | tr '\n' ' ')"
-export TF_CPP_MIN_LOG_LEVEL=2 KERAS_HOME="${KERAS_HOME:-$(mktemp -d)}"
-export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$(mktemp -d)}"
-workers="${SRGAN_TEST_WORKERS:-2}"
+source scripts/test_env.sh   # as scripts/test.sh: scratch Keras home + JAX cache, workers, threads
 echo "== pytest on Colab's stack, KERAS_BACKEND=tensorflow (everything), $workers workers =="
 KERAS_BACKEND=tensorflow $venv/bin/python -m pytest -q -n "$workers" --dist worksteal -p no:cacheprovider "$@"
 echo "== pytest on Colab's stack, KERAS_BACKEND=jax (backend-specific tests), $workers workers =="

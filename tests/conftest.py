@@ -1,18 +1,30 @@
 """Shared fixtures: the embedded sample, a tiny prepared set, tiny training configs, ../shared/data."""
 
+import atexit
 import os
+import shutil
 import tempfile
 from pathlib import Path
 
+
+def _scratch_dir(prefix: str) -> str:
+    """A temporary folder that this process removes when it ends (a JAX cache grows to gigabytes)."""
+    path = tempfile.mkdtemp(prefix=prefix)
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
+
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 os.environ.setdefault("TF_NUM_INTEROP_THREADS", "1")  # reproducible TensorFlow (set before it starts)
-os.environ.setdefault("KERAS_HOME", tempfile.mkdtemp(prefix="keras_home_"))
+if "KERAS_HOME" not in os.environ:
+    os.environ["KERAS_HOME"] = _scratch_dir("keras_home_")
 # JAX compiles the same tiny steps in many tests and worker processes: one compilation cache for the run
-os.environ.setdefault("JAX_COMPILATION_CACHE_DIR", tempfile.mkdtemp(prefix="jax_cache_"))
+if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
+    os.environ["JAX_COMPILATION_CACHE_DIR"] = _scratch_dir("jax_cache_")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 if os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers (pytest -n): one Keras home each, nothing shared
-    os.environ["KERAS_HOME"] = tempfile.mkdtemp(prefix=f"keras_home_{os.environ['PYTEST_XDIST_WORKER']}_")
+    os.environ["KERAS_HOME"] = _scratch_dir(f"keras_home_{os.environ['PYTEST_XDIST_WORKER']}_")
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

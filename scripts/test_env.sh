@@ -1,0 +1,17 @@
+# Sourced by scripts/test.sh and scripts/colab_stack.sh: the environment both test passes run in.
+# - a Keras home and one JAX compilation cache for both backends' passes, every pytest worker and every
+#   subprocess (tests/conftest.py explains), in a scratch folder removed when the calling script ends (the
+#   cache grows to gigabytes: nothing may pile up in /tmp run after run);
+# - SRGAN_TEST_WORKERS pytest-xdist processes (2 cores: 2; 0 runs the tests in pytest's own process);
+# - with workers, one compute thread per process (TensorFlow; XLA for JAX): the workers and what they start
+#   share the cores, rather than each spinning a pool of its own on them.
+export TF_CPP_MIN_LOG_LEVEL=2
+srgan_scratch=$(mktemp -d -t srgan-tests-XXXXXX)
+trap 'rm -rf "$srgan_scratch"' EXIT
+export KERAS_HOME="${KERAS_HOME:-$srgan_scratch/keras}"
+export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$srgan_scratch/jax_cache}"
+workers="${SRGAN_TEST_WORKERS:-2}"
+if [ "$workers" != 0 ]; then
+  export TF_NUM_INTRAOP_THREADS="${TF_NUM_INTRAOP_THREADS:-1}"
+  export XLA_FLAGS="${XLA_FLAGS:-} --xla_cpu_multi_thread_eigen=false"
+fi
