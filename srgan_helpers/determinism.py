@@ -1,15 +1,17 @@
-"""Seeded runs on CPU: bit-identical on JAX, and as close as TensorFlow allows, whatever else loads the machine.
+"""Seeded runs on CPU: bit-identical on both backends, whatever else loads the machine.
 
-What it takes (measured: benchmarks/RESULTS.md, "reproducibility"). On TensorFlow: one inter-op thread
-(TF_NUM_INTEROP_THREADS=1, which must be set before TensorFlow starts: importing this package sets it
-unless you set it yourself; independent ops otherwise ran in a load-dependent order and runs parted by
-1e-3) and op determinism (`tf.config.experimental.enable_op_determinism()`, when the config's
-`deterministic` is on). oneDNN's fast CPU kernels stay on. With both, a residual remains on TensorFlow:
-under heavy load about 1 pair of seeded runs in 3 to 5 still parts in the last digits (1e-8 to 5e-6 after the
-first GAN epoch; 2.4e-4 after four epochs, the most seen, on TensorFlow 2.20 with 5 busy processes on 2
-cores); its source was not found. JAX's CPU programs are deterministic as they are.
-`deterministic=False` skips op determinism (faster on a GPU); set TF_NUM_INTEROP_THREADS yourself before
-importing anything to change the thread count.
+JAX's CPU programs are deterministic as they are. TensorFlow needs three things (measured:
+benchmarks/RESULTS.md, "reproducibility"):
+- op determinism (`tf.config.experimental.enable_op_determinism()`);
+- grappler's memory optimizer off. Its scheduling pass rewrites gradient sums of three or more terms (the
+  AddN nodes of BatchNorm's and LeakyReLU's backward passes) into in-place accumulations that add the terms
+  in the order they happen to finish; under load, 1 GAN step in ~25 then rounded differently and seeded runs
+  parted from there (by up to 6.8e-3 after four epochs). tf.config has no public switch for that one pass,
+  so it is set in the eager context's base ConfigProto (the rest of grappler, fusions included, stays on);
+- one inter-op thread (TF_NUM_INTEROP_THREADS=1, which must be set before TensorFlow starts: importing this
+  package sets it unless you set it yourself).
+All of it applies when the config's `deterministic` is on (the default); `deterministic=False` skips the first
+two (for speed on a GPU, where bit-identity is not claimed).
 """
 
 from __future__ import annotations
@@ -41,7 +43,28 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
     import tensorflow as tf
 
     tf.config.experimental.enable_op_determinism()
+    keep_gradient_sums_in_order()
     if _imported_too_early or os.environ.get(INTEROP) != "1":
         warnings.warn(f"TensorFlow started with several inter-op threads ({INTEROP} was not 1 when it was imported): "
                       f"seeded CPU runs may differ in the last digits under load. Import srgan_helpers before "
-                      f"TensorFlow (or set {INTEROP}=1) for runs that agree to about 1e-5.", stacklevel=2)
+                      f"TensorFlow (or set {INTEROP}=1) for bit-identical runs.", stacklevel=2)
+
+
+def keep_gradient_sums_in_order() -> None:
+    """Turn grappler's memory optimizer off for the tf.functions traced from now on (see the module's
+    docstring): gradient sums then add their terms in graph order, not in the order the terms finish."""
+    import tensorflow as tf
+
+    try:
+        from tensorflow.core.protobuf import config_pb2, rewriter_config_pb2
+        from tensorflow.python.eager import context
+
+        ctx = context.context()
+        config = config_pb2.ConfigProto()
+        if ctx._config is not None:
+            config.CopyFrom(ctx._config)
+        config.graph_options.rewrite_options.memory_optimization = rewriter_config_pb2.RewriterConfig.NO_MEM_OPT
+        ctx._config = config
+        ctx._thread_local_data.function_call_options = None  # rebuilt from the config at the next call
+    except (ImportError, AttributeError):  # a TensorFlow without these internals: all of grappler off instead
+        tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
