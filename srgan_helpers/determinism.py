@@ -50,9 +50,10 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
                       f"TensorFlow (or set {INTEROP}=1) for bit-identical runs.", stacklevel=2)
 
 
-def keep_gradient_sums_in_order() -> None:
-    """Turn grappler's memory optimizer off for the tf.functions traced from now on (see the module's
-    docstring): gradient sums then add their terms in graph order, not in the order the terms finish."""
+def keep_gradient_sums_in_order(keep: bool = True) -> None:
+    """Turn grappler's memory optimizer off (`keep`) or back to TensorFlow's default for the tf.functions traced
+    from now on (see the module's docstring): off, gradient sums add their terms in graph order, not in the
+    order the terms finish."""
     import tensorflow as tf
 
     try:
@@ -63,8 +64,9 @@ def keep_gradient_sums_in_order() -> None:
         config = config_pb2.ConfigProto()
         if ctx._config is not None:
             config.CopyFrom(ctx._config)
-        config.graph_options.rewrite_options.memory_optimization = rewriter_config_pb2.RewriterConfig.NO_MEM_OPT
+        levels = rewriter_config_pb2.RewriterConfig
+        config.graph_options.rewrite_options.memory_optimization = levels.NO_MEM_OPT if keep else levels.DEFAULT_MEM_OPT
         ctx._config = config
         ctx._thread_local_data.function_call_options = None  # rebuilt from the config at the next call
     except (ImportError, AttributeError):  # a TensorFlow without these internals: all of grappler off instead
-        tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": True})
+        tf.config.optimizer.set_experimental_options({"disable_meta_optimizer": keep})
