@@ -41,6 +41,7 @@ pretrain_epochs = 100  # SRResNet MSE epochs first (phase 1: the paper does this
 batch_size = 16  # global batch (split across devices)
 n_res_blocks = 16  # residual blocks in the generator (paper: 16)
 vgg_weights = "imagenet"  # imagenet, a path to VGG19 no-top weights, or None (random: tests only)
+vgg_layer = "block5_conv4"  # content-loss features: block5_conv4 (VGG54, the paper's SRGAN) or block2_conv2 (VGG22)
 mixed_precision = None  # None, mixed_float16 (T4) or mixed_bfloat16 (A100/H100)
 d_head = "pool"  # the discriminator's head: pool (any patch size) or flatten (a fixed size)
 devices = "auto"  # auto: every GPU / TPU core (one device on CPU), or a count

@@ -64,13 +64,33 @@ def tiny_set(sample_raw, tmp_path_factory) -> Path:
     return out
 
 
-@pytest.fixture
-def tiny_config(tiny_set):
+def _tiny_config(tiny_set):
     from srgan_helpers.config import TrainConfig
 
     return TrainConfig(data_dir=str(tiny_set), hr_size=64, crop_size=32, n_res_blocks=1, d_head="pool",
                        vgg_weights=None, vgg_layer="block2_conv2", batch_size=2, epochs=2, pretrain_epochs=1,
                        steps_per_epoch=2, sample_every=1, n_samples=2, seed=3)
+
+
+@pytest.fixture
+def tiny_config(tiny_set):
+    return _tiny_config(tiny_set)
+
+
+@pytest.fixture(scope="session")
+def _finished_run_once(tiny_set, tmp_path_factory) -> Path:
+    from srgan_helpers.training import train
+
+    run = tmp_path_factory.mktemp("finished") / "run"
+    train(_tiny_config(tiny_set).replace(epochs=1), run, progress=False)
+    return run
+
+
+@pytest.fixture
+def finished_run(_finished_run_once, tmp_path) -> Path:
+    """A stopped run of `tiny_config.replace(epochs=1)`: 1 pre-training + 1 GAN epoch, checkpoints 1 and 2,
+    its log, samples and exported generator. Trained once per test process; each test gets its own copy."""
+    return Path(shutil.copytree(_finished_run_once, tmp_path / "run"))
 
 
 @pytest.fixture

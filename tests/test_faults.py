@@ -100,34 +100,30 @@ def test_sigkill_at_random_moments_loses_nothing(tiny_config, tmp_path):
     print(f"{kills} kills, {inside_writes} inside a checkpoint write, {resumed} verified resumes")
 
 
-def test_disk_full_during_a_checkpoint_keeps_the_previous_one(tiny_config, tmp_path, monkeypatch):
-    run_dir = tmp_path / "run"
-    train(tiny_config.replace(epochs=0), run_dir, progress=False)  # checkpoint 1 exists
-
+def test_disk_full_during_a_checkpoint_keeps_the_previous_one(tiny_config, finished_run, monkeypatch):
+    run_dir = finished_run  # checkpoints 1 and 2 exist
     real_savez = np.savez
 
     def full_disk(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(np, "savez", full_disk)
-    with pytest.raises(CheckpointWriteError, match="No space left.*ckpt-000001 is intact|ckpt-000001"):
-        train(tiny_config.replace(epochs=1), run_dir, progress=False)
+    with pytest.raises(CheckpointWriteError, match="No space left.*ckpt-000002 is intact|ckpt-000002"):
+        train(tiny_config.replace(epochs=2), run_dir, progress=False)
     monkeypatch.setattr(np, "savez", real_savez)
     manager = CheckpointManager(run_dir / "checkpoints")
     path, _, state = manager.latest()
-    assert path.name == "ckpt-000001" and state["epoch"] == 1
+    assert path.name == "ckpt-000002" and state["epoch"] == 2
     assert not [p for p in (run_dir / "checkpoints").iterdir() if p.name.startswith(".")]
-    result = train(tiny_config.replace(epochs=1), run_dir, progress=False)  # space is back: resume works
-    assert epochs_in_log(run_dir) == [1, 2] and result.epochs_run == 1
+    result = train(tiny_config.replace(epochs=2), run_dir, progress=False)  # space is back: resume works
+    assert epochs_in_log(run_dir) == [1, 2, 3] and result.epochs_run == 1
 
 
-def test_nan_stops_with_last_good_checkpoint_intact(tiny_config, tmp_path):
-    run_dir = tmp_path / "run"
-    train(tiny_config.replace(epochs=0), run_dir, progress=False)
-    with pytest.raises(TrainingDiverged, match=r"epoch 2, step \d+.*ckpt-000001"):
-        train(tiny_config.replace(epochs=3, learning_rate=1e30), run_dir, progress=False)
-    path, _, _ = CheckpointManager(run_dir / "checkpoints").latest()
-    assert path.name == "ckpt-000001" and epochs_in_log(run_dir) == [1]
+def test_nan_stops_with_last_good_checkpoint_intact(tiny_config, finished_run):
+    with pytest.raises(TrainingDiverged, match=r"epoch 3, step \d+.*ckpt-000002"):
+        train(tiny_config.replace(epochs=4, learning_rate=1e30), finished_run, progress=False)
+    path, _, _ = CheckpointManager(finished_run / "checkpoints").latest()
+    assert path.name == "ckpt-000002" and epochs_in_log(finished_run) == [1, 2]
 
 
 def test_nan_rollback_lowers_the_learning_rate_and_continues(tiny_config, tmp_path):

@@ -14,7 +14,7 @@ from loglab import write_original_log as synthesize
 NOTEBOOKS = sorted((REPO / "notebooks").glob("*.py"))
 TINY_TRAIN = {"dataset": "sample", "n_images": 16, "epochs": 2, "pretrain_epochs": 1, "n_res_blocks": 1,
               "crop_size": 32, "d_head": "pool", "vgg_weights": "None", "batch_size": 2, "steps_per_epoch": 2,
-              "sample_every": 1, "hr_size": 64}
+              "sample_every": 1, "hr_size": 64, "vgg_layer": "block2_conv2"}
 NOISE = ("IProgress", "absl::", "oneDNN", "cpu_feature_guard", "TqdmWarning", "Traceback")
 
 
@@ -186,11 +186,10 @@ def test_05_finds_the_saturation_of_an_original_format_log_and_none_in_a_healthy
     assert_quiet(nb)
 
 
-def test_06_offline_shows_no_fid_bar_and_says_why(workdir):
-    if not (workdir / "outputs" / "celeba_tiny" / "generator.keras").is_file():
-        run("03_train_celeba", workdir, data_dir="data/tiny64", run_name="celeba_tiny", **TINY_TRAIN)
-    nb = run("06_fid_comparison", workdir, data_dir="data/tiny64", model_a="outputs/celeba_tiny",
-             model_b="outputs/celeba_tiny", n_images=3, fid_weights="None", n_strips=2, out_dir="cmp")
+def test_06_offline_shows_no_fid_bar_and_says_why(workdir, tiny_set, finished_run):
+    """Model A: the shipped general model, by name; Model B: a run folder."""
+    nb = run("06_fid_comparison", workdir, data_dir=str(tiny_set), model_a="srresnet-x4", model_b=str(finished_run),
+             n_images=3, fid_weights="None", n_strips=2, out_dir="cmp")
     md = (workdir / "cmp" / "comparison.md").read_text()
     assert "| Bicubic | 3 |" in md and "Model B (CelebA)" in md and "not measurable offline" in md
     assert images_in(nb) >= 2

@@ -27,14 +27,6 @@ def snapshot(folder):
     return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
 
 
-@pytest.fixture
-def finished_run(tiny_config, tmp_path):
-    """A run of 2 epochs with checkpoints 1 and 2."""
-    run = tmp_path / "run"
-    train(tiny_config.replace(epochs=1), run, progress=False)
-    return run
-
-
 def test_every_checkpoint_unusable_refuses_and_changes_nothing_then_fresh_start_moves_aside(tiny_config,
                                                                                         finished_run):
     for ckpt in (finished_run / "checkpoints").iterdir():

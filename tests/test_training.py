@@ -65,11 +65,10 @@ def test_run_writes_log_checkpoints_samples_summary_and_export(tiny_config, tmp_
 
 
 @pytest.mark.slow
-def test_resume_equals_an_uninterrupted_run(tiny_config, tmp_path):
+def test_resume_equals_an_uninterrupted_run(tiny_config, tmp_path, finished_run):
     cfg4 = tiny_config.replace(epochs=3)  # 1 pre-training + 3 GAN epochs
     straight = train(cfg4, tmp_path / "straight", progress=False)
-    train(tiny_config.replace(epochs=1), tmp_path / "resumed", progress=False)  # 2 epochs, then stop
-    resumed = train(cfg4, tmp_path / "resumed", progress=False)  # 2 more
+    resumed = train(cfg4, finished_run, progress=False)  # a run stopped after 2 epochs: 2 more
     assert resumed.epochs_run == 2
     a, b = read_log(straight.log_path), read_log(resumed.log_path)
     assert [r["epoch"] for r in b] == ["1", "2", "3", "4"]
@@ -82,11 +81,10 @@ def test_resume_equals_an_uninterrupted_run(tiny_config, tmp_path):
 
 
 @pytest.mark.slow
-def test_resume_after_a_crash_drops_unsaved_rows_and_skips_a_cut_checkpoint(tiny_config, tmp_path):
-    run = tmp_path / "run"
+def test_resume_after_a_crash_drops_unsaved_rows_and_skips_a_cut_checkpoint(tiny_config, tmp_path, finished_run):
+    run = finished_run  # checkpoints 1 and 2
     cfg = tiny_config.replace(epochs=2)
     reference = read_log(train(cfg, tmp_path / "ref", progress=False).log_path)
-    train(cfg.replace(epochs=1), run, progress=False)  # checkpoints 1 and 2
     npz = run / "checkpoints" / "ckpt-000002" / "arrays.npz"
     npz.write_bytes(npz.read_bytes()[:1000])  # the newest checkpoint was cut off mid-write
     with open(run / "loss_log.csv", "a") as handle:  # and a row was logged after the last good checkpoint
@@ -98,10 +96,9 @@ def test_resume_after_a_crash_drops_unsaved_rows_and_skips_a_cut_checkpoint(tiny
     np.testing.assert_allclose(numeric(rows, "g_loss"), numeric(reference, "g_loss"), atol=1e-6)
 
 
-def test_resume_with_other_architecture_is_refused(tiny_config, tmp_path):
-    train(tiny_config.replace(epochs=0), tmp_path / "run", progress=False)
+def test_resume_with_other_architecture_is_refused(tiny_config, finished_run):
     with pytest.raises(ValueError, match="n_res_blocks"):
-        train(tiny_config.replace(n_res_blocks=2), tmp_path / "run", progress=False)
+        train(tiny_config.replace(n_res_blocks=2), finished_run, progress=False)
 
 
 def test_nan_loss_stops_with_epoch_and_step(tiny_config, tmp_path):
