@@ -1,6 +1,7 @@
 """Train in a fresh process that sees N simulated devices (JAX: forced host devices; TensorFlow: logical
-CPUs), one job after another in the same process (each job is a separate train() call, i.e. a stop and a
-resume when the run folder repeats); a job `copy:SRC:DST` copies run folder SRC as it is at that moment:
+CPUs; N=1: the machine as it is, with the compute threads the caller's environment gives), one job after
+another in the same process (each job is a separate train() call, i.e. a stop and a resume when the run
+folder repeats); a job `copy:SRC:DST` copies run folder SRC as it is at that moment:
 
     python tests/distributed_worker.py BACKEND N_SIMULATED CONFIG_JSON RUN_DIR:DEVICES:EPOCHS [copy:SRC:DST] [...]
 """

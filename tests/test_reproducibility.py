@@ -4,24 +4,25 @@ The run is the one that differed by 8.7e-3 before (1 residual block, 32-px patch
 block5_conv4), with 1 pre-training and 3 GAN epochs. JAX runs it with VGG19 up to block2_conv2: the depth
 matters only to TensorFlow (it is what makes grappler's memory optimizer step in, below); on JAX's CPU
 convolutions the deeper network would only triple the test's time. A CPU hog runs beside both trainings
-(and in the suite the other pytest worker: 2 cores, at least 3 busy processes).
+(and in the suite the other pytest worker: 2 cores, at least 3 busy processes). Both trainings run in one
+fresh process with the compute threads a user gets (the suite's workers compute on one thread each).
 
 TensorFlow's runs parted under load (by up to 6.8e-3 after these 4 epochs) until grappler's memory optimizer
 was turned off for seeded runs (srgan_helpers/determinism.py says why; the last test here shows the rewrite
 it made and that it is gone).
 """
 
+import os
 import subprocess
 import sys
 
 import keras
 import numpy as np
 import pytest
-from conftest import latest_arrays, log_columns
-
-from srgan_helpers.training import train
+from conftest import REPO, latest_arrays, log_columns
 
 pytestmark = pytest.mark.backend
+WORKER = REPO / "tests" / "distributed_worker.py"  # trains jobs one after another in a fresh process
 
 
 @pytest.fixture
@@ -38,9 +39,14 @@ def test_two_seeded_runs_under_load_are_bit_identical(tiny_config, tmp_path, cpu
     vgg_layer = "block5_conv4" if keras.backend.backend() == "tensorflow" else "block2_conv2"
     cfg = tiny_config.replace(vgg_layer=vgg_layer, steps_per_epoch=None, epochs=3, pretrain_epochs=1,
                               sample_every=100, n_samples=1)
+    cfg.to_json(tmp_path / "config.json")
     runs = [tmp_path / "a", tmp_path / "b"]
-    for run in runs:
-        train(cfg, run, progress=False)
+    # In a fresh process with a user's thread settings: the suite's workers compute on one thread each
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_NUM_INTRAOP_THREADS", "XLA_FLAGS")}
+    proc = subprocess.run([sys.executable, str(WORKER), keras.backend.backend(), "1", str(tmp_path / "config.json"),
+                           *(f"{run}:1:{cfg.epochs}" for run in runs)], env=env, capture_output=True, text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-3000:]
     assert all(hog.poll() is None for hog in cpu_hogs)  # the load was there all along
     a, b = (latest_arrays(run) for run in runs)
     for group in a:
