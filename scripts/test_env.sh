@@ -3,8 +3,10 @@
 #   subprocess (tests/conftest.py explains), in a scratch folder removed when the calling script ends (the
 #   cache grows to gigabytes: nothing may pile up in /tmp run after run);
 # - SRGAN_TEST_WORKERS pytest-xdist processes (2 cores: 2; 0 runs the tests in pytest's own process);
-# - with workers, one compute thread per process (TensorFlow; XLA for JAX): the workers and what they start
-#   share the cores, rather than each spinning a pool of its own on them.
+# - with workers, one TensorFlow compute thread per process: the workers and what they start share the
+#   cores, rather than each spinning a pool of its own on them. XLA (JAX) keeps its default threads: then
+#   every JAX process, the reproducibility test's fresh one with a user's settings included, compiles with the
+#   same flags and shares the compilation cache.
 export TF_CPP_MIN_LOG_LEVEL=2
 srgan_scratch=$(mktemp -d -t srgan-tests-XXXXXX)
 trap 'rm -rf "$srgan_scratch"' EXIT
@@ -13,5 +15,4 @@ export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$srgan_scratch/ja
 workers="${SRGAN_TEST_WORKERS:-2}"
 if [ "$workers" != 0 ]; then
   export TF_NUM_INTRAOP_THREADS="${TF_NUM_INTRAOP_THREADS:-1}"
-  export XLA_FLAGS="${XLA_FLAGS:-} --xla_cpu_multi_thread_eigen=false"
 fi
