@@ -5,7 +5,8 @@ block5_conv4), with 1 pre-training and 3 GAN epochs. JAX runs it with VGG19 up t
 matters only to TensorFlow (it is what makes grappler's memory optimizer step in, below); on JAX's CPU
 convolutions the deeper network would only triple the test's time. A CPU hog runs beside both trainings
 (and in the suite the other pytest worker: 2 cores, at least 3 busy processes). Both trainings run in one
-fresh process with the compute threads a user gets (the suite's workers compute on one thread each).
+fresh process with the compute threads a user gets when this one has fewer (the suite's workers compute on
+one TensorFlow thread each; JAX keeps its default threads there and trains in the worker).
 
 TensorFlow's runs parted under load (by up to 6.8e-3 after these 4 epochs) until grappler's memory optimizer
 was turned off for seeded runs (srgan_helpers/determinism.py says why; the last test here shows the rewrite
@@ -21,6 +22,8 @@ import numpy as np
 import pytest
 from conftest import REPO, latest_arrays, log_columns
 
+from srgan_helpers.training import train
+
 pytestmark = pytest.mark.backend
 WORKER = REPO / "tests" / "distributed_worker.py"  # trains jobs one after another in a fresh process
 
@@ -34,19 +37,36 @@ def cpu_hogs():
         hog.wait()
 
 
+def _threads_limited() -> bool:
+    """Whether this process computes on fewer threads than a user's would (scripts/test_env.sh gives each
+    pytest worker one TensorFlow thread; XLA_FLAGS may limit JAX's)."""
+    if keras.backend.backend() == "tensorflow":
+        return "TF_NUM_INTRAOP_THREADS" in os.environ
+    return "multi_thread_eigen" in os.environ.get("XLA_FLAGS", "")
+
+
+def train_with_a_users_threads(cfg, runs, config_path):
+    """Train `cfg` into each run folder in turn: here, or in one fresh process with the default compute
+    threads when this one is limited."""
+    if not _threads_limited():
+        for run in runs:
+            train(cfg, run, progress=False)
+        return
+    cfg.to_json(config_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("TF_NUM_INTRAOP_THREADS", "XLA_FLAGS")}
+    proc = subprocess.run([sys.executable, str(WORKER), keras.backend.backend(), "1", str(config_path),
+                           *(f"{run}:1:{cfg.epochs}" for run in runs)], env=env, capture_output=True, text=True,
+                          timeout=900)
+    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-3000:]
+
+
 @pytest.mark.slow
 def test_two_seeded_runs_under_load_are_bit_identical(tiny_config, tmp_path, cpu_hogs):
     vgg_layer = "block5_conv4" if keras.backend.backend() == "tensorflow" else "block2_conv2"
     cfg = tiny_config.replace(vgg_layer=vgg_layer, steps_per_epoch=None, epochs=3, pretrain_epochs=1,
                               sample_every=100, n_samples=1)
-    cfg.to_json(tmp_path / "config.json")
     runs = [tmp_path / "a", tmp_path / "b"]
-    # In a fresh process with a user's thread settings: the suite's workers compute on one thread each
-    env = {k: v for k, v in os.environ.items() if k not in ("TF_NUM_INTRAOP_THREADS", "XLA_FLAGS")}
-    proc = subprocess.run([sys.executable, str(WORKER), keras.backend.backend(), "1", str(tmp_path / "config.json"),
-                           *(f"{run}:1:{cfg.epochs}" for run in runs)], env=env, capture_output=True, text=True,
-                          timeout=900)
-    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-3000:]
+    train_with_a_users_threads(cfg, runs, tmp_path / "config.json")
     assert all(hog.poll() is None for hog in cpu_hogs)  # the load was there all along
     a, b = (latest_arrays(run) for run in runs)
     for group in a:
