@@ -7,7 +7,9 @@ augmentation and prefetch. Prints a table and writes JSON (target: >= 5,000 pair
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -42,6 +44,7 @@ def main(argv=None) -> dict:
     data = args.data
     if data is None:
         tmp = Path(tempfile.mkdtemp())
+        atexit.register(shutil.rmtree, tmp, ignore_errors=True)  # nothing left in /tmp
         data = tmp / "sample"
         preprocess(build_sample(tmp / "raw"), data, n_images=44, hr_size=176, progress=False)
     pairs = load_pairs(data, "train")

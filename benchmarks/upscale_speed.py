@@ -9,8 +9,10 @@ and warming up (the framework's own share) is reported beside it. Prints a table
 from __future__ import annotations
 
 import argparse
+import atexit
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -49,6 +51,7 @@ def main(argv=None) -> dict:
     from srgan_helpers.training import export_generator
 
     work = Path(tempfile.mkdtemp())
+    atexit.register(shutil.rmtree, work, ignore_errors=True)  # nothing left in /tmp
     if args.model:
         from srgan_helpers.named_models import resolve_model
 

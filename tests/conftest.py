@@ -21,6 +21,8 @@ if "KERAS_HOME" not in os.environ:
 # JAX compiles the same tiny steps in many tests and worker processes: one compilation cache for the run
 if "JAX_COMPILATION_CACHE_DIR" not in os.environ:
     os.environ["JAX_COMPILATION_CACHE_DIR"] = _scratch_dir("jax_cache_")
+if "TORCHINDUCTOR_CACHE_DIR" not in os.environ:  # PyTorch's compile cache (the reference benchmark), not /tmp
+    os.environ["TORCHINDUCTOR_CACHE_DIR"] = _scratch_dir("torchinductor_")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
 os.environ.setdefault("JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES", "0")
 if os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers (pytest -n): one Keras home each, nothing shared

@@ -1,17 +1,22 @@
 """The benchmark scripts run (smoke sizes); they make no timing claims here."""
 
 import json
+import os
 import subprocess
 import sys
+import tempfile
 
 import pytest
 from conftest import REPO
 
 
 def run(script, *args):
-    proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / script), *args], capture_output=True, text=True,
-                          cwd=REPO, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-3000:]
+    """Run a benchmark script with its own temp folder, which must be empty again when it ends."""
+    with tempfile.TemporaryDirectory() as tmp:
+        proc = subprocess.run([sys.executable, str(REPO / "benchmarks" / script), *args], capture_output=True,
+                              text=True, cwd=REPO, timeout=600, env={**os.environ, "TMPDIR": tmp})
+        assert proc.returncode == 0, proc.stderr[-3000:]
+        assert not os.listdir(tmp), f"{script} left {os.listdir(tmp)} in its temp folder"
     return proc.stdout
 
 
