@@ -3,6 +3,8 @@
 import atexit
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 from pathlib import Path
 
@@ -33,6 +35,7 @@ import pytest  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SRGAN_SHARED_DATA", REPO.parent / "shared" / "data"))
+WORKER = REPO / "tests" / "distributed_worker.py"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -118,3 +121,12 @@ def log_columns(path):
     from srgan_helpers.losslog import load_log
 
     return load_log(path).columns
+
+
+def run_training_worker(backend, n_simulated, config, job_args, env=None) -> str:
+    """Run tests/distributed_worker.py (train jobs one after another in a fresh process that sees
+    `n_simulated` devices); fail with its output if it fails, else return what it printed."""
+    proc = subprocess.run([sys.executable, str(WORKER), backend, str(n_simulated), str(config), *job_args], env=env,
+                          capture_output=True, text=True, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-3000:]
+    return proc.stdout

@@ -16,25 +16,18 @@ to rounding.
 """
 
 import csv
-import subprocess
-import sys
 
 import numpy as np
 import pytest
-from conftest import REPO, latest_arrays
+from conftest import latest_arrays, run_training_worker
 
-WORKER = REPO / "tests" / "distributed_worker.py"
 KEYS = ("g_loss", "d_loss", "content_loss", "adv_loss", "d_real", "d_fake")
 
 
 def train_in_process(backend, config, *jobs):
     """Run (run_dir, devices, epochs) jobs in order, in one fresh process that sees 2 simulated devices;
     a job ("copy", source, target) copies a run folder as it is at that moment."""
-    args = [f"copy:{a}:{b}" if kind == "copy" else f"{kind}:{a}:{b}" for kind, a, b in jobs]
-    proc = subprocess.run([sys.executable, str(WORKER), backend, "2", str(config), *args], capture_output=True,
-                          text=True, timeout=900)
-    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-3000:]
-    return proc.stdout
+    return run_training_worker(backend, 2, config, [f"{kind}:{a}:{b}" for kind, a, b in jobs])
 
 
 def log_of(run_dir):

@@ -20,12 +20,11 @@ import sys
 import keras
 import numpy as np
 import pytest
-from conftest import REPO, latest_arrays, log_columns
+from conftest import latest_arrays, log_columns, run_training_worker
 
 from srgan_helpers.training import train
 
 pytestmark = pytest.mark.backend
-WORKER = REPO / "tests" / "distributed_worker.py"  # trains jobs one after another in a fresh process
 
 
 @pytest.fixture
@@ -54,10 +53,7 @@ def train_with_a_users_threads(cfg, runs, config_path):
         return
     cfg.to_json(config_path)
     env = {k: v for k, v in os.environ.items() if k not in ("TF_NUM_INTRAOP_THREADS", "XLA_FLAGS")}
-    proc = subprocess.run([sys.executable, str(WORKER), keras.backend.backend(), "1", str(config_path),
-                           *(f"{run}:1:{cfg.epochs}" for run in runs)], env=env, capture_output=True, text=True,
-                          timeout=900)
-    assert proc.returncode == 0, proc.stdout[-1500:] + proc.stderr[-3000:]
+    run_training_worker(keras.backend.backend(), 1, config_path, [f"{run}:1:{cfg.epochs}" for run in runs], env=env)
 
 
 @pytest.mark.slow
