@@ -52,6 +52,11 @@ def parse_args(argv=None):
     p.add_argument("--sets", default=None, help="benchmark sets evaluated at the end (default: Set5,Set14,BSD100 "
                    "for 291, none for faces, whose held-out split is always scored)")
     p.add_argument("--reference", choices=["torch"], help="also train the same network in plain PyTorch")
+    p.add_argument("--from", dest="generator_from", help="start from this generator (a shipped name, a run folder "
+                   "or a .keras file): a fine-tune (TrainConfig.generator_from)")
+    p.add_argument("--tone-patches", type=float, default=0.0, help="share of each batch made of flat fields and "
+                   "ramps (TrainConfig.tone_patches)")
+    p.add_argument("--freeze-bn", action="store_true", help="BatchNorm keeps its statistics (fine-tuning)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--deterministic", action="store_true", help="TensorFlow op determinism (bit-reproducible; "
                    "slower): by default a benchmark takes the fast kernels")
@@ -104,7 +109,9 @@ def make_config(args, data_dir: Path):
                        vgg_weights=None, batch_size=args.batch, epochs=0, pretrain_epochs=epochs,
                        learning_rate=args.lr, steps_per_epoch=args.steps_per_epoch, sample_every=10**6,
                        save_every=args.save_every, keep_last=1, keep_every=0, seed=args.seed, init=args.init,
-                       mixed_precision=args.precision, deterministic=args.deterministic)
+                       mixed_precision=args.precision, deterministic=args.deterministic,
+                       generator_from=args.generator_from, tone_patches=args.tone_patches,
+                       freeze_batchnorm=args.freeze_bn)
 
 
 class Curve:

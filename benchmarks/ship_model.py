@@ -52,9 +52,13 @@ def refuse_if_not_better(name: str, metrics: dict) -> None:
 def training_line(ours: dict, cfg: dict) -> str:
     size = f"{cfg['crop_size']}-px HR patches" if cfg.get("crop_size") else f"{cfg['hr_size']}-px HR pairs"
     precision = f", {cfg['mixed_precision']}" if cfg.get("mixed_precision") else ""
-    return (f"{ours['steps']} Adam steps (lr {cfg['learning_rate']}), batch {cfg['batch_size']}, {size} with "
-            f"flips/rotations, init {cfg['init']}{precision}, {ours['train_seconds'] / 60:.1f} min of training "
-            f"({ours['wall_seconds'] / 60:.1f} min wall)")
+    start = (f"fine-tuned from {cfg['generator_from']}" + (" with BatchNorm frozen" if cfg.get("freeze_batchnorm")
+                                                           else "") + ": " if cfg.get("generator_from") else "")
+    tones = (f", {cfg['tone_patches']:.0%} of each batch flat fields and ramps of random colours (tones.py)"
+             if cfg.get("tone_patches") else "")
+    return (f"{start}{ours['steps']} Adam steps (lr {cfg['learning_rate']}), batch {cfg['batch_size']}, {size} with "
+            f"flips/rotations{tones}, init {cfg['init']}{precision}, {ours['train_seconds'] / 60:.1f} min of "
+            f"training ({ours['wall_seconds'] / 60:.1f} min wall)")
 
 
 def device_line(record: dict) -> str:
@@ -66,8 +70,10 @@ def device_line(record: dict) -> str:
 def made_by(args: dict) -> str:
     """The quality.py command line of a run (the options that shaped it)."""
     keys = ["backend", "train_set", "blocks", "batch", "lr", "init", "precision",
-            "hr_size" if args.get("train_set") == "faces" else "patch", "minutes" if args.get("minutes") else "steps"]
-    return "python benchmarks/quality.py " + " ".join(f"--{k.replace('_', '-')} {args[k]}" for k in keys if args.get(k))
+            "hr_size" if args.get("train_set") == "faces" else "patch", "minutes" if args.get("minutes") else "steps",
+            "generator_from", "tone_patches"]
+    line = "python benchmarks/quality.py " + " ".join(f"--{k.replace('_', '-')} {args[k]}" for k in keys if args.get(k))
+    return line.replace("--generator-from", "--from") + (" --freeze-bn" if args.get("freeze_bn") else "")
 
 
 def write_card(name: str, ours: dict, record: dict, metrics: dict, target: Path, made_by_note: str = "",

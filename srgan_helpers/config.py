@@ -17,7 +17,8 @@ LEGACY_UPSAMPLE = {"seed": "upsampling_lrelu"}  # the name runs made before 0.2 
 # Settings a resumed run must share with its checkpoints: they shape the weights, the data order or the
 # meaning of an epoch. (`mixed_precision` is checked apart: only loss scaling changes the optimizer.)
 LOCKED_ON_RESUME = ("hr_size", "scale", "crop_size", "n_res_blocks", "upsample", "d_head", "vgg_layer", "data_dir",
-                    "batch_size", "seed", "pretrain_epochs", "augment", "steps_per_epoch")
+                    "batch_size", "seed", "pretrain_epochs", "augment", "steps_per_epoch", "tone_patches",
+                    "freeze_batchnorm")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -30,6 +31,7 @@ class TrainConfig:
     scale: int = 4
     crop_size: int | None = None  # HR patch side for training (None: whole stored pair; whole-image sets need one)
     augment: bool = True  # random flips and 90-degree rotations
+    tone_patches: float = 0.0  # fraction of every batch replaced by flat fields and ramps of random colours (tones.py)
     # models
     n_res_blocks: int = 16
     upsample: str = "pixel_shuffle"  # or "upsampling_lrelu": the original project's UpSampling2D + LeakyReLU
@@ -37,6 +39,8 @@ class TrainConfig:
     init: str = "torch"  # weight initialisation: "torch" (PyTorch's default; see models.py) or "keras"
     vgg_layer: str = "block5_conv4"
     vgg_weights: str | None = "imagenet"  # "imagenet", a path to a weights file, or None (random: tests only)
+    generator_from: str | None = None  # start the generator from a shipped model's name, a run folder or a .keras
+    freeze_batchnorm: bool = False  # BatchNorm keeps its statistics and scales (fine-tuning: train = inference)
     # losses
     vgg_rescale: float = 12.75  # features divided by this before the MSE (the paper's 1/12.75)
     adv_weight: float = 1e-3
@@ -195,6 +199,8 @@ def _number_problems(cfg: TrainConfig) -> list[str]:
         problems.append(f"nan_lr_factor={cfg.nan_lr_factor} must be in (0, 1): it lowers the learning rate")
     if not 0.0 <= cfg.beta_1 < 1.0:
         problems.append(f"beta_1={cfg.beta_1} must be in [0, 1)")
+    if not 0.0 <= cfg.tone_patches < 1.0:
+        problems.append(f"tone_patches={cfg.tone_patches} must be in [0, 1): the fraction of each batch")
     if cfg.steps_per_epoch is not None and cfg.steps_per_epoch < 1:
         problems.append(f"steps_per_epoch={cfg.steps_per_epoch} must be >= 1 (or None: one pass over the data)")
     if cfg.lr_decay_epoch is not None and cfg.lr_decay_epoch < 0:

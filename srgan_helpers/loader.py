@@ -13,10 +13,12 @@ import threading
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
-from .images import list_images, load_uint8, uint8_to_float
+from .images import bicubic_resize, list_images, load_uint8, uint8_to_float
 from .pack import PackedImages
 from .preprocess import SPLITS, read_manifest
+from .tones import tone_patch
 
 
 @dataclasses.dataclass
@@ -119,11 +121,14 @@ class BatchLoader:
         shuffle (bool): a new image order every epoch.
         seed (int): with the epoch number, decides order, crops and flips.
         steps_per_epoch (int | None): batches per epoch (None: one pass over the images).
+        tone_fraction (float): the share of each batch made of flat fields and ramps (`tones.tone_patch`),
+            their LR made with the package's bicubic; a function of (seed, epoch, step).
     """
 
     def __init__(self, images, batch_size: int, crop_size: int | None = None, augment: bool = False,
-                 shuffle: bool = True, seed: int = 0, steps_per_epoch: int | None = None):
+                 shuffle: bool = True, seed: int = 0, steps_per_epoch: int | None = None, tone_fraction: float = 0.0):
         self.images, self.batch_size, self.augment, self.shuffle, self.seed = images, batch_size, augment, shuffle, seed
+        self.n_tones = int(round(tone_fraction * batch_size))
         self.scale = images.scale
         smallest = images.hr_sizes.min(axis=0)
         self.crop_size = crop_size or int(smallest.min())
@@ -152,7 +157,7 @@ class BatchLoader:
         c, s, b = self.crop_size // self.scale, self.scale, self.batch_size
         for step in range(start_step, self.steps_per_epoch):
             lrs, hrs = [], []
-            for j in range(step * b, (step + 1) * b):
+            for j in range(step * b + self.n_tones, (step + 1) * b):
                 i, y, x, code = order[j], ys[j], xs[j], codes[j]
                 lr = self.images.image(i, "lr")[y:y + c, x:x + c]
                 hr = self.images.image(i, "hr")[y * s:(y + c) * s, x * s:(x + c) * s]
@@ -160,7 +165,18 @@ class BatchLoader:
                     lr, hr = dihedral(lr, code), dihedral(hr, code)
                 lrs.append(lr)
                 hrs.append(hr)
+            if self.n_tones:
+                tone_lrs, tone_hrs = self._tone_pairs(epoch, step)
+                lrs, hrs = tone_lrs + lrs, tone_hrs + hrs
             yield uint8_to_float(np.stack(lrs)), uint8_to_float(np.stack(hrs))
+
+    def _tone_pairs(self, epoch: int, step: int) -> tuple[list, list]:
+        """The batch's tone patches (HR) and their bicubic LR, seeded by (seed, epoch, step)."""
+        rng = np.random.default_rng([self.seed, 3, epoch, step])
+        hrs = [tone_patch(rng, self.crop_size) for _ in range(self.n_tones)]
+        side = self.crop_size // self.scale
+        lrs = [np.asarray(bicubic_resize(Image.fromarray(hr), side, side)) for hr in hrs]
+        return lrs, hrs
 
     def prefetch(self, epoch: int, start_step: int = 0, buffer: int = 4):
         """`epoch(...)` produced by a background thread, `buffer` batches ahead."""

@@ -3,6 +3,7 @@ wherever a model path is accepted (srgan-upscale --model, evaluate --model, note
 
     python -m srgan_helpers.named_models list          # shipped models and your own run folders
     python -m srgan_helpers.named_models card srresnet-x4
+    python -m srgan_helpers.named_models check [NAME] [--full]   # the release check (srgan_helpers.release_check)
 
 An MSE-trained model is an "SRResNet"; only a model trained with the real VGG perceptual loss is an
 "SRGAN". A known name whose weights are not shipped yet says how to train them.
@@ -113,6 +114,22 @@ def card_markdown(name: str) -> str:
 
 
 def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
+    if args.command == "check":
+        return check_command(args.names or shipped(), args.data, args.full)
+    if args.command == "card":
+        try:
+            print(card_markdown(args.name), end="")
+        except (ModelNotShipped, KeyError):
+            print(f"error: {_unknown(args.name)}", file=sys.stderr)
+            return 2
+        return 0
+    for row in list_models(*args.runs):
+        print(f"{row['name']:<22} {row['kind']:<12} {row['what'] or row['path']}  {row['score']}".rstrip())
+    return 0
+
+
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m srgan_helpers.named_models", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,18 +137,43 @@ def main(argv=None) -> int:
     listing.add_argument("--runs", nargs="*", default=["outputs"], help="folders holding your runs (default outputs)")
     show = sub.add_parser("card", help="a shipped model's card")
     show.add_argument("name")
-    args = parser.parse_args(argv)
-    if args.command == "card":
-        try:
-            print(card_markdown(args.name), end="")
-        except (ModelNotShipped, KeyError):
-            print(f"error: {_not_shipped(args.name) if args.name in KNOWN else f'no model named {args.name!r}'}",
-                  file=sys.stderr)
+    check = sub.add_parser("check", help="the release check: tones, no image below bicubic, the card re-measured")
+    check.add_argument("names", nargs="*", help="shipped models (default: all of them)")
+    check.add_argument("--full", action="store_true", help="also BSD100; the result is kept in the card")
+    check.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"),
+                       help="folder holding Set5/, Set14/, BSD100/ (benchmark layout) and faces/ (default: "
+                            "../shared/data beside the repository)")
+    return parser
+
+
+def _unknown(name: str) -> str:
+    return _not_shipped(name) if name in KNOWN else f"no model named {name!r}; names: {sorted(KNOWN)}"
+
+
+def check_command(names: list[str], data_root: str, full: bool) -> int:
+    """Run the release check on each model; 0 when all pass, 1 when one fails, 2 on a usage error."""
+    from .backend import load_keras
+    from .release_check import record_in_card, run_check
+
+    load_keras()
+    failed = []
+    for name in names:
+        if name not in shipped():
+            print(f"error: {_unknown(name)}", file=sys.stderr)
             return 2
-        return 0
-    for row in list_models(*args.runs):
-        print(f"{row['name']:<22} {row['kind']:<12} {row['what'] or row['path']}  {row['score']}".rstrip())
-    return 0
+        try:
+            findings = run_check(name, data_root, full)
+        except FileNotFoundError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        for f in findings:
+            print(f"{name}: {'PASS' if f.passed else 'FAIL'} {f.line}")
+        if full:
+            record_in_card(name, findings, full)
+        failed += [name] if not all(f.passed for f in findings) else []
+    print(f"release check{' (full)' if full else ''}: {len(names) - len(failed)} of {len(names)} models passed"
+          + (f"; failed: {', '.join(failed)} (do not ship them)" if failed else ""))
+    return 1 if failed else 0
 
 
 if __name__ == "__main__":

@@ -64,3 +64,35 @@ def test_load_pairs_from_prepared_set(tiny_set):
         load_pairs(tiny_set / "nothing")
     with pytest.raises(ValueError, match="crop_size"):
         BatchLoader(pairs, 2, crop_size=30)
+
+
+def test_tone_patches_lead_each_batch_seeded_per_step_with_bicubic_lr():
+    """A quarter of each batch: flat fields or ramps (every row or every column equal), LR the package's
+    bicubic of the HR; the same for the same (seed, epoch, step), and when resuming mid-epoch."""
+    from PIL import Image
+
+    from srgan_helpers.images import bicubic_resize, float_to_uint8
+
+    make = lambda seed=0: BatchLoader(nearest_pairs(), 4, crop_size=16, augment=True, seed=seed,  # noqa: E731
+                                      steps_per_epoch=6, tone_fraction=0.25)
+    batches = list(make().epoch(2))
+    assert make().n_tones == 1
+    for lr, hr in batches:
+        tone_hr, tone_lr = float_to_uint8(hr[0]), float_to_uint8(lr[0])
+        flat_rows, flat_cols = (tone_hr == tone_hr[:1]).all(), (tone_hr == tone_hr[:, :1]).all()
+        assert flat_rows or flat_cols
+        np.testing.assert_array_equal(tone_lr, np.asarray(bicubic_resize(Image.fromarray(tone_hr), 4, 4)))
+        np.testing.assert_array_equal(hr[1:, ::4, ::4], lr[1:])  # the rest: aligned crops, as without tones
+    tail = list(make().epoch(2, start_step=3))
+    assert all(np.array_equal(x[1], y[1]) for x, y in zip(batches[3:], tail))
+    assert not np.array_equal(batches[0][1][0], list(make(seed=1).epoch(2))[0][1][0])
+    assert len({b[1][0].tobytes() for b in batches}) == len(batches)
+
+
+def test_tone_patches_reach_pure_black_white_and_saturated_colours():
+    from srgan_helpers.tones import tone_patch
+
+    rng = np.random.default_rng(0)
+    corners = {tuple(int(v) for v in tone_patch(rng, 8)[0, 0]) for _ in range(400)}
+    for colour in ((0, 0, 0), (255, 255, 255), (0, 255, 255), (255, 0, 0)):
+        assert colour in corners

@@ -113,3 +113,32 @@ def test_mixed_precision_runs_and_keeps_float32_losses(tiny_config, tmp_path, po
     rows = read_log(result.log_path)
     assert np.isfinite(numeric(rows[1:], "g_loss")).all()
     assert keras.mixed_precision.dtype_policy().name == "float32"  # restored afterwards
+
+
+def test_a_fine_tune_starts_from_the_given_generator_and_frozen_batchnorm_keeps_its_statistics(
+        tiny_config, tmp_path, finished_run):
+    """generator_from copies a run's generator in; with freeze_batchnorm the MSE epochs move the
+    convolutions but leave every BatchNorm statistic and scale as they were (training = inference)."""
+    source = finished_run / "generator.keras"
+    cfg = tiny_config.replace(generator_from=str(source), freeze_batchnorm=True, epochs=0, pretrain_epochs=1,
+                              tone_patches=0.5)
+    models = build_models(cfg)
+    start = keras.saving.load_model(source, safe_mode=True)
+    for mine, theirs in zip(models.generator.get_weights(), start.get_weights()):
+        np.testing.assert_array_equal(mine, theirs)
+    result = train(cfg, tmp_path / "fine", progress=False)
+    tuned = keras.saving.load_model(result.generator_path, safe_mode=True)
+    bn = [layer.name for layer in start.layers if isinstance(layer, keras.layers.BatchNormalization)]
+    for name in bn:
+        for before, after in zip(start.get_layer(name).get_weights(), tuned.get_layer(name).get_weights()):
+            np.testing.assert_array_equal(before, after)
+    assert not np.array_equal(start.get_layer("head_conv").get_weights()[0], tuned.get_layer("head_conv").get_weights()[0])
+
+
+def test_a_generator_source_that_is_missing_or_of_another_shape_is_refused_before_anything_is_written(
+        tiny_config, tmp_path, finished_run):
+    with pytest.raises(ValueError, match="generator_from: .*no such .keras file"):
+        train(tiny_config.replace(generator_from=str(tmp_path / "nowhere.keras")), tmp_path / "a", progress=False)
+    assert not (tmp_path / "a" / "config.json").exists()
+    with pytest.raises(ValueError, match="set n_res_blocks, scale and upsample"):
+        build_models(tiny_config.replace(generator_from=str(finished_run), n_res_blocks=2))

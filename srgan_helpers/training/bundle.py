@@ -41,9 +41,37 @@ def build_models(cfg, placement=None) -> GanModels:
     with scope:
         generator = build_generator(cfg.scale, cfg.n_res_blocks, upsample=cfg.upsample, synchronized_bn=sync_bn,
                                     init=cfg.init)
+        if cfg.generator_from:
+            start_from(generator, cfg.generator_from)
+        if cfg.freeze_batchnorm:
+            freeze_batchnorm(generator)
         discriminator = build_discriminator(cfg.train_hr_size, head=cfg.d_head, synchronized_bn=sync_bn,
                                             init=cfg.init)
         return GanModels(generator, discriminator, make_optimizer(cfg, generator), make_optimizer(cfg, discriminator))
+
+
+def start_from(generator, source: str) -> None:
+    """Copy the weights of `source` (a shipped model's name, a run folder or a .keras file) into `generator`;
+    the architectures must match."""
+    from ..inference import load_generator
+
+    trained = load_generator(source)
+    mine, theirs = generator.get_weights(), trained.get_weights()
+    if [w.shape for w in mine] != [w.shape for w in theirs]:
+        raise ValueError(f"generator_from={source!r}: its network ({trained.count_params():,} parameters) differs "
+                         f"from this config's ({generator.count_params():,}): set n_res_blocks, scale and upsample "
+                         f"as it was trained")
+    generator.set_weights(theirs)
+
+
+def freeze_batchnorm(model) -> None:
+    """Every BatchNormalization layer of `model` keeps its moving statistics and its scale and offset: it
+    normalises in training exactly as in inference (Keras 3 runs a non-trainable BatchNorm in inference mode)."""
+    import keras
+
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
 
 
 def ensure_vgg(models: GanModels, cfg, placement=None) -> None:

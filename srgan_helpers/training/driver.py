@@ -76,6 +76,20 @@ def check_vgg_weights(cfg: TrainConfig) -> None:
                          f"existing VGG19 no-top weights file")
 
 
+def check_generator_source(cfg: TrainConfig) -> None:
+    """generator_from names a shipped model, a run folder holding generator.keras, or a .keras file."""
+    if cfg.generator_from:
+        from ..named_models import resolve_model
+
+        try:
+            path = resolve_model(cfg.generator_from)
+        except FileNotFoundError as exc:
+            raise ValueError(f"generator_from: {exc}") from exc
+        if not path.is_file():
+            raise ValueError(f"generator_from={cfg.generator_from!r}: {path} does not exist; give a shipped model's "
+                             f"name, a run folder holding generator.keras, or a .keras file")
+
+
 def check_run_folder(run_dir: Path) -> None:
     """The run folder exists (or can be made) and takes a file: else RunFolderError, before any writing."""
     try:
@@ -93,6 +107,7 @@ def preflight(cfg: TrainConfig, run_dir: Path):
     """Every check that can fail before training: data, weights, devices, the run folder. Returns the placement."""
     check_data(cfg)
     check_vgg_weights(cfg)
+    check_generator_source(cfg)
     placement = distribute.resolve(cfg.devices, cfg.batch_size)
     check_run_folder(run_dir)
     return placement

@@ -98,7 +98,8 @@ class TrainingSession:
         self.log.truncate(self.epoch)
         self.steps = build_steps(self.models, self.cfg, self.placement)
         self.loader = BatchLoader(open_split(self.cfg.data_dir, "train"), self.cfg.batch_size, self.cfg.crop_size,
-                                  self.cfg.augment, seed=self.cfg.seed, steps_per_epoch=self.cfg.steps_per_epoch)
+                                  self.cfg.augment, seed=self.cfg.seed, steps_per_epoch=self.cfg.steps_per_epoch,
+                                  tone_fraction=self.cfg.tone_patches)
         self.samples = sample_pairs(self.cfg.data_dir, self.cfg.n_samples, self.cfg.crop_size)
 
     def run(self, on_epoch_end=None) -> int:

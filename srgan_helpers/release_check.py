@@ -1,0 +1,180 @@
+"""The release check every shipped model passes (`python -m srgan_helpers.named_models check [NAME] [--full]`):
+
+1. tones: flat fields of every gray level and of pure and mixed colours come back unchanged in the interior,
+   and ramps come back as bicubic draws them (within 4 levels per pixel for a PSNR model, 8 for a GAN);
+2. no image below bicubic (PSNR models): on every image of Set5 and Set14 (and BSD100 with `full`);
+3. the card: every score it states, re-measured now from the shipped file, is what it says.
+
+CI runs it without `full` on every shipped model; `full` runs before a model ships, and its result (passed,
+date, worst tone, worst image) is kept in the card.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from .metrics import bicubic_upscale
+from .tones import colour_fields, gray_fields, ramps
+
+TONE_TOLERANCE = {"psnr": 4, "gan": 8}  # levels, per pixel, in the interior
+CARD_TOLERANCE = {"psnr": 0.01, "ssim": 5e-4}  # re-measured minus stated (CPU, either backend)
+QUICK_SETS, FULL_SETS = ("Set5", "Set14"), ("Set5", "Set14", "BSD100")
+
+
+@dataclasses.dataclass
+class Finding:
+    """One part of the check: what was measured, whether it passed, and one line saying so."""
+
+    part: str
+    passed: bool
+    line: str
+    numbers: dict = dataclasses.field(default_factory=dict)
+
+
+def _interior(images: np.ndarray) -> np.ndarray:
+    """The middle half of each image (rows and columns): away from the zero padding at the borders."""
+    h, w = images.shape[1:3]
+    return images[:, h // 4:h - h // 4, w // 4:w - w // 4]
+
+
+def tone_deviation(generator, inputs: np.ndarray, expected: np.ndarray) -> np.ndarray:
+    """Per input, the largest |output - expected| in levels over the interior pixels and channels."""
+    from .inference import super_resolve
+
+    out = np.stack(super_resolve(generator, list(inputs), batch_size=32)).astype(np.int16)
+    return np.abs(_interior(out) - _interior(expected.astype(np.int16))).max(axis=(1, 2, 3))
+
+
+def check_tones(generator, scale: int, tolerance: int) -> Finding:
+    """Flat gray and colour fields, and ramps (against bicubic of the same LR), within `tolerance` levels."""
+    worst = {}
+    for label, fields in (("gray", gray_fields()), ("colour", colour_fields())):
+        expected = np.repeat(np.repeat(fields, scale, axis=1), scale, axis=2)
+        dev = tone_deviation(generator, fields, expected)
+        i = int(dev.argmax())
+        worst[label] = (int(dev[i]), tuple(int(v) for v in fields[i, 0, 0]))
+    for label, ramp in ramps().items():
+        dev = tone_deviation(generator, ramp[None], bicubic_upscale(ramp, scale)[None])
+        worst[f"ramp {label}"] = (int(dev[0]), None)
+    name, (level, colour) = max(worst.items(), key=lambda item: item[1][0])
+    where = f"{name} {colour}" if colour else name
+    passed = level <= tolerance
+    line = (f"tones: worst {level} levels off ({where}); limit {tolerance}"
+            + ("" if passed else ": the model clips or tints these tones"))
+    return Finding("tones", passed, line, {k: v[0] for k, v in worst.items()})
+
+
+def check_above_bicubic(generator, sets: dict[str, Path], scale: int) -> tuple[Finding, dict]:
+    """Every image of every set at or above bicubic's PSNR; also returns each set's evaluation."""
+    from .evaluate import evaluate
+
+    results = {label: evaluate(generator, folder, scale, progress=False) for label, folder in sets.items()}
+    margins = [(row["sr_psnr"] - row["bicubic_psnr"], label, row["image"])
+               for label, result in results.items() for row in result["images"]]
+    margin, label, image = min(margins)
+    below = sum(m < 0 for m, _, _ in margins)
+    passed = below == 0
+    line = (f"above bicubic: {len(margins) - below} of {len(margins)} images ({', '.join(sets)}); worst {label}/"
+            f"{image} {margin:+.2f} dB")
+    return Finding("above_bicubic", passed, line, {"worst_image": f"{label}/{image}", "worst_margin_db": margin,
+                                                  "below": below}), results
+
+
+def check_card(card: dict, measured: dict[str, dict]) -> Finding:
+    """The card's PSNR/SSIM (and bicubic's) for every set measured now, within CARD_TOLERANCE."""
+    off = []
+    for label, result in measured.items():
+        stated, mean = card.get("metrics", {}).get(label), result["mean"]
+        if stated is None:
+            off.append(f"{label}: not in the card")
+            continue
+        for key, now_key in (("psnr", "sr_psnr"), ("ssim", "sr_ssim"), ("bicubic_psnr", "bicubic_psnr")):
+            limit = CARD_TOLERANCE["ssim" if "ssim" in key else "psnr"]
+            if abs(mean[now_key] - stated[key]) > limit:
+                off.append(f"{label} {key}: card {stated[key]:.4f}, measured {mean[now_key]:.4f}")
+    line = f"card: {', '.join(measured)} as stated" if not off else "card differs: " + "; ".join(off)
+    return Finding("card", not off, line, {"sets": list(measured)})
+
+
+def benchmark_sets(data_root: Path, labels) -> dict[str, Path]:
+    """{label: folder} of the benchmark sets under `data_root`; one clear error when one is missing."""
+    sets = {label: Path(data_root) / label for label in labels}
+    missing = [label for label, folder in sets.items() if not (folder / "HR").is_dir()]
+    if missing:
+        raise FileNotFoundError(f"{', '.join(missing)} not found under {data_root}: pass --data, a folder holding "
+                                f"{', '.join(labels)} in the benchmark layout (HR/ + LR_bicubic_x4/)")
+    return sets
+
+
+def held_out_faces(card: dict, data_root: Path, workdir: Path) -> Path:
+    """The held-out faces ("faces_test": the 400 the face model never saw, listed in its card; a general
+    model's card scores the same split), prepared as when the cards were measured (centre crops, bicubic LR)."""
+    import shutil
+
+    from .named_models import card as read_card
+    from .preprocess import preprocess
+
+    names = card.get("held_out_faces") or read_card("srresnet-x4-faces")["held_out_faces"]
+    source = workdir / "held_out_faces"
+    source.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        shutil.copyfile(Path(data_root) / "faces" / name, source / name)
+    out = workdir / "faces_test"
+    preprocess(source, out, n_images=None, hr_size=card.get("faces_hr_size", 88), test_fraction=0, mode="fixed",
+               progress=False)
+    return out / "train"
+
+
+def card_sets(card: dict, data_root: Path, workdir: Path, full: bool) -> dict[str, Path]:
+    """The sets the card states scores for that this check re-measures (BSD100 only when `full`)."""
+    sets = {}
+    for label in card.get("metrics", {}):
+        if label == "faces_test":
+            sets[label] = held_out_faces(card, data_root, workdir)
+        elif label in FULL_SETS and (full or label in QUICK_SETS):
+            sets[label] = Path(data_root) / label
+    return sets
+
+
+def run_check(name: str, data_root: str | Path, full: bool = False) -> list[Finding]:
+    """Every part of the release check on the shipped model `name`."""
+    import tempfile
+
+    from .evaluate import evaluate
+    from .inference import load_generator, model_scale
+    from .named_models import card as read_card
+
+    card, generator = read_card(name), load_generator(name)
+    kind, scale = card.get("kind", "psnr"), model_scale(generator)
+    findings = [check_tones(generator, scale, TONE_TOLERANCE[kind])]
+    measured = {}
+    if kind == "psnr":
+        finding, measured = check_above_bicubic(generator, benchmark_sets(data_root, FULL_SETS if full else
+                                                                          QUICK_SETS), scale)
+        findings.append(finding)
+    with tempfile.TemporaryDirectory(prefix="srgan-release-") as work:
+        for label, folder in card_sets(card, Path(data_root), Path(work), full).items():
+            if label not in measured:
+                measured[label] = evaluate(generator, folder, scale, progress=False)
+    findings.append(check_card(card, {k: v for k, v in measured.items() if k in card.get("metrics", {})}))
+    findings[-1].numbers["measured"] = {label: {k: r["mean"][k] for k in ("sr_psnr", "bicubic_psnr")}
+                                        for label, r in measured.items()}
+    return findings
+
+
+def record_in_card(name: str, findings: list[Finding], full: bool) -> None:
+    """Keep the check's result in the card: passed, date, each part's line and numbers."""
+    import datetime
+    import json
+
+    from .fileio import write_text_atomic
+    from .named_models import WEIGHTS_DIR, card
+
+    values = card(name)
+    values["release_check"] = {"passed": all(f.passed for f in findings), "full": full,
+                               "date": datetime.date.today().isoformat(),
+                               "parts": {f.part: {"passed": f.passed, "line": f.line, **f.numbers} for f in findings}}
+    write_text_atomic(WEIGHTS_DIR / f"{name}.json", json.dumps(values, indent=1) + "\n")

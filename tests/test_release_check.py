@@ -1,0 +1,85 @@
+"""The release check: it fails a model that clips, tints or falls below bicubic, and one whose card says
+other numbers than its file gives; the shipped models pass it (CI runs the check itself on each)."""
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from srgan_helpers import named_models, release_check
+
+
+class Upscaler:
+    """A stand-in generator: Pillow bicubic x4 of its [-1, 1] input, then `damage` on the uint8 result."""
+
+    def __init__(self, damage=None):
+        self.damage = damage or (lambda img: img)
+
+    def __call__(self, batch, training=False):
+        out = []
+        for lr in np.asarray(batch):
+            img = Image.fromarray(np.clip(np.round((lr + 1) * 127.5), 0, 255).astype(np.uint8))
+            sr = np.asarray(self.damage(img.resize((img.width * 4, img.height * 4), Image.Resampling.BICUBIC)))
+            out.append(sr.astype(np.float32) / 127.5 - 1)
+        return np.stack(out)
+
+
+def test_tones_pass_for_a_faithful_upscaler_and_fail_where_one_clips_highlights():
+    assert release_check.check_tones(Upscaler(), 4, 4).passed
+    clipped = Upscaler(lambda img: Image.fromarray(np.where(np.asarray(img) > 220, 255, np.asarray(img)).astype(
+        np.uint8)))
+    finding = release_check.check_tones(clipped, 4, 4)
+    assert not finding.passed and "clips or tints" in finding.line
+    assert finding.numbers["gray"] == 255 - 221 and finding.numbers["ramp gray 150-255"] > 4
+
+
+def test_tones_fail_on_a_tint_of_five_levels_and_pass_it_under_a_gan_models_limit():
+    tint = Upscaler(lambda img: Image.fromarray(np.clip(np.asarray(img).astype(int) + (5, 0, 0), 0, 255).astype(
+        np.uint8)))
+    assert not release_check.check_tones(tint, 4, release_check.TONE_TOLERANCE["psnr"]).passed
+    assert release_check.check_tones(tint, 4, release_check.TONE_TOLERANCE["gan"]).passed
+
+
+def test_above_bicubic_names_the_worst_image_of_a_model_that_blurs():
+    from conftest import shared_data
+
+    sets = {"Set5": shared_data("Set5")}
+    same, results = release_check.check_above_bicubic(Upscaler(), sets, 4)
+    assert same.passed and abs(same.numbers["worst_margin_db"]) < 1e-9 and results["Set5"]["n_images"] == 5
+    blur = Upscaler(lambda img: img.filter(__import__("PIL.ImageFilter").ImageFilter.GaussianBlur(1)))
+    finding, _ = release_check.check_above_bicubic(blur, sets, 4)
+    assert not finding.passed and finding.numbers["below"] == 5
+    assert finding.line.startswith("above bicubic: 0 of 5 images") and "worst Set5/" in finding.line
+
+
+def test_card_check_fails_when_a_stated_score_is_not_what_the_file_gives():
+    stated = {"metrics": {"Set5": {"psnr": 30.0, "ssim": 0.9, "bicubic_psnr": 28.0}}}
+    measured = {"Set5": {"mean": {"sr_psnr": 30.004, "sr_ssim": 0.9001, "bicubic_psnr": 28.0}}}
+    assert release_check.check_card(stated, measured).passed
+    measured["Set5"]["mean"]["sr_psnr"] = 30.05
+    finding = release_check.check_card(stated, measured)
+    assert not finding.passed and "Set5 psnr: card 30.0000, measured 30.0500" in finding.line
+
+
+def test_check_command_refuses_an_unknown_name_and_a_missing_data_folder_in_one_line(tmp_path, capsys):
+    assert named_models.main(["check", "srresnet-x5"]) == 2
+    assert "no model named 'srresnet-x5'" in capsys.readouterr().err
+    assert named_models.main(["check", "srresnet-x4", "--data", str(tmp_path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.count("\n") == 0 and "Set5, Set14 not found under" in err and "--data" in err
+
+
+def test_the_issues_gray_ramp_comes_back_within_four_levels_from_srresnet_x4():
+    """The 150..255 gray ramp (32x64) that the first srresnet-x4 whitened from ~220 up."""
+    from srgan_helpers.inference import load_generator
+
+    ramp = release_check.ramps()["gray 150-255"]
+    deviation = release_check.tone_deviation(load_generator("srresnet-x4"), ramp[None],
+                                             release_check.bicubic_upscale(ramp, 4)[None])
+    assert deviation[0] <= 4
+
+
+@pytest.mark.parametrize("name", named_models.shipped())
+def test_every_shipped_card_records_a_passed_full_release_check(name):
+    recorded = named_models.card(name).get("release_check")
+    assert recorded and recorded["passed"] and recorded["full"], f"{name}: run `named_models check {name} --full`"
+    assert set(recorded["parts"]) >= {"tones", "card"}
