@@ -137,18 +137,8 @@ class Curve:
         return done
 
 
-def final_scores(generator, folders: dict[str, Path]) -> dict:
-    from srgan_helpers.evaluate import evaluate
-
-    scores = {}
-    for name, folder in folders.items():
-        mean = evaluate(generator, folder, progress=False)["mean"]
-        scores[name] = {"psnr": mean["sr_psnr"], "ssim": mean["sr_ssim"], "bicubic_psnr": mean["bicubic_psnr"],
-                        "bicubic_ssim": mean["bicubic_ssim"]}
-    return scores
-
-
 def train_ours(args, data_dir: Path, curve_folder: Path) -> dict:
+    from srgan_helpers.evaluate import score_sets
     from srgan_helpers.inference import load_generator
     from srgan_helpers.training import train
 
@@ -170,7 +160,7 @@ def train_ours(args, data_dir: Path, curve_folder: Path) -> dict:
             "curve_set": str(curve_folder), "curve": curve.points, "wall_seconds": round(wall, 1),
             "train_seconds": round(curve.train_seconds, 1), "steps": curve.points[-1]["step"],
             "params": generator.count_params(),
-            "final": final_scores(generator, eval_folders(args, curve_folder)), "generator": str(result.generator_path)}
+            "final": score_sets(generator, eval_folders(args, curve_folder)), "generator": str(result.generator_path)}
 
 
 def table(ours: dict, reference: dict | None) -> str:
@@ -204,7 +194,7 @@ def main(argv=None) -> dict:
     if args.reference == "torch":
         from torch_srresnet import train_reference
 
-        reference = train_reference(args, data_dir, ours["steps"])
+        reference = train_reference(args, data_dir, ours["steps"], eval_folders(args, Path(args.data) / "Set5"))
     print(table(ours, reference))
     result = {"args": {k: v for k, v in vars(args).items()}, "ours": ours, "reference": reference,
               "published": PUBLISHED, "table": table(ours, reference)}

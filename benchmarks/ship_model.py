@@ -107,8 +107,8 @@ def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list
     """Build the generator in float32 with the Keras in hand, load `weights`, score it on the CPU, ship it."""
     sys.path.insert(0, str(REPO))
     import keras
-    from quality import final_scores
 
+    from srgan_helpers.evaluate import score_sets
     from srgan_helpers.fileio import atomic_path
     from srgan_helpers.models import build_generator
     from srgan_helpers.named_models import weights_path
@@ -119,7 +119,7 @@ def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list
     generator = build_generator(cfg["scale"], cfg["n_res_blocks"], upsample=cfg["upsample"], init=cfg["init"])
     generator.load_weights(weights)
     folders = {label: Path(folder) for label, folder in (spec.split("=", 1) for spec in eval_sets)}
-    metrics = final_scores(generator, folders)
+    metrics = score_sets(generator, folders)
     for label, m in metrics.items():
         print(f"{label}: {m['psnr']:.2f} dB / {m['ssim']:.4f} (bicubic {m['bicubic_psnr']:.2f})")
     refuse_if_not_better(name, metrics)

@@ -58,12 +58,12 @@ class TorchGenerator:
             return self.model(x).numpy().transpose(0, 2, 3, 1)
 
 
-def train_reference(args, data_dir: Path, steps: int) -> dict:
-    """Train the reference for `steps` steps on the loader's batches; Set5 at the same points as ours."""
+def train_reference(args, data_dir: Path, steps: int, final_sets: dict[str, Path]) -> dict:
+    """Train the reference for `steps` steps on the loader's batches; Set5 at the same points as ours, and
+    `final_sets` at the end."""
     import torch
-    from quality import eval_folders, final_scores
 
-    from srgan_helpers.evaluate import evaluate
+    from srgan_helpers.evaluate import evaluate, score_sets
     from srgan_helpers.loader import BatchLoader, open_split
 
     torch.manual_seed(args.seed)
@@ -92,4 +92,4 @@ def train_reference(args, data_dir: Path, steps: int) -> dict:
             print(f"  torch step {step:>6} ({train_seconds:6.0f} s): Set5 {mean['sr_psnr']:.2f} dB", flush=True)
     return {"torch": torch.__version__, "curve": points, "steps": step, "train_seconds": round(train_seconds, 1),
             "params": sum(p.numel() for p in model.parameters()),
-            "final": final_scores(TorchGenerator(model), eval_folders(args, Path(args.data) / "Set5"))}
+            "final": score_sets(TorchGenerator(model), final_sets)}

@@ -78,10 +78,6 @@ def checksum_matches(path: Path, md5: str | None = None, sha256: str | None = No
     return all(file_digest(path, algo) == want.lower() for algo, want in (("md5", md5), ("sha256", sha256)) if want)
 
 
-def md5_matches(path: Path, md5: str | None) -> bool:
-    return checksum_matches(path, md5=md5)
-
-
 def _gdown_download(url, gdrive_id, dest: Path, quiet: bool, timeout: float) -> None:
     """gdown.download with resume; `timeout` only where this gdown has it (5.2.2, Colab's, has not)."""
     import inspect
@@ -201,12 +197,6 @@ def _checked_members(archive: Path, limits: ArchiveLimits) -> tuple[list[str], i
     return [name for name, _ in members], total
 
 
-def check_archive(archive: str | Path, limits: ArchiveLimits | None = None) -> list[str]:
-    """Member names of a zip or tar archive, after refusing absolute paths, '..', links, devices, and
-    declared sizes, ratios or member counts beyond `limits` (nothing is extracted to find out)."""
-    return _checked_members(Path(archive), limits or ArchiveLimits())[0]
-
-
 def safe_extract(archive: str | Path, target: str | Path, limits: ArchiveLimits | None = None) -> Path:
     """Extract into a temp folder beside `target`, rename it to `target` when complete.
 
@@ -256,19 +246,6 @@ def acquire_remote(remote: RemoteArchive, raw_root: str | Path = "data/raw", arc
     return safe_extract(archive, target, limits)
 
 
-def acquire_celeba(raw_root: str | Path = "data/raw", archive: str | Path | None = None, **kw) -> Path:
-    """CelebA aligned faces (202,599 JPEGs) from Google Drive, or from an archive you uploaded."""
-    return acquire_remote(CELEBA, raw_root, archive, **kw)
-
-
-def acquire_coco(raw_root: str | Path = "data/raw", split: str = "val2017", archive: str | Path | None = None,
-                 **kw) -> Path:
-    """COCO 2017 images over HTTP (`split` val2017: 5,000 images, 778 MB; or train2017)."""
-    if split not in COCO:
-        raise ValueError(f"split={split!r}: use one of {sorted(COCO)}")
-    return acquire_remote(COCO[split], raw_root, archive, **kw)
-
-
 def build_sample(raw_root: str | Path = "data/raw", crops_per_photo: int = 4, crop: int = 240,
                  seed: int = 0) -> Path:
     """The embedded offline sample: seeded crops of the photos inside scikit-image's wheel.
@@ -298,11 +275,6 @@ def build_sample(raw_root: str | Path = "data/raw", crops_per_photo: int = 4, cr
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return target
-
-
-def acquire_div2k(raw_root: str | Path = "data/raw", archive: str | Path | None = None, **kw) -> Path:
-    """DIV2K's 800 training photos over HTTP (3.5 GB, SHA-256-verified, resumable), or your own copy."""
-    return acquire_remote(DIV2K, raw_root, archive, **kw)
 
 
 def _images_of(folder: Path) -> list[Path]:
@@ -337,28 +309,49 @@ def acquire_291(folder: str | Path, raw_root: str | Path = "data/raw") -> Path:
     return target
 
 
+@dataclasses.dataclass(frozen=True)
+class Dataset:
+    """A dataset known by name: what it is, and how it is acquired into `raw_root`."""
+
+    what: str
+    fetch: object  # (raw_root, archive, folder, **kw) -> the folder of its images
+
+
+def _need_folder(folder) -> Path:
+    if not folder:
+        raise ValueError("dataset='291' needs folder=<a folder holding T91/ and BSD200/>")
+    return Path(folder)
+
+
+# Every dataset known by name: `acquire`, its error message and the prepared sets' folder names read this.
+DATASETS = {
+    "sample": Dataset("the embedded offline sample (photos inside scikit-image)",
+                      lambda raw_root, archive, folder, **kw: build_sample(raw_root)),
+    "291": Dataset("T91 + BSD200 from a local folder (folder=...)",
+                   lambda raw_root, archive, folder, **kw: acquire_291(_need_folder(folder), raw_root)),
+    "div2k": Dataset("DIV2K's 800 training photos (HTTP, 3.5 GB)",
+                     lambda raw_root, archive, folder, **kw: acquire_remote(DIV2K, raw_root, archive, **kw)),
+    "celeba": Dataset("CelebA aligned faces (Google Drive, 1.4 GB)",
+                      lambda raw_root, archive, folder, **kw: acquire_remote(CELEBA, raw_root, archive, **kw)),
+    "coco": Dataset("COCO val2017 (HTTP, 5,000 images, 778 MB)", lambda raw_root, archive, folder, **kw:
+                    acquire_remote(COCO["val2017"], raw_root, archive, **kw)),
+    "coco_val2017": Dataset("the same as 'coco'", lambda raw_root, archive, folder, **kw:
+                            acquire_remote(COCO["val2017"], raw_root, archive, **kw)),
+    "coco_train2017": Dataset("COCO train2017 (HTTP, 118,287 images, 18 GB)", lambda raw_root, archive, folder, **kw:
+                              acquire_remote(COCO["train2017"], raw_root, archive, **kw)),
+}
+
+
 def acquire(dataset: str, raw_root: str | Path = "data/raw", archive: str | Path | None = None,
             folder: str | Path | None = None, **kw) -> Path:
-    """One entry point: 'sample', 'celeba', 'coco' (val2017) / 'coco_train2017', 'div2k', '291' (from a
-    local `folder` with T91/ and BSD200/), a folder, or an archive."""
-    if dataset == "sample":
-        return build_sample(raw_root)
-    if dataset == "291":
-        if not folder:
-            raise ValueError("dataset='291' needs folder=<a folder holding T91/ and BSD200/>")
-        return acquire_291(folder, raw_root)
-    if dataset == "div2k":
-        return acquire_div2k(raw_root, archive, **kw)
-    if dataset == "celeba":
-        return acquire_celeba(raw_root, archive, **kw)
-    if dataset in ("coco", "coco_val2017"):
-        return acquire_coco(raw_root, "val2017", archive, **kw)
-    if dataset == "coco_train2017":
-        return acquire_coco(raw_root, "train2017", archive, **kw)
+    """One entry point: a name of DATASETS ('sample', '291', 'div2k', 'celeba', 'coco', ...), a folder of
+    images, or an archive of them."""
+    if dataset in DATASETS:
+        return DATASETS[dataset].fetch(raw_root, archive, folder, **kw)
     path = Path(dataset)
     if path.is_dir():
         return path
     if path.is_file():
         return safe_extract(path, Path(raw_root) / path.name.split(".")[0], kw.get("limits"))
-    raise ValueError(f"dataset={dataset!r}: use 'sample', 'celeba', 'coco', 'coco_train2017', 'div2k', '291', "
-                     f"or the path of a folder or archive of images")
+    raise ValueError(f"dataset={dataset!r}: use one of {', '.join(repr(n) for n in DATASETS)}, or the path of a "
+                     f"folder or archive of images")

@@ -40,6 +40,17 @@ def evaluate(generator, folder: str | Path, scale: int = 4, progress: bool = Tru
     return {"set": set_name, "n_images": len(rows), "images": rows, "mean": means}
 
 
+def score_sets(generator, folders: dict[str, str | Path], scale: int = 4) -> dict[str, dict]:
+    """{label: mean PSNR / SSIM of the generator and of bicubic} for each evaluation set (a model card's
+    "metrics")."""
+    scores = {}
+    for label, folder in folders.items():
+        mean = evaluate(generator, folder, scale, progress=False)["mean"]
+        scores[label] = {"psnr": mean["sr_psnr"], "ssim": mean["sr_ssim"], "bicubic_psnr": mean["bicubic_psnr"],
+                         "bicubic_ssim": mean["bicubic_ssim"]}
+    return scores
+
+
 def results_table(results: list[dict]) -> str:
     """Paper-style markdown table: set | bicubic PSNR / SSIM | model PSNR / SSIM."""
     has_sr = "sr_psnr" in results[0]["mean"]

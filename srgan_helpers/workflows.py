@@ -8,13 +8,13 @@ from pathlib import Path
 import numpy as np
 
 from .config import TrainConfig
-from .datasets import acquire
+from .datasets import DATASETS, acquire
 from .preprocess import MANIFEST, preprocess, read_manifest
 
 
 def set_name(dataset: str) -> str:
     """Folder name of a prepared set: the dataset's name, or the folder/archive's stem."""
-    if dataset in ("sample", "celeba", "coco", "coco_train2017", "div2k", "291"):
+    if dataset in DATASETS:
         return dataset
     return Path(dataset).name.split(".")[0] or "custom"
 

@@ -155,8 +155,21 @@ def test_user_archive_and_folder_are_accepted(tmp_path, sample_raw):
     folder = datasets.acquire(str(archive), tmp_path / "raw")
     assert len(list(folder.rglob("*.png"))) == 3
     assert datasets.acquire(str(sample_raw)) == sample_raw
-    with pytest.raises(ValueError, match="use 'sample'"):
+    with pytest.raises(ValueError, match="use one of 'sample', '291', 'div2k', 'celeba', 'coco'"):
         datasets.acquire("no/such/thing")
+
+
+def test_every_named_dataset_is_one_entry_of_one_table():
+    """The names acquire takes, the names its error lists and the prepared sets' folder names are DATASETS."""
+    from srgan_helpers.workflows import set_name
+
+    for name in datasets.DATASETS:
+        assert set_name(name) == name
+    with pytest.raises(ValueError) as error:
+        datasets.acquire("nothing-like-it")
+    assert all(repr(name) in str(error.value) for name in datasets.DATASETS)
+    with pytest.raises(ValueError, match="needs folder="):
+        datasets.acquire("291")
 
 
 def test_embedded_sample_is_offline_and_deterministic(sample_raw, tmp_path):

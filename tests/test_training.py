@@ -132,7 +132,8 @@ def test_a_fine_tune_starts_from_the_given_generator_and_frozen_batchnorm_keeps_
     for name in bn:
         for before, after in zip(start.get_layer(name).get_weights(), tuned.get_layer(name).get_weights()):
             np.testing.assert_array_equal(before, after)
-    assert not np.array_equal(start.get_layer("head_conv").get_weights()[0], tuned.get_layer("head_conv").get_weights()[0])
+    head = [m.get_layer("head_conv").get_weights()[0] for m in (start, tuned)]
+    assert not np.array_equal(*head)
 
 
 def test_a_generator_source_that_is_missing_or_of_another_shape_is_refused_before_anything_is_written(
