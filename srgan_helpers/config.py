@@ -16,9 +16,9 @@ INITS = ("torch", "keras", "keras+prelu25", "torch+prelu0")  # the last two: to 
 LEGACY_UPSAMPLE = {"seed": "upsampling_lrelu"}  # the name runs made before 0.2 wrote into config.json
 # Settings a resumed run must share with its checkpoints: they shape the weights, the data order or the
 # meaning of an epoch. (`mixed_precision` is checked apart: only loss scaling changes the optimizer.)
-LOCKED_ON_RESUME = ("hr_size", "scale", "crop_size", "n_res_blocks", "upsample", "d_head", "vgg_layer", "data_dir",
-                    "batch_size", "seed", "pretrain_epochs", "augment", "steps_per_epoch", "tone_patches",
-                    "freeze_batchnorm")
+LOCKED_ON_RESUME = ("generator", "discriminator", "content_loss", "hr_size", "scale", "crop_size", "n_res_blocks",
+                    "upsample", "d_head", "vgg_layer", "data_dir", "batch_size", "seed", "pretrain_epochs", "augment",
+                    "steps_per_epoch", "tone_patches", "freeze_batchnorm")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,7 +32,10 @@ class TrainConfig:
     crop_size: int | None = None  # HR patch side for training (None: whole stored pair; whole-image sets need one)
     augment: bool = True  # random flips and 90-degree rotations
     tone_patches: float = 0.0  # fraction of every batch replaced by flat fields and ramps of random colours (tones.py)
-    # models
+    # models: each names an entry of its table in networks.py
+    generator: str = "srresnet"
+    discriminator: str = "srgan"
+    content_loss: str = "vgg19"
     n_res_blocks: int = 16
     upsample: str = "pixel_shuffle"  # or "upsampling_lrelu": the original project's UpSampling2D + LeakyReLU
     d_head: str = "flatten"  # or "pool" (global average pooling; any input size)
@@ -161,7 +164,10 @@ def _shape_problems(cfg: TrainConfig) -> list[str]:
 
 
 def _choice_problems(cfg: TrainConfig) -> list[str]:
-    problems = []
+    from .networks import TABLES
+
+    problems = [f"{kind}={getattr(cfg, kind)!r}: use one of {sorted(table)}" for kind, table in TABLES.items()
+                if getattr(cfg, kind) not in table]
     if cfg.upsample not in UPSAMPLE_MODES:
         problems.append(f"upsample={cfg.upsample!r}: use one of {UPSAMPLE_MODES}")
     if cfg.init not in INITS:

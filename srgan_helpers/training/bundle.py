@@ -34,19 +34,17 @@ def make_optimizer(cfg, model):
 
 def build_models(cfg, placement=None) -> GanModels:
     """Both networks and optimizers for `cfg`, inside `placement`'s scope (several devices)."""
-    from ..models import build_discriminator, build_generator
+    from .. import networks
 
     sync_bn = placement is not None and placement.strategy is not None and placement.distributed
     scope = placement.scope() if placement is not None else _null()
     with scope:
-        generator = build_generator(cfg.scale, cfg.n_res_blocks, upsample=cfg.upsample, synchronized_bn=sync_bn,
-                                    init=cfg.init)
+        generator = networks.build("generator", cfg, sync_bn)
         if cfg.generator_from:
             start_from(generator, cfg.generator_from)
         if cfg.freeze_batchnorm:
             freeze_batchnorm(generator)
-        discriminator = build_discriminator(cfg.train_hr_size, head=cfg.d_head, synchronized_bn=sync_bn,
-                                            init=cfg.init)
+        discriminator = networks.build("discriminator", cfg, sync_bn)
         return GanModels(generator, discriminator, make_optimizer(cfg, generator), make_optimizer(cfg, discriminator))
 
 
@@ -75,14 +73,14 @@ def freeze_batchnorm(model) -> None:
 
 
 def ensure_vgg(models: GanModels, cfg, placement=None) -> None:
-    """Build the VGG19 feature extractor once (the GAN phase's content loss)."""
+    """Build the content loss's feature extractor once (the GAN phase's content loss)."""
     if models.vgg is not None:
         return
-    from ..models import build_vgg_features
+    from .. import networks
 
     with placement.scope() if placement is not None else _null(), warnings.catch_warnings():
         warnings.simplefilter("always")
-        models.vgg = build_vgg_features(cfg.vgg_layer, cfg.vgg_weights)
+        models.vgg = networks.build("content_loss", cfg)
 
 
 def build_steps(models: GanModels, cfg, placement=None) -> TrainingSteps:

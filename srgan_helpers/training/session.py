@@ -33,31 +33,22 @@ class EpochEnd(NamedTuple):
     run_dir: Path
 
 
-def export_generator(generator, path: Path) -> Path:
+def export_generator(generator, path: Path, cfg=None) -> Path:
     """Save the generator as `.keras` atomically (loads with safe_mode=True: no Lambda layers); a generator
-    with synchronized BatchNorm (TF, several devices) is saved as the plain single-device network."""
-    from ..models import GlobalBatchNormalization, build_generator
+    with synchronized BatchNorm (TF, several devices) is saved as the plain single-device network, rebuilt
+    from its run's config (`cfg`)."""
+    from .. import networks
+    from ..models import GlobalBatchNormalization
 
     if any(isinstance(layer, GlobalBatchNormalization) for layer in generator.layers):
-        plain = build_generator(_scale_of(generator), _blocks_of(generator), upsample=_upsample_of(generator))
+        if cfg is None:
+            raise ValueError("a generator with synchronized BatchNorm is exported from its run's config: pass cfg")
+        plain = networks.build("generator", cfg)
         plain.set_weights(generator.get_weights())
         generator = plain
     with atomic_path(path, suffix=".keras") as tmp:
         generator.save(tmp)
     return path
-
-
-def _scale_of(generator) -> int:
-    return 2 ** sum(1 for layer in generator.layers if layer.name.endswith("_conv") and layer.name.startswith("up"))
-
-
-def _blocks_of(generator) -> int:
-    return sum(1 for layer in generator.layers if layer.name.endswith("_add") and layer.name.startswith("res"))
-
-
-def _upsample_of(generator) -> str:
-    return "upsampling_lrelu" if any(layer.name.endswith("_upsampling") for layer in generator.layers) \
-        else "pixel_shuffle"
 
 
 def write_sample_strip(generator, pairs, path: Path, note: str | None) -> Path:
@@ -183,7 +174,7 @@ class TrainingSession:
         from ..losslog import load_log
 
         try:
-            path = export_generator(self.models.generator, self.run_dir / GENERATOR_NAME)
+            path = export_generator(self.models.generator, self.run_dir / GENERATOR_NAME, self.cfg)
             if self.log.rows():
                 plot_training_curves(load_log(self.log.path), self.run_dir / "loss_curves.png", self.note)
         except OSError as exc:
