@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+EXPERIMENT_INITS = {"keras+prelu25": ("keras", 0.25), "torch+prelu0": ("torch", 0.0)}  # (base init, PReLU slope)
 PUBLISHED = {"SRResNet (paper)": {"Set5": 32.05, "Set14": 28.49, "BSD100": 27.58},
              "VDSR (291 images)": {"Set5": 31.35, "Set14": 28.01, "BSD100": 27.29}}
 
@@ -47,7 +48,9 @@ def parse_args(argv=None):
     p.add_argument("--eval-every", type=int, default=300, help="Set5 PSNR every N steps (learning curve)")
     p.add_argument("--steps-per-epoch", type=int, default=100)
     p.add_argument("--save-every", type=int, default=10, help="checkpoint every N epochs")
-    p.add_argument("--init", default="torch", help="weight initialisation (TrainConfig.init)")
+    p.add_argument("--init", default="torch", choices=["torch", "keras", *EXPERIMENT_INITS],
+                   help="weight initialisation (TrainConfig.init); keras+prelu25 and torch+prelu0 swap the PReLU "
+                        "starting slope, to find which part of the initialisation matters")
     p.add_argument("--precision", default=None, help="None, mixed_bfloat16, mixed_float16")
     p.add_argument("--sets", default=None, help="benchmark sets evaluated at the end (default: Set5,Set14,BSD100 "
                    "for 291, none for faces, whose held-out split is always scored)")
@@ -98,9 +101,32 @@ def eval_folders(args, curve_folder: Path) -> dict[str, Path]:
     return folders
 
 
+def register_experiment_init(init: str) -> tuple[str, str]:
+    """(generator name, TrainConfig.init) for `init`; an experiment's init is a generator of its own in
+    networks.GENERATORS: the base initialisation, then every PReLU slope set to the experiment's."""
+    if init not in EXPERIMENT_INITS:
+        return "srresnet", init
+    from srgan_helpers import networks
+
+    base, slope = EXPERIMENT_INITS[init]
+
+    def srresnet_with_slope(cfg, synchronized_bn=False):
+        import keras
+
+        generator = networks.GENERATORS["srresnet"](cfg, synchronized_bn)
+        for layer in generator.layers:
+            if isinstance(layer, keras.layers.PReLU):
+                layer.alpha.assign(keras.ops.full(layer.alpha.shape, slope))
+        return generator
+
+    networks.GENERATORS[f"srresnet-{init}"] = srresnet_with_slope
+    return f"srresnet-{init}", base
+
+
 def make_config(args, data_dir: Path):
     from srgan_helpers.config import TrainConfig
 
+    generator, init = register_experiment_init(args.init)
     budget = args.eval_steps[-1] if not args.minutes else 10**7
     epochs = -(-budget // args.steps_per_epoch)
     faces = args.train_set == "faces"
@@ -108,7 +134,8 @@ def make_config(args, data_dir: Path):
                        hr_size=args.hr_size if faces else 176, n_res_blocks=args.blocks, d_head="pool",
                        vgg_weights=None, batch_size=args.batch, epochs=0, pretrain_epochs=epochs,
                        learning_rate=args.lr, steps_per_epoch=args.steps_per_epoch, sample_every=10**6,
-                       save_every=args.save_every, keep_last=1, keep_every=0, seed=args.seed, init=args.init,
+                       save_every=args.save_every, keep_last=1, keep_every=0, seed=args.seed, init=init,
+                       generator=generator,
                        mixed_precision=args.precision, deterministic=args.deterministic,
                        generator_from=args.generator_from, tone_patches=args.tone_patches,
                        freeze_batchnorm=args.freeze_bn)

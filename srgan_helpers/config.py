@@ -12,7 +12,7 @@ from .fileio import write_text_atomic
 # Every convolution of VGG19 (what `vgg_layer` may name), checked without building the network.
 VGG19_LAYERS = tuple(f"block{b}_conv{c}" for b, n in ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4)) for c in range(1, n + 1))
 UPSAMPLE_MODES = ("pixel_shuffle", "upsampling_lrelu")
-INITS = ("torch", "keras", "keras+prelu25", "torch+prelu0")  # the last two: to find which part matters
+INITS = ("torch", "keras")
 LEGACY_UPSAMPLE = {"seed": "upsampling_lrelu"}  # the name runs made before 0.2 wrote into config.json
 # Settings a resumed run must share with its checkpoints: they shape the weights, the data order or the
 # meaning of an epoch. (`mixed_precision` is checked apart: only loss scaling changes the optimizer.)

@@ -89,7 +89,7 @@ def _fan_in_uniform(fan_in: int):
 
 def conv(x, filters: int, kernel: int, name: str, init: str = "torch", strides: int = 1):
     """Conv2D 'same', initialised by `init` (see the module docstring)."""
-    if init.startswith("keras"):
+    if init == "keras":
         return layers.Conv2D(filters, kernel, strides=strides, padding="same", name=name)(x)
     fan_in = x.shape[-1] * kernel * kernel
     return layers.Conv2D(filters, kernel, strides=strides, padding="same", name=name,
@@ -97,7 +97,7 @@ def conv(x, filters: int, kernel: int, name: str, init: str = "torch", strides: 
 
 
 def dense(x, units: int, name: str, init: str = "torch", dtype=None):
-    if init.startswith("keras"):
+    if init == "keras":
         return layers.Dense(units, name=name, dtype=dtype)(x)
     fan_in = x.shape[-1]
     return layers.Dense(units, name=name, dtype=dtype, kernel_initializer=_fan_in_uniform(fan_in),
@@ -105,7 +105,7 @@ def dense(x, units: int, name: str, init: str = "torch", dtype=None):
 
 
 def prelu(x, name=None, init: str = "torch"):
-    slope = initializers.Constant(0.25) if init in ("torch", "keras+prelu25") else "zeros"
+    slope = initializers.Constant(0.25) if init == "torch" else "zeros"
     return layers.PReLU(alpha_initializer=slope, shared_axes=[1, 2], name=name)(x)
 
 

@@ -78,3 +78,23 @@ def test_quality_smoke_trains_through_the_public_path_and_scores_set5_and_held_o
     faces = json.loads((tmp_path / "f.json").read_text())["ours"]
     assert set(faces["final"]) == {"faces_test"} and faces["config"]["hr_size"] == 88
     assert faces["curve_set"].endswith("test") and faces["final"]["faces_test"]["bicubic_psnr"] > 20
+
+
+@pytest.mark.parametrize("init, base, slope", [("keras+prelu25", "keras", 0.25), ("torch+prelu0", "torch", 0.0)])
+def test_the_initialisation_experiments_live_in_the_benchmark_as_generators_of_their_own(init, base, slope):
+    """The package knows only the torch and keras initialisations; the quality benchmark's two experiment
+    variants register a generator each (the base init, then every PReLU slope set)."""
+    import numpy as np
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from quality import register_experiment_init
+
+    from srgan_helpers import networks
+    from srgan_helpers.config import INITS, TrainConfig
+
+    assert init not in INITS
+    name, config_init = register_experiment_init(init)
+    assert config_init == base and name in networks.GENERATORS
+    generator = networks.build("generator", TrainConfig(n_res_blocks=1, init=config_init, generator=name))
+    alphas = [np.asarray(layer.alpha) for layer in generator.layers if hasattr(layer, "alpha")]
+    assert alphas and all(np.all(a == np.float32(slope)) for a in alphas)
