@@ -61,27 +61,6 @@ class VGGPreprocess(layers.Layer):
         return x - ops.convert_to_tensor(VGG_BGR_MEAN, dtype=self.compute_dtype)
 
 
-@keras.saving.register_keras_serializable(package="srgan")
-class GlobalBatchNormalization(layers.BatchNormalization):
-    """BatchNormalization whose training statistics span every replica of a TensorFlow distribution
-    strategy, computed in two passes (mean, then mean squared deviation) like the single-device layer.
-    Keras' own `synchronized=True` uses E[x^2] - E[x]^2, which rounds differently: 2-device runs then
-    drifted 3e-4 from 1-device ones within 4 GAN steps; with this layer they agree to rounding."""
-
-    def _moments(self, inputs, mask):
-        import tensorflow as tf
-
-        context = tf.distribute.get_replica_context()
-        if mask is not None or context is None or context.num_replicas_in_sync == 1:
-            return ops.moments(inputs, axes=self._reduction_axes)
-        x = ops.cast(inputs, "float32")
-        axes = self._reduction_axes
-        count = context.all_reduce("SUM", ops.cast(ops.size(x), "float32") / x.shape[-1])
-        mean = context.all_reduce("SUM", ops.sum(x, axis=axes)) / count
-        variance = context.all_reduce("SUM", ops.sum(ops.square(x - mean), axis=axes)) / count
-        return ops.cast(mean, inputs.dtype), ops.cast(variance, inputs.dtype)
-
-
 def _fan_in_uniform(fan_in: int):
     bound = 1.0 / math.sqrt(fan_in)
     return initializers.RandomUniform(-bound, bound)
@@ -113,6 +92,8 @@ def batch_norm(name: str, synchronized: bool = False):
     """BatchNormalization(momentum 0.8, as the original); `synchronized`: statistics over every replica
     (multi-device TensorFlow)."""
     if synchronized:
+        from .tf_layers import GlobalBatchNormalization  # TensorFlow's distribution strategies only
+
         return GlobalBatchNormalization(momentum=0.8, name=name)
     return layers.BatchNormalization(momentum=0.8, name=name)
 

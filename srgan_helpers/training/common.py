@@ -21,8 +21,3 @@ def generator_terms(sr, hr, features_sr, features_hr, sr_logits, gen_labels, cfg
         content = content + cfg.pixel_weight * losses.mse(sr, hr)
     adversarial = losses.bce_with_logits(gen_labels, sr_logits)
     return content + cfg.adv_weight * adversarial, content, adversarial
-
-
-def scaled(optimizer, loss):
-    """Loss scaled for mixed_float16 (a LossScaleOptimizer); unchanged otherwise."""
-    return optimizer.scale_loss(loss)  # identity for plain optimizers

@@ -1,16 +1,17 @@
 """JAX steps: stateless_call + jax.value_and_grad + optimizer.stateless_apply, jitted, buffers donated.
 
-All state is passed explicitly and returned, as one nested dict (a pytree):
+All state is passed explicitly and returned, as one typed record (a pytree, as flax's TrainState):
 
-    state["generator"]     = {"trainable_variables": [...], "non_trainable_variables": [...],
-                              "optimizer_variables": [...]}
-    state["discriminator"] = the same for D
+    TrainState(generator=NetworkState(trainable_variables, non_trainable_variables, optimizer_variables),
+               discriminator=NetworkState(...))
 
 VGG's frozen weights are passed beside it. `sync_to_models` writes the state back into the Keras
 variables before a checkpoint, a sample strip or the export.
 """
 
 from __future__ import annotations
+
+from typing import NamedTuple
 
 import jax
 import keras
@@ -26,18 +27,30 @@ def _scale(opt, optimizer_variables, loss):
         return opt.scale_loss(loss)
 
 
-def _network_state(model, optimizer) -> dict:
-    return {"trainable_variables": [v.value for v in model.trainable_variables],
-            "non_trainable_variables": [v.value for v in model.non_trainable_variables],
-            "optimizer_variables": [v.value for v in optimizer.variables]}
+class NetworkState(NamedTuple):
+    """One network's state in the step: the values it differentiates, the ones it carries along (BatchNorm
+    statistics) and its optimizer's."""
+
+    trainable_variables: list
+    non_trainable_variables: list
+    optimizer_variables: list
+
+    @classmethod
+    def read(cls, model, optimizer) -> NetworkState:
+        return cls([v.value for v in model.trainable_variables], [v.value for v in model.non_trainable_variables],
+                   [v.value for v in optimizer.variables])
+
+    def write(self, model, optimizer) -> None:
+        for values, variables in ((self.trainable_variables, model.trainable_variables),
+                                  (self.non_trainable_variables, model.non_trainable_variables),
+                                  (self.optimizer_variables, optimizer.variables)):
+            for value, variable in zip(values, variables):
+                variable.assign(value)
 
 
-def _assign(model, optimizer, state: dict) -> None:
-    for values, variables in ((state["trainable_variables"], model.trainable_variables),
-                              (state["non_trainable_variables"], model.non_trainable_variables),
-                              (state["optimizer_variables"], optimizer.variables)):
-        for value, variable in zip(values, variables):
-            variable.assign(value)
+class TrainState(NamedTuple):
+    generator: NetworkState
+    discriminator: NetworkState
 
 
 class JaxSteps:
@@ -55,17 +68,18 @@ class JaxSteps:
     def load_from_models(self) -> None:
         """(Re)read every variable's value into the explicit state (after building or loading)."""
         m = self.models
-        self.state = {"generator": _network_state(m.generator, m.g_optimizer),
-                      "discriminator": _network_state(m.discriminator, m.d_optimizer)}
+        self.state = TrainState(NetworkState.read(m.generator, m.g_optimizer),
+                                NetworkState.read(m.discriminator, m.d_optimizer))
 
     def sync_to_models(self) -> None:
         m = self.models
-        _assign(m.generator, m.g_optimizer, self.state["generator"])
-        _assign(m.discriminator, m.d_optimizer, self.state["discriminator"])
+        self.state.generator.write(m.generator, m.g_optimizer)
+        self.state.discriminator.write(m.discriminator, m.d_optimizer)
 
     def set_learning_rate(self, value: float) -> None:
-        for opt, network in ((self.models.g_optimizer, "generator"), (self.models.d_optimizer, "discriminator")):
-            values = self.state[network]["optimizer_variables"]
+        for opt, network in ((self.models.g_optimizer, self.state.generator),
+                             (self.models.d_optimizer, self.state.discriminator)):
+            values = network.optimizer_variables
             for i, variable in enumerate(opt.variables):
                 if variable.path.endswith("learning_rate"):
                     values[i] = jax.numpy.asarray(value, dtype=values[i].dtype)
@@ -89,37 +103,35 @@ class JaxSteps:
 
     # --- the jitted functions --------------------------------------------------------------------------
     def _pretrain_fn(self, state, lr, hr):
-        G, g_opt, g = self.models.generator, self.models.g_optimizer, state["generator"]
+        G, g_opt, g = self.models.generator, self.models.g_optimizer, state.generator
 
         def loss_fn(trainable_variables):
-            sr, non_trainable_variables = G.stateless_call(trainable_variables, g["non_trainable_variables"], lr,
+            sr, non_trainable_variables = G.stateless_call(trainable_variables, g.non_trainable_variables, lr,
                                                            training=True)
             loss = losses.mse(sr, hr)
-            return _scale(g_opt, g["optimizer_variables"], loss), (loss, non_trainable_variables)
+            return _scale(g_opt, g.optimizer_variables, loss), (loss, non_trainable_variables)
 
-        (_, (loss, non_trainable)), grads = jax.value_and_grad(loss_fn, has_aux=True)(g["trainable_variables"])
-        trainable, optimizer_variables = g_opt.stateless_apply(g["optimizer_variables"], grads,
-                                                               g["trainable_variables"])
-        new_g = {"trainable_variables": trainable, "non_trainable_variables": non_trainable,
-                 "optimizer_variables": optimizer_variables}
-        return {**state, "generator": new_g}, {"g_loss": loss, "content_loss": loss}
+        (_, (loss, non_trainable)), grads = jax.value_and_grad(loss_fn, has_aux=True)(g.trainable_variables)
+        trainable, optimizer_variables = g_opt.stateless_apply(g.optimizer_variables, grads,
+                                                               g.trainable_variables)
+        new_g = NetworkState(trainable, non_trainable, optimizer_variables)
+        return state._replace(generator=new_g), {"g_loss": loss, "content_loss": loss}
 
     def _gan_fn(self, state, vgg_variables, lr, hr, real_labels, fake_labels, gen_labels):
         """Same order as the TF step: G forward once (vjp kept), D update, then G update via the vjp."""
-        G, g = self.models.generator, state["generator"]
+        G, g = self.models.generator, state.generator
 
         def g_forward(trainable_variables):
-            return G.stateless_call(trainable_variables, g["non_trainable_variables"], lr, training=True)
+            return G.stateless_call(trainable_variables, g.non_trainable_variables, lr, training=True)
 
-        sr, g_vjp, g_non_trainable = jax.vjp(g_forward, g["trainable_variables"], has_aux=True)
-        d, d_metrics = self._discriminator_update(state["discriminator"], hr, sr, real_labels, fake_labels)
+        sr, g_vjp, g_non_trainable = jax.vjp(g_forward, g.trainable_variables, has_aux=True)
+        d, d_metrics = self._discriminator_update(state.discriminator, hr, sr, real_labels, fake_labels)
         g_metrics, d_sr, d_non_trainable = self._generator_loss_grad(d, vgg_variables, sr, hr, gen_labels, g)
         (g_grads,) = g_vjp(d_sr)
         trainable, optimizer_variables = self.models.g_optimizer.stateless_apply(
-            g["optimizer_variables"], g_grads, g["trainable_variables"])
-        new_state = {"generator": {"trainable_variables": trainable, "non_trainable_variables": g_non_trainable,
-                                   "optimizer_variables": optimizer_variables},
-                     "discriminator": {**d, "non_trainable_variables": d_non_trainable}}
+            g.optimizer_variables, g_grads, g.trainable_variables)
+        new_state = TrainState(NetworkState(trainable, g_non_trainable, optimizer_variables),
+                               d._replace(non_trainable_variables=d_non_trainable))
         return new_state, {**d_metrics, **g_metrics}
 
     def _discriminator_update(self, d, hr, sr, real_labels, fake_labels):
@@ -131,14 +143,13 @@ class JaxSteps:
             fake_logits, non_trainable_variables = D.stateless_call(trainable_variables, non_trainable_variables,
                                                                     jax.lax.stop_gradient(sr), training=True)
             d_loss, d_real, d_fake = discriminator_terms(real_logits, fake_logits, real_labels, fake_labels)
-            return _scale(d_opt, d["optimizer_variables"], d_loss), (d_loss, d_real, d_fake, non_trainable_variables)
+            return _scale(d_opt, d.optimizer_variables, d_loss), (d_loss, d_real, d_fake, non_trainable_variables)
 
         (_, (d_loss, d_real, d_fake, non_trainable)), grads = jax.value_and_grad(d_loss_fn, has_aux=True)(
-            d["trainable_variables"], d["non_trainable_variables"])
-        trainable, optimizer_variables = d_opt.stateless_apply(d["optimizer_variables"], grads,
-                                                               d["trainable_variables"])
-        new_d = {"trainable_variables": trainable, "non_trainable_variables": non_trainable,
-                 "optimizer_variables": optimizer_variables}
+            d.trainable_variables, d.non_trainable_variables)
+        trainable, optimizer_variables = d_opt.stateless_apply(d.optimizer_variables, grads,
+                                                               d.trainable_variables)
+        new_d = NetworkState(trainable, non_trainable, optimizer_variables)
         return new_d, {"d_loss": d_loss, "d_real": d_real, "d_fake": d_fake}
 
     def _generator_loss_grad(self, d, vgg_variables, sr, hr, gen_labels, g):
@@ -147,14 +158,14 @@ class JaxSteps:
         features_hr, _ = vgg.stateless_call([], vgg_variables, hr, training=False)
 
         def g_loss_fn(sr, non_trainable_variables):
-            sr_logits, non_trainable_variables = D.stateless_call(d["trainable_variables"], non_trainable_variables,
+            sr_logits, non_trainable_variables = D.stateless_call(d.trainable_variables, non_trainable_variables,
                                                                   sr, training=True)
             features_sr, _ = vgg.stateless_call([], vgg_variables, sr, training=False)
             g_loss, content, adversarial = generator_terms(sr, hr, features_sr, features_hr, sr_logits, gen_labels,
                                                            self.cfg)
-            scaled = _scale(self.models.g_optimizer, g["optimizer_variables"], g_loss)
+            scaled = _scale(self.models.g_optimizer, g.optimizer_variables, g_loss)
             return scaled, (g_loss, content, adversarial, non_trainable_variables)
 
         (_, (g_loss, content, adversarial, non_trainable)), d_sr = jax.value_and_grad(g_loss_fn, has_aux=True)(
-            sr, d["non_trainable_variables"])
+            sr, d.non_trainable_variables)
         return {"g_loss": g_loss, "content_loss": content, "adv_loss": adversarial}, d_sr, non_trainable

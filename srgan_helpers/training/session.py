@@ -38,7 +38,7 @@ def export_generator(generator, path: Path, cfg=None) -> Path:
     with synchronized BatchNorm (TF, several devices) is saved as the plain single-device network, rebuilt
     from its run's config (`cfg`)."""
     from .. import networks
-    from ..models import GlobalBatchNormalization
+    from ..tf_layers import GlobalBatchNormalization
 
     if any(isinstance(layer, GlobalBatchNormalization) for layer in generator.layers):
         if cfg is None:

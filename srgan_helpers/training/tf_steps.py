@@ -5,7 +5,12 @@ from __future__ import annotations
 import tensorflow as tf
 
 from .. import losses
-from .common import discriminator_terms, generator_terms, scaled
+from .common import discriminator_terms, generator_terms
+
+
+def scaled(optimizer, loss):
+    """Loss scaled for mixed_float16 (a LossScaleOptimizer); unchanged otherwise."""
+    return optimizer.scale_loss(loss)  # identity for plain optimizers
 
 
 class TFSteps:
