@@ -45,7 +45,7 @@ test_fraction=0, mode='whole', min_size=96, folder='$data')" > /dev/null 2>&1
     --out "$out/gan_step_profile.json"
 fi
 common=(--backend jax --data "$data" --data-root .gpu_prepared --blocks "${BLOCKS:-16}" --batch "${BATCH:-64}"
-        --lr "${LR:-2e-4}" --precision "${PRECISION:-mixed_bfloat16}" --steps-per-epoch "${STEPS_PER_EPOCH:-500}"
+        --learning-rate "${LEARNING_RATE:-2e-4}" --precision "${PRECISION:-mixed_bfloat16}" --steps-per-epoch "${STEPS_PER_EPOCH:-500}"
         --save-every 20)
 nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || true
 python3 benchmarks/quality.py "${common[@]}" --train-set 291 --patch "${PATCH:-96}" --minutes "${MINUTES_GENERAL:-5}" \

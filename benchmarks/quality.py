@@ -42,7 +42,7 @@ def parse_args(argv=None):
     p.add_argument("--blocks", type=int, default=2, help="residual blocks")
     p.add_argument("--patch", type=int, default=64, help="HR patch side")
     p.add_argument("--batch", type=int, default=16)
-    p.add_argument("--lr", type=float, default=1e-4, help="Adam learning rate")
+    p.add_argument("--learning-rate", type=float, default=1e-4, help="Adam learning rate")
     p.add_argument("--steps", default="1200,3000", help="evaluation points; the last is the step budget")
     p.add_argument("--minutes", type=float, default=0, help="a training-time budget instead of --steps' last")
     p.add_argument("--eval-every", type=int, default=300, help="Set5 PSNR every N steps (learning curve)")
@@ -133,7 +133,7 @@ def make_config(args, data_dir: Path):
     return TrainConfig(data_dir=str(data_dir), crop_size=None if faces else args.patch,
                        hr_size=args.hr_size if faces else 176, n_res_blocks=args.blocks, d_head="pool",
                        vgg_weights=None, batch_size=args.batch, epochs=0, pretrain_epochs=epochs,
-                       learning_rate=args.lr, steps_per_epoch=args.steps_per_epoch, sample_every=10**6,
+                       learning_rate=args.learning_rate, steps_per_epoch=args.steps_per_epoch, sample_every=10**6,
                        save_every=args.save_every, keep_last=1, keep_every=0, seed=args.seed, init=init,
                        generator=generator,
                        mixed_precision=args.precision, deterministic=args.deterministic,
@@ -214,7 +214,7 @@ def main(argv=None) -> dict:
     data_dir, curve_folder = prepare_train_set(args)
     size = f"pairs {args.hr_size}" if args.train_set == "faces" else f"patches {args.patch}"
     print(f"training {args.blocks}-block SRResNet on {args.train_set} with {args.backend}: {size}, batch {args.batch}, "
-          f"lr {args.lr}, init {args.init}, budget {args.minutes or args.eval_steps[-1]} "
+          f"learning rate {args.learning_rate}, init {args.init}, budget {args.minutes or args.eval_steps[-1]} "
           f"{'min' if args.minutes else 'steps'}", flush=True)
     ours = train_ours(args, data_dir, curve_folder)
     reference = None

@@ -69,7 +69,7 @@ def device_line(record: dict) -> str:
 
 def made_by(args: dict) -> str:
     """The quality.py command line of a run (the options that shaped it)."""
-    keys = ["backend", "train_set", "blocks", "batch", "lr", "init", "precision",
+    keys = ["backend", "train_set", "blocks", "batch", "learning_rate", "init", "precision",
             "hr_size" if args.get("train_set") == "faces" else "patch", "minutes" if args.get("minutes") else "steps",
             "generator_from", "tone_patches"]
     line = "python benchmarks/quality.py " + " ".join(f"--{k.replace('_', '-')} {args[k]}" for k in keys if args.get(k))

@@ -68,7 +68,7 @@ def train_reference(args, data_dir: Path, steps: int, final_sets: dict[str, Path
 
     torch.manual_seed(args.seed)
     model = build_srresnet(args.blocks)
-    opt = torch.optim.Adam(model.parameters(), lr=args.lr, betas=(0.9, 0.999))
+    opt = torch.optim.Adam(model.parameters(), lr=args.learning_rate, betas=(0.9, 0.999))
     loader = BatchLoader(open_split(data_dir, "train"), args.batch, args.patch, augment=True, seed=args.seed,
                          steps_per_epoch=args.steps_per_epoch)
     points, step, train_seconds, epoch = [], 0, 0.0, 0

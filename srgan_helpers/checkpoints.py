@@ -88,11 +88,11 @@ def restore_arrays(models, arrays: dict[str, list[np.ndarray]]) -> None:
             variable.assign(value)
 
 
-def training_state(cfg, step: int, lr_scale: float, run_id: str | None) -> dict:
+def training_state(cfg, step: int, learning_rate_scale: float, run_id: str | None) -> dict:
     """The state.json fields a training checkpoint carries (epoch and hashes are added by `save`)."""
     import keras
 
-    return {"step": step, "lr_scale": lr_scale, "run_id": run_id, "config": cfg.to_dict(),
+    return {"step": step, "learning_rate_scale": learning_rate_scale, "run_id": run_id, "config": cfg.to_dict(),
             "data_order": "a function of (seed, epoch): see loader", "backend": keras.backend.backend(),
             "keras": keras.__version__}
 
@@ -117,10 +117,10 @@ def check_state(state, folder_name: str, required: tuple[str, ...] = ()) -> None
         raise ValueError("state.json's epoch/step do not match the checkpoint (tampered?)")
     if not all(isinstance(k, str) and isinstance(n, int) and n >= 0 for k, n in state["groups"].items()):
         raise ValueError("state.json's groups are not {name: count}")
-    lr_scale = state.get("lr_scale", 1.0)
-    if not (isinstance(lr_scale, (int, float)) and not isinstance(lr_scale, bool) and math.isfinite(lr_scale)
-            and lr_scale > 0):
-        raise ValueError(f"state.json's lr_scale={lr_scale!r} is not a positive number")
+    key = "learning_rate_scale" if "learning_rate_scale" in state else "lr_scale"  # lr_scale: before 0.3
+    scale = state.get(key, 1.0)
+    if not (isinstance(scale, (int, float)) and not isinstance(scale, bool) and math.isfinite(scale) and scale > 0):
+        raise ValueError(f"state.json's {key}={scale!r} is not a positive number")
     missing = [k for k in required if k not in state]
     if missing:
         raise ValueError(f"state.json lacks {missing}")

@@ -14,6 +14,9 @@ VGG19_LAYERS = tuple(f"block{b}_conv{c}" for b, n in ((1, 2), (2, 2), (3, 4), (4
 UPSAMPLE_MODES = ("pixel_shuffle", "upsampling_lrelu")
 INITS = ("torch", "keras")
 LEGACY_UPSAMPLE = {"seed": "upsampling_lrelu"}  # the name runs made before 0.2 wrote into config.json
+# Keys runs made before 0.3 wrote, when "lr" meant the learning rate too (it now means low resolution only).
+LEGACY_KEYS = {"lr_decay_epoch": "learning_rate_decay_epoch", "lr_decay_factor": "learning_rate_decay_factor",
+               "nan_lr_factor": "nan_learning_rate_factor"}
 # Settings a resumed run must share with its checkpoints: they shape the weights, the data order or the
 # meaning of an epoch. (`mixed_precision` is checked apart: only loss scaling changes the optimizer.)
 LOCKED_ON_RESUME = ("generator", "discriminator", "content_loss", "hr_size", "scale", "crop_size", "n_res_blocks",
@@ -58,15 +61,15 @@ class TrainConfig:
     pretrain_epochs: int = 0  # SRResNet MSE epochs before the GAN (phase 1)
     learning_rate: float = 1e-4
     beta_1: float = 0.9
-    lr_decay_epoch: int | None = None  # multiply the learning rate by lr_decay_factor from this epoch on
-    lr_decay_factor: float = 0.1
+    learning_rate_decay_epoch: int | None = None  # multiply the learning rate by the factor from this GAN epoch on
+    learning_rate_decay_factor: float = 0.1
     steps_per_epoch: int | None = None  # None: one pass over the training set
     mixed_precision: str | None = None  # None, "mixed_float16" (T4) or "mixed_bfloat16" (A100/H100)
     devices: int | str = "auto"  # "auto" (all GPUs / TPU cores; one CPU) or a count; batch_size is the global batch
     jit_compile: bool | None = None  # TensorFlow: XLA-compile the steps (None: only when TF sees a GPU)
     deterministic: bool = True  # seeded runs bit-identical on CPU (TF op determinism); False: faster GPU runs
     nan_policy: str = "stop"  # on a NaN/Inf loss: "stop", or "rollback" to an earlier checkpoint with a lower lr
-    nan_lr_factor: float = 0.5  # learning-rate multiplier applied at each rollback
+    nan_learning_rate_factor: float = 0.5  # learning-rate multiplier applied at each rollback
     nan_max_rollbacks: int = 3  # give up (stop) after this many rollbacks
     seed: int = 0
     # run bookkeeping
@@ -108,11 +111,11 @@ class TrainConfig:
         """A config from plain data: unknown keys and values of the wrong type are refused by name."""
         if not isinstance(values, dict):
             raise ValueError(f"expected a JSON object of config values, got {type(values).__name__}")
+        values = {LEGACY_KEYS.get(k, k): v for k, v in values.items()}
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
             raise ValueError(f"Unknown config keys {unknown}; valid keys: {sorted(known)}")
-        values = dict(values)
         if values.get("upsample") in LEGACY_UPSAMPLE:
             values["upsample"] = LEGACY_UPSAMPLE[values["upsample"]]
         wrong = [f"{f.name}={values[f.name]!r} (expected {f.type})" for f in dataclasses.fields(cls)
@@ -195,22 +198,23 @@ def _number_problems(cfg: TrainConfig) -> list[str]:
                  "label_std"):
         if not getattr(cfg, name) >= 0:
             problems.append(f"{name}={getattr(cfg, name)} must be >= 0")
-    for name in ("learning_rate", "vgg_rescale", "lr_decay_factor"):
+    for name in ("learning_rate", "vgg_rescale", "learning_rate_decay_factor"):
         if not (getattr(cfg, name) > 0 and math.isfinite(getattr(cfg, name))):
             problems.append(f"{name}={getattr(cfg, name)} must be a positive number")
     for name in ("real_label_mean", "fake_label_mean", "gen_label_mean"):
         if not 0.0 <= getattr(cfg, name) <= 1.0:
             problems.append(f"{name}={getattr(cfg, name)} must be in [0, 1]")
-    if not 0.0 < cfg.nan_lr_factor < 1.0:
-        problems.append(f"nan_lr_factor={cfg.nan_lr_factor} must be in (0, 1): it lowers the learning rate")
+    if not 0.0 < cfg.nan_learning_rate_factor < 1.0:
+        problems.append(f"nan_learning_rate_factor={cfg.nan_learning_rate_factor} must be in (0, 1): it lowers the "
+                        f"learning rate")
     if not 0.0 <= cfg.beta_1 < 1.0:
         problems.append(f"beta_1={cfg.beta_1} must be in [0, 1)")
     if not 0.0 <= cfg.tone_patches < 1.0:
         problems.append(f"tone_patches={cfg.tone_patches} must be in [0, 1): the fraction of each batch")
     if cfg.steps_per_epoch is not None and cfg.steps_per_epoch < 1:
         problems.append(f"steps_per_epoch={cfg.steps_per_epoch} must be >= 1 (or None: one pass over the data)")
-    if cfg.lr_decay_epoch is not None and cfg.lr_decay_epoch < 0:
-        problems.append(f"lr_decay_epoch={cfg.lr_decay_epoch} must be >= 0 (or None)")
+    if cfg.learning_rate_decay_epoch is not None and cfg.learning_rate_decay_epoch < 0:
+        problems.append(f"learning_rate_decay_epoch={cfg.learning_rate_decay_epoch} must be >= 0 (or None)")
     return problems
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from .fileio import write_text_atomic
 
 LOG_COLUMNS = ("epoch", "phase", "step", "d_loss", "g_loss", "content_loss", "adv_loss", "d_real", "d_fake",
-               "lr", "seconds", "images_per_s")
+               "learning_rate", "seconds", "images_per_s")
 HEADER = ",".join(LOG_COLUMNS)
 ORIGINAL_LINE = re.compile(r"^EPOCH\s+(?P<epoch>\d+)\s+d_loss\s+(?P<d>\S+)\s+gan_loss\s+\["
                            r"(?P<g>[^,\]]+),(?P<c>[^,\]]+),(?P<a>[^,\]]+?)\s*(?P<close>\])?\s*$")
@@ -88,6 +88,8 @@ def read_csv_rows(text: str) -> tuple[list[dict[str, str]], list[tuple[int, str,
         elif not (row.get("epoch") or "").isdigit():
             problems.append((line_no, ",".join(row.values()), "no epoch number"))
         else:
+            if "lr" in row:  # logs written before 0.3 named the learning rate "lr"
+                row["learning_rate"] = row.pop("lr")
             rows.append(row)
     return rows, problems, notes
 
@@ -127,7 +129,7 @@ def _read_original(text: str, path: Path) -> LossLog:
     nan = np.full(n, np.nan)
     columns = {"epoch": arr[:, 0], "phase": np.array(["gan"] * n, dtype=object), "step": nan.copy(),
                "d_loss": arr[:, 1], "g_loss": arr[:, 2], "content_loss": arr[:, 3], "adv_loss": arr[:, 4],
-               "d_real": nan.copy(), "d_fake": nan.copy(), "lr": nan.copy(), "seconds": nan.copy(),
+               "d_real": nan.copy(), "d_fake": nan.copy(), "learning_rate": nan.copy(), "seconds": nan.copy(),
                "images_per_s": nan.copy()}
     return LossLog(columns, str(path), "original", problems, notes)
 

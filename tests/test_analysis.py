@@ -106,3 +106,14 @@ def test_the_05_figure_of_a_random_vgg_run_says_random_weights(tmp_path, vgg_wei
     fig = analysis.plot_training_curves(log, tmp_path / "loss.png")
     assert ("RANDOM WEIGHTS" in fig._suptitle.get_text()) is labelled
     assert (tmp_path / "loss.png").stat().st_size > 0
+
+
+def test_a_log_written_when_the_learning_rate_column_was_lr_is_read_and_rewritten_under_the_new_name(tmp_path):
+    from srgan_helpers.losslog import HEADER, LossLogWriter, load_log
+
+    path = tmp_path / "loss_log.csv"
+    path.write_text("epoch,phase,step,d_loss,g_loss,content_loss,adv_loss,d_real,d_fake,lr,seconds,images_per_s\n"
+                    "1,pretrain,2,,0.5,0.5,,,,0.0001,1.0,8.0\n2,gan,4,1.2,0.4,0.3,0.7,0.6,0.4,0.0001,1.0,8.0\n")
+    np.testing.assert_allclose(load_log(path)["learning_rate"], [1e-4, 1e-4])
+    LossLogWriter(path).truncate(1)  # what a resumed run does first
+    assert path.read_text().splitlines() == [HEADER, "1,pretrain,2,,0.5,0.5,,,,0.0001,1.0,8.0"]

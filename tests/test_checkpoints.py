@@ -106,7 +106,7 @@ def test_non_finite_weights_are_never_saved_and_never_loaded(tmp_path):
     (lambda s: "a string", "not an object"),
     (lambda s: {**s, "groups": ["generator"]}, "groups"),
     (lambda s: {k: v for k, v in s.items() if k != "config"}, "lacks"),
-    (lambda s: {**s, "lr_scale": "abc"}, "lr_scale"),
+    (lambda s: {**s, "learning_rate_scale": "abc"}, "learning_rate_scale"),
     (lambda s: {**s, "step": -5}, "epoch/step"),
     (lambda s: {**s, "config": {"epochs": "many"}}, "wrong type"),
 ])

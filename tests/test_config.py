@@ -37,3 +37,13 @@ def test_unknown_keys_and_non_json_are_refused(tmp_path):
     (tmp_path / "bad.json").write_text("epochs = 3")
     with pytest.raises(ValueError, match="not valid JSON"):
         TrainConfig.from_json(tmp_path / "bad.json")
+
+
+def test_runs_written_when_lr_also_meant_the_learning_rate_still_load():
+    """Before 0.3 "lr" named the learning rate too; configs of such runs load under the new names."""
+    from srgan_helpers.config import TrainConfig
+
+    cfg = TrainConfig.from_dict({"lr_decay_epoch": 5, "lr_decay_factor": 0.5, "nan_lr_factor": 0.25})
+    assert (cfg.learning_rate_decay_epoch, cfg.learning_rate_decay_factor, cfg.nan_learning_rate_factor) == (5, 0.5,
+                                                                                                           0.25)
+    assert not any(name.startswith("lr_") or "_lr_" in name for name in cfg.to_dict())

@@ -128,15 +128,15 @@ def test_nan_stops_with_last_good_checkpoint_intact(tiny_config, finished_run):
 
 def test_nan_rollback_lowers_the_learning_rate_and_continues(tiny_config, tmp_path):
     cfg = tiny_config.replace(pretrain_epochs=2, epochs=0, learning_rate=3e30, nan_policy="rollback",
-                              nan_lr_factor=1e-30, nan_max_rollbacks=2)
+                              nan_learning_rate_factor=1e-30, nan_max_rollbacks=2)
     with pytest.warns(UserWarning, match="rollback 1/2"):
         result = train(cfg, tmp_path / "run", progress=False)
     with open(result.log_path, newline="") as handle:
         rows = list(csv.DictReader(handle))
     assert [r["epoch"] for r in rows] == ["1", "2"]
-    assert all(float(r["lr"]) < 1e2 for r in rows) and np.isfinite([float(r["g_loss"]) for r in rows]).all()
+    assert all(float(r["learning_rate"]) < 1e2 for r in rows) and np.isfinite([float(r["g_loss"]) for r in rows]).all()
     _, _, state = CheckpointManager(tmp_path / "run" / "checkpoints").latest()
-    assert state["lr_scale"] == pytest.approx(1e-30)
+    assert state["learning_rate_scale"] == pytest.approx(1e-30)
 
 
 def test_training_cli_reports_bad_config(tmp_path):

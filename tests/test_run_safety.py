@@ -146,7 +146,8 @@ def cli_error(argv, capsys):
 @pytest.mark.parametrize("change, message", [
     ({"devices": "gpu"}, "devices='gpu'"), ({"devices": 0}, "devices=0"), ({"label_std": -1.0}, "label_std"),
     ({"steps_per_epoch": -1}, "steps_per_epoch=-1"), ({"learning_rate": -0.1}, "learning_rate"),
-    ({"n_res_blocks": -1}, "n_res_blocks"), ({"n_samples": 0}, "n_samples"), ({"nan_lr_factor": 0.0}, "nan_lr_factor"),
+    ({"n_res_blocks": -1}, "n_res_blocks"), ({"n_samples": 0}, "n_samples"),
+    ({"nan_learning_rate_factor": 0.0}, "nan_learning_rate_factor"),
     ({"vgg_layer": "block9_conv1"}, "vgg_layer"), ({"vgg_weights": "nope.h5"}, "vgg_weights"),
     ({"hr_size": 96}, "hr_size=96"), ({"data_dir": "/vanished"}, "manifest.json not found"),
 ])

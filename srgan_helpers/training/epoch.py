@@ -28,8 +28,8 @@ def phase_label(cfg, epoch: int) -> str:
 def learning_rate_at(cfg, epoch: int) -> float:
     """Learning rate of 0-based global `epoch` (decay counts GAN epochs)."""
     gan_epoch = epoch - cfg.pretrain_epochs
-    if cfg.lr_decay_epoch is not None and gan_epoch >= cfg.lr_decay_epoch:
-        return cfg.learning_rate * cfg.lr_decay_factor
+    if cfg.learning_rate_decay_epoch is not None and gan_epoch >= cfg.learning_rate_decay_epoch:
+        return cfg.learning_rate * cfg.learning_rate_decay_factor
     return cfg.learning_rate
 
 
@@ -40,11 +40,11 @@ def epoch_labels(cfg, epoch: int, n_steps: int) -> list[np.ndarray]:
             for mean in (cfg.real_label_mean, cfg.fake_label_mean, cfg.gen_label_mean)]
 
 
-def run_epoch(cfg, epoch: int, steps, loader, global_step: int, lr_value: float, progress: bool) -> dict:
+def run_epoch(cfg, epoch: int, steps, loader, global_step: int, learning_rate: float, progress: bool) -> dict:
     """Train one epoch; return its loss-log row. Raises TrainingDiverged on a non-finite loss."""
     n_steps = loader.steps_per_epoch
     phase = phase_of(cfg, epoch)[0]
-    steps.set_learning_rate(lr_value)
+    steps.set_learning_rate(learning_rate)
     labels = epoch_labels(cfg, epoch, n_steps) if phase == "gan" else None
     metrics, start = [], time.perf_counter()
     bar = progress_bar(loader.prefetch(epoch), total=n_steps, disable=not progress, leave=False,
@@ -58,7 +58,7 @@ def run_epoch(cfg, epoch: int, steps, loader, global_step: int, lr_value: float,
     host = [{k: float(v) for k, v in m.items()} for m in metrics]
     seconds = time.perf_counter() - start
     _check_finite(host, epoch, cfg)
-    row = {"epoch": epoch + 1, "phase": phase, "step": global_step + n_steps, "lr": lr_value,
+    row = {"epoch": epoch + 1, "phase": phase, "step": global_step + n_steps, "learning_rate": learning_rate,
            "seconds": round(seconds, 3), "images_per_s": round(n_steps * cfg.batch_size / seconds, 2)}
     row.update({k: float(np.mean([m[k] for m in host])) for k in host[0]})
     if progress:

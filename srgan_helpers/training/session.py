@@ -70,7 +70,7 @@ class TrainingSession:
         self.note = random_weights_note(cfg)
         self.log = LossLogWriter(run_dir / LOG_NAME)
         self.epoch = self.global_step = 0
-        self.lr_scale, self.rollbacks = 1.0, 0
+        self.learning_rate_scale, self.rollbacks = 1.0, 0
         self.checkpoint: Path | None = None
         self.rollback_floor: int | None = None  # rollbacks walk back past this epoch ...
         self.diverged_at = 0  # ... until training gets past the epoch that diverged
@@ -81,7 +81,8 @@ class TrainingSession:
         if latest is not None:
             restore_arrays(self.models, latest.arrays)
             self.epoch, self.global_step, self.checkpoint = latest.epoch, latest.step, latest.path
-            self.lr_scale = float(latest.state.get("lr_scale", 1.0))
+            state = latest.state  # "lr_scale": checkpoints written before 0.3
+            self.learning_rate_scale = float(state.get("learning_rate_scale", state.get("lr_scale", 1.0)))
             print(f"Resuming {self.run_dir.name} from {latest.path.name}: epoch {self.epoch} done, step "
                   f"{self.global_step}")
         elif self.cfg.nan_policy == "rollback":
@@ -102,7 +103,7 @@ class TrainingSession:
                 ensure_vgg(self.models, self.cfg, self.placement)
             try:
                 row = run_epoch(self.cfg, self.epoch, self.steps, self.loader, self.global_step,
-                                learning_rate_at(self.cfg, self.epoch) * self.lr_scale, self.progress)
+                                learning_rate_at(self.cfg, self.epoch) * self.learning_rate_scale, self.progress)
                 stop = self._finish_epoch(row, on_epoch_end)
             except TrainingDiverged as exc:
                 self._roll_back(exc)
@@ -133,7 +134,7 @@ class TrainingSession:
         return stop
 
     def save_checkpoint(self, epoch: int) -> None:
-        state = training_state(self.cfg, self.global_step, self.lr_scale, self.manager.run_id)
+        state = training_state(self.cfg, self.global_step, self.learning_rate_scale, self.manager.run_id)
         try:
             self.checkpoint = self.manager.save(epoch, pack_arrays(self.models), state)
         except NonFiniteWeights as exc:
@@ -159,14 +160,14 @@ class TrainingSession:
         if target is None and self.initial is None:
             raise TrainingDiverged(f"{exc}; no earlier checkpoint to roll back to. {advice}") from exc
         self.rollbacks += 1
-        self.lr_scale *= cfg.nan_lr_factor
+        self.learning_rate_scale *= cfg.nan_learning_rate_factor
         restore_arrays(self.models, target.arrays if target else self.initial)
         self.steps.load_from_models()
         self.epoch, self.global_step = (target.epoch, target.step) if target else (0, 0)
         self.rollback_floor = self.epoch if target else 0
         self.log.truncate(self.epoch)
         warnings.warn(f"{exc} -> rollback {self.rollbacks}/{cfg.nan_max_rollbacks}: back to epoch {self.epoch}, "
-                      f"learning rate x{self.lr_scale:g}", stacklevel=2)
+                      f"learning rate x{self.learning_rate_scale:g}", stacklevel=2)
 
     def export(self) -> Path:
         """The generator as `<run_dir>/generator.keras` and the loss figure (labelled for random VGG)."""
