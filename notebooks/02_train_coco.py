@@ -93,6 +93,16 @@ cfg = workflows.config_from_parameters(globals())
 workflows.describe_models(cfg)  # the settings, then both networks
 
 # %% [markdown]
+# ## One GAN step, as the package runs it
+# Read-only: printed from the installed package, so what you read is what trains. First the generator's
+# loss arithmetic (content + `adv_weight` x adversarial; `pixel_weight` x MSE when set) and the
+# discriminator's, shared by both backends; then the active backend's step: D is updated on real and
+# generated patches, then G on the perceptual loss against the updated D.
+
+# %%
+print(workflows.training_step_source())
+
+# %% [markdown]
 # ## Data
 # Whole photos, each with its LR made once by Pillow bicubic and cached in a memory-mapped pack (a set
 # larger than RAM is fine); training samples random aligned patches (flips and rotations too).

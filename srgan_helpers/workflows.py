@@ -113,6 +113,26 @@ def describe_models(cfg: TrainConfig) -> None:
     print(f"{model_summary(models.generator)}\n\n{model_summary(models.discriminator)}")
 
 
+def training_step_source() -> str:
+    """The code one training step runs, as the installed package has it: the loss arithmetic both backends
+    share (training/common.py), then the active backend's GAN step."""
+    import inspect
+
+    import keras
+
+    from .training import common
+
+    if keras.backend.backend() == "jax":
+        from .training.jax_steps import JaxSteps as steps
+        parts = [steps._gan_fn, steps._discriminator_update, steps._generator_loss_grad]
+    else:
+        from .training.tf_steps import TFSteps as steps
+        parts = [steps._gan_replica, steps._discriminator_update]
+    shown = [common.generator_terms, common.discriminator_terms, *parts]
+    return "\n\n".join(f"# {inspect.getsourcefile(f).split('srgan_helpers')[-1]}\n{inspect.getsource(f)}"
+                         for f in shown)
+
+
 def latest_sample(run_dir: str | Path) -> Path | None:
     samples = sorted((Path(run_dir) / "samples").glob("epoch_*.png"))
     return samples[-1] if samples else None

@@ -151,6 +151,8 @@ def test_03_train_then_04_resume_on_the_other_backend(workdir):
     assert images_in(nb) >= 2  # loss plot + sample strip rendered in the output notebook
     text = text_of(nb)
     assert "pretrain 1/1" in text and "GAN 2/2" in text and "epoch 4" not in text
+    step = "_gan_fn" if keras_backend() == "jax" else "_gan_replica"  # the step printed is the one that trains
+    assert "def generator_terms(" in text and "cfg.adv_weight * adversarial" in text and f"def {step}(" in text
     assert_quiet(nb)
     other = "jax" if keras_backend() == "tensorflow" else "tensorflow"
     nb = run("04_resume", workdir, run_dir="outputs/celeba_tiny", epochs=3, backend=other)
