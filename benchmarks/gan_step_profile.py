@@ -85,7 +85,7 @@ def report(rows: list[dict]) -> None:
 
 def time_loader(data: str, batch: int, crop: int, steps: int) -> float:
     """Pairs per second the package's loader makes (random crops + flips/rotations, no prefetch)."""
-    from srgan_helpers.loader import BatchLoader, open_split
+    from srgan_helpers.data.loader import BatchLoader, open_split
 
     loader = BatchLoader(open_split(data, "train"), batch, crop, augment=True, seed=0, steps_per_epoch=steps)
     start = time.perf_counter()

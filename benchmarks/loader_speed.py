@@ -20,9 +20,9 @@ os.environ.setdefault("OMP_NUM_THREADS", "1")
 import numpy as np  # noqa: E402
 
 from srgan_helpers import __version__  # noqa: E402
-from srgan_helpers.datasets import build_sample  # noqa: E402
-from srgan_helpers.loader import BatchLoader, load_pairs  # noqa: E402
-from srgan_helpers.preprocess import preprocess  # noqa: E402
+from srgan_helpers.data.datasets import build_sample  # noqa: E402
+from srgan_helpers.data.loader import BatchLoader, load_pairs  # noqa: E402
+from srgan_helpers.data.preprocess import preprocess  # noqa: E402
 
 
 def measure(loader: BatchLoader, use_prefetch: bool, epochs: int = 3) -> float:

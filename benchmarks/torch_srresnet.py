@@ -63,8 +63,8 @@ def train_reference(args, data_dir: Path, steps: int, final_sets: dict[str, Path
     `final_sets` at the end."""
     import torch
 
+    from srgan_helpers.data.loader import BatchLoader, open_split
     from srgan_helpers.evaluate import evaluate, score_sets
-    from srgan_helpers.loader import BatchLoader, open_split
 
     torch.manual_seed(args.seed)
     model = build_srresnet(args.blocks)

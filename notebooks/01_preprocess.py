@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -58,7 +60,8 @@ if importlib.util.find_spec("srgan_helpers") is None:  # Colab / a fresh kernel
 
 # %%
 # %matplotlib inline
-from srgan_helpers import preprocess, workflows
+from srgan_helpers import workflows
+from srgan_helpers.data import preprocess
 
 workflows.setup_notebook(mount_drive=mount_drive)
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import numpy as np
 
-from . import fid as fid_lib
-from .evalsets import read_eval_set
+from .data.evalsets import read_eval_set
 from .fileio import write_text_atomic
 from .metrics import bicubic_upscale, psnr, ssim
+from .metrics import fid as fid_lib
 from .strips import save_image_atomic, strip_grid
 
 # The original project's published FID on 500 CelebA test images (176 px), InceptionV3 ImageNet weights.

@@ -28,8 +28,8 @@ def cached_vgg_weights() -> str | None:
 def comparison(models: dict[str, Path], data_dir: Path, out_path: Path, n: int = 4, note: str | None = None) -> dict:
     """LR | Bicubic | one column per model | HR strip of the first `n` test images, with mean PSNR/SSIM
     (Y, border 4) of bicubic and of each model."""
+    from .data.loader import load_pairs
     from .images import float_to_uint8, uint8_to_float
-    from .loader import load_pairs
     from .metrics import bicubic_upscale, psnr, ssim
     from .strips import save_image_atomic, strip_grid
 

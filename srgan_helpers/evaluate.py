@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .evalsets import LAYOUTS, read_eval_set
+from .data.evalsets import LAYOUTS, read_eval_set
 from .metrics import bicubic_upscale, psnr, ssim
 from .progress import progress_bar as tqdm
 

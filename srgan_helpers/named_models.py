@@ -3,7 +3,7 @@ wherever a model path is accepted (srgan-upscale --model, evaluate --model, note
 
     python -m srgan_helpers.named_models list          # shipped models and your own run folders
     python -m srgan_helpers.named_models card srresnet-x4
-    python -m srgan_helpers.named_models check [NAME] [--full]   # the release check (srgan_helpers.release_check)
+    python -m srgan_helpers.named_models check [NAME] [--full]   # the release check (inference/release_check.py)
 
 An MSE-trained model is an "SRResNet"; only a model trained with the real VGG perceptual loss is an
 "SRGAN". A known name whose weights are not shipped yet says how to train them.
@@ -153,7 +153,7 @@ def _unknown(name: str) -> str:
 def check_command(names: list[str], data_root: str, full: bool) -> int:
     """Run the release check on each model; 0 when all pass, 1 when one fails, 2 on a usage error."""
     from .backend import load_keras
-    from .release_check import record_in_card, run_check
+    from .inference.release_check import record_in_card, run_check
 
     load_keras()
     failed = []

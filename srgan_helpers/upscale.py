@@ -32,7 +32,7 @@ from PIL import Image
 
 from .fileio import atomic_path
 from .images import IMAGE_SUFFIXES, ImageError, frames_note, open_image, to_rgb
-from .tiling import tile_count, to_uint8, upscale_tiled
+from .inference.tiling import tile_count, to_uint8, upscale_tiled
 
 FORMATS = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP"}
 LAYOUTS = ("sr", "lr-sr-hr", "compare")

@@ -8,8 +8,8 @@ from pathlib import Path
 import numpy as np
 
 from .config import TrainConfig
-from .datasets import DATASETS, acquire
-from .preprocess import MANIFEST, preprocess, read_manifest
+from .data.datasets import DATASETS, acquire
+from .data.preprocess import MANIFEST, preprocess, read_manifest
 
 
 def set_name(dataset: str) -> str:

@@ -54,7 +54,7 @@ def shared_data(name: str) -> Path:
 
 @pytest.fixture(scope="session")
 def sample_raw(tmp_path_factory) -> Path:
-    from srgan_helpers.datasets import build_sample
+    from srgan_helpers.data.datasets import build_sample
 
     return build_sample(tmp_path_factory.mktemp("raw"))
 
@@ -62,7 +62,7 @@ def sample_raw(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def tiny_set(sample_raw, tmp_path_factory) -> Path:
     """12 train + 4 test pairs at 64 px HR / 16 px LR, from the embedded sample."""
-    from srgan_helpers.preprocess import preprocess
+    from srgan_helpers.data.preprocess import preprocess
 
     out = tmp_path_factory.mktemp("sets") / "tiny"
     preprocess(sample_raw, out, n_images=16, hr_size=64, scale=4, test_fraction=0.25, seed=1, progress=False)

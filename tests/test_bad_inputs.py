@@ -7,9 +7,9 @@ from bad_inputs import make_bad_inputs
 from PIL import Image
 
 from srgan_helpers import upscale
+from srgan_helpers.data.loader import load_pairs
+from srgan_helpers.data.preprocess import preprocess
 from srgan_helpers.images import ImageError
-from srgan_helpers.loader import load_pairs
-from srgan_helpers.preprocess import preprocess
 
 
 def no_temp_files(folder):

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from srgan_helpers import datasets
-from srgan_helpers.datasets import ChecksumError, DownloadError, UnsafeArchiveError
+from srgan_helpers.data import datasets
+from srgan_helpers.data.datasets import ChecksumError, DownloadError, UnsafeArchiveError
 
 
 class RangeHandler(SimpleHTTPRequestHandler):

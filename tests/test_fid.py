@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from scipy import linalg
 
-from srgan_helpers import fid
+from srgan_helpers.metrics import fid
 
 
 def test_identical_sets_give_zero():

@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from srgan_helpers.loader import BatchLoader, PairSet, dihedral, load_pairs, prefetch
+from srgan_helpers.data.loader import BatchLoader, PairSet, dihedral, load_pairs, prefetch
 
 
 def nearest_pairs(n=6, lr_side=8, scale=4, seed=0):
@@ -90,7 +90,7 @@ def test_tone_patches_lead_each_batch_seeded_per_step_with_bicubic_lr():
 
 
 def test_tone_patches_reach_pure_black_white_and_saturated_colours():
-    from srgan_helpers.tones import tone_patch
+    from srgan_helpers.data.tones import tone_patch
 
     rng = np.random.default_rng(0)
     corners = {tuple(int(v) for v in tone_patch(rng, 8)[0, 0]) for _ in range(400)}

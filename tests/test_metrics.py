@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 from conftest import shared_data
 
-from srgan_helpers.evalsets import read_paired_folder
+from srgan_helpers.data.evalsets import read_paired_folder
 from srgan_helpers.metrics import bicubic_upscale, psnr, rgb_to_y, ssim
 
 

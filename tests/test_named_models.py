@@ -37,9 +37,9 @@ def test_the_face_model_beats_the_general_one_on_held_out_faces_and_both_beat_bi
 
     from conftest import shared_data
 
+    from srgan_helpers.data.preprocess import preprocess
     from srgan_helpers.evaluate import evaluate
     from srgan_helpers.inference import load_generator
-    from srgan_helpers.preprocess import preprocess
 
     held_out = named_models.card("srresnet-x4-faces")["held_out_faces"]
     assert len(held_out) == 400

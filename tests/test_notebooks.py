@@ -95,7 +95,7 @@ def parameters_of(name: str) -> set[str]:
 def test_hints_name_only_parameters_the_notebook_has():
     """Errors say 'pass archive=<path>' (downloads) and 'overwrite=True' (preparing): every notebook that can
     raise them has those parameters."""
-    from srgan_helpers import datasets, preprocess
+    from srgan_helpers.data import datasets, preprocess
 
     assert "archive=<path>" in Path(datasets.__file__).read_text()
     assert "overwrite=True" in Path(preprocess.__file__).read_text()

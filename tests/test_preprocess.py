@@ -6,9 +6,9 @@ import pytest
 from conftest import shared_data
 from PIL import Image
 
-from srgan_helpers.evalsets import read_paired_folder
+from srgan_helpers.data.evalsets import read_paired_folder
+from srgan_helpers.data.preprocess import preprocess, skipped_report
 from srgan_helpers.images import ImageError, open_rgb
-from srgan_helpers.preprocess import preprocess, skipped_report
 
 
 def _photo(w=120, h=100, seed=0):
@@ -147,8 +147,8 @@ def test_the_source_folder_is_never_written_to_or_replaced(tmp_path, sample_raw)
 
 
 def test_whole_images_are_kept_with_their_bicubic_lr_and_packed(tmp_path):
-    from srgan_helpers.loader import BatchLoader, open_split
-    from srgan_helpers.pack import PackedImages
+    from srgan_helpers.data.loader import BatchLoader, open_split
+    from srgan_helpers.data.pack import PackedImages
 
     (tmp_path / "raw").mkdir()
     for i, (w, h) in enumerate(((203, 150), (97, 130), (60, 61))):

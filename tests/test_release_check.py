@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from srgan_helpers import named_models, release_check
+from srgan_helpers import named_models
+from srgan_helpers.inference import release_check
 
 
 class Upscaler:

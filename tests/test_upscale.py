@@ -6,7 +6,7 @@ from conftest import shared_data
 from PIL import Image, ImageCms
 
 from srgan_helpers import upscale
-from srgan_helpers.tiling import seam_weights, upscale_tiled
+from srgan_helpers.inference.tiling import seam_weights, upscale_tiled
 
 
 @pytest.fixture(scope="module")

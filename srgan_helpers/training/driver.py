@@ -17,10 +17,10 @@ from pathlib import Path
 from .. import distribute
 from ..checkpoints import CheckpointManager, new_run_id
 from ..config import TrainConfig, resume_clashes
+from ..data.loader import set_mode
+from ..data.preprocess import read_manifest
 from ..determinism import seed_everything
-from ..loader import set_mode
 from ..losslog import LossLog, load_log
-from ..preprocess import read_manifest
 from ..runlock import RunLock
 from .bundle import build_models
 from .errors import RunFolderError

@@ -11,9 +11,9 @@ import numpy as np
 
 from ..checkpoints import Checkpoint, CheckpointManager, NonFiniteWeights, pack_arrays, restore_arrays, training_state
 from ..config import random_weights_note
+from ..data.loader import BatchLoader, open_split, sample_pairs
 from ..fileio import atomic_path, write_text_atomic
 from ..images import float_to_uint8
-from ..loader import BatchLoader, open_split, sample_pairs
 from ..losslog import LossLogWriter
 from ..runs import GENERATOR_NAME
 from ..strips import save_image_atomic, strip_grid

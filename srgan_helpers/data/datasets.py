@@ -16,8 +16,8 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 from PIL import Image
 
-from .fileio import file_digest, fsync_dir, temp_dir_beside
-from .images import save_png_atomic
+from ..fileio import file_digest, fsync_dir, temp_dir_beside
+from ..images import save_png_atomic
 
 
 class DownloadError(RuntimeError):
@@ -278,7 +278,7 @@ def build_sample(raw_root: str | Path = "data/raw", crops_per_photo: int = 4, cr
 
 
 def _images_of(folder: Path) -> list[Path]:
-    from .images import list_images
+    from ..images import list_images
 
     return list_images(folder / "HR" if (folder / "HR").is_dir() else folder)
 

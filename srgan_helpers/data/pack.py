@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .fileio import fsync_file, make_shareable, write_text_atomic
+from ..fileio import fsync_file, make_shareable, write_text_atomic
 
 INDEX = "index.json"
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .images import bicubic_resize, list_images, load_uint8, uint8_to_float
+from ..images import bicubic_resize, list_images, load_uint8, uint8_to_float
 from .pack import PackedImages
 from .preprocess import SPLITS, read_manifest
 from .tones import tone_patch

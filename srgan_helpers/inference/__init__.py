@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .images import float_to_uint8, uint8_to_float
+from ..images import float_to_uint8, uint8_to_float
 
 
 def load_generator(spec: str | Path):
@@ -15,8 +15,8 @@ def load_generator(spec: str | Path):
     (see `named_models`), loaded with safe_mode=True."""
     import keras
 
-    from . import models  # noqa: F401  (registers PixelShuffle for deserialisation)
-    from .named_models import resolve_model
+    from .. import models  # noqa: F401  (registers PixelShuffle for deserialisation)
+    from ..named_models import resolve_model
 
     path = resolve_model(spec)
     if not path.is_file():

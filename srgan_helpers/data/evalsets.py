@@ -8,7 +8,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .images import bicubic_resize, list_images, load_uint8, open_rgb
+from ..images import bicubic_resize, list_images, load_uint8, open_rgb
 
 LAYOUTS = "HR/ + LR_bicubic_x<scale>/ (as Set5), a prepared set (hr/ + lr/, or its test/ split), or HR images"
 

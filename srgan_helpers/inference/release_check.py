@@ -16,8 +16,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .metrics import bicubic_upscale
-from .tones import colour_fields, gray_fields, ramps
+from ..data.tones import colour_fields, gray_fields, ramps
+from ..metrics import bicubic_upscale
 
 TONE_TOLERANCE = {"psnr": 4, "gan": 8}  # levels, per pixel, in the interior
 CARD_TOLERANCE = {"psnr": 0.01, "ssim": 5e-4}  # re-measured minus stated (CPU, either backend)
@@ -42,7 +42,7 @@ def _interior(images: np.ndarray) -> np.ndarray:
 
 def tone_deviation(generator, inputs: np.ndarray, expected: np.ndarray) -> np.ndarray:
     """Per input, the largest |output - expected| in levels over the interior pixels and channels."""
-    from .inference import super_resolve
+    from ..inference import super_resolve
 
     out = np.stack(super_resolve(generator, list(inputs), batch_size=32)).astype(np.int16)
     return np.abs(_interior(out) - _interior(expected.astype(np.int16))).max(axis=(1, 2, 3))
@@ -69,7 +69,7 @@ def check_tones(generator, scale: int, tolerance: int) -> Finding:
 
 def check_above_bicubic(generator, sets: dict[str, Path], scale: int) -> tuple[Finding, dict]:
     """Every image of every set at or above bicubic's PSNR; also returns each set's evaluation."""
-    from .evaluate import evaluate
+    from ..evaluate import evaluate
 
     results = {label: evaluate(generator, folder, scale, progress=False) for label, folder in sets.items()}
     margins = [(row["sr_psnr"] - row["bicubic_psnr"], label, row["image"])
@@ -114,8 +114,8 @@ def held_out_faces(card: dict, data_root: Path, workdir: Path) -> Path:
     model's card scores the same split), prepared as when the cards were measured (centre crops, bicubic LR)."""
     import shutil
 
-    from .named_models import card as read_card
-    from .preprocess import preprocess
+    from ..data.preprocess import preprocess
+    from ..named_models import card as read_card
 
     names = card.get("held_out_faces") or read_card("srresnet-x4-faces")["held_out_faces"]
     source = workdir / "held_out_faces"
@@ -143,9 +143,9 @@ def run_check(name: str, data_root: str | Path, full: bool = False) -> list[Find
     """Every part of the release check on the shipped model `name`."""
     import tempfile
 
-    from .evaluate import evaluate
-    from .inference import load_generator, model_scale
-    from .named_models import card as read_card
+    from ..evaluate import evaluate
+    from ..inference import load_generator, model_scale
+    from ..named_models import card as read_card
 
     card, generator = read_card(name), load_generator(name)
     kind, scale = card.get("kind", "psnr"), model_scale(generator)
@@ -170,8 +170,8 @@ def record_in_card(name: str, findings: list[Finding], full: bool) -> None:
     import datetime
     import json
 
-    from .fileio import write_text_atomic
-    from .named_models import WEIGHTS_DIR, card
+    from ..fileio import write_text_atomic
+    from ..named_models import WEIGHTS_DIR, card
 
     values = card(name)
     values["release_check"] = {"passed": all(f.passed for f in findings), "full": full,

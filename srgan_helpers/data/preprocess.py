@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .fileio import file_digest, fsync_dir, temp_dir_beside, write_text_atomic
-from .images import (
+from ..fileio import file_digest, fsync_dir, temp_dir_beside, write_text_atomic
+from ..images import (
     ImageError,
     bicubic_resize,
     center_crop,
@@ -37,13 +37,13 @@ from .images import (
     save_png_atomic,
     to_rgb,
 )
+from ..progress import progress_bar as tqdm
 from .pack import PackWriter
-from .progress import progress_bar as tqdm
 
 MANIFEST = "manifest.json"
 SPLITS = ("train", "test")
 MODES = ("fixed", "whole")
-MADE_BY = "srgan_helpers.preprocess"
+MADE_BY = "srgan_helpers.data.preprocess"
 
 
 def _safe_stem(path: Path) -> str:
