@@ -13,4 +13,12 @@ echo "== pytest, KERAS_BACKEND=tensorflow (everything), $workers workers =="
 KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q -n "$workers" --dist worksteal --durations=10 "$@"
 echo "== pytest, KERAS_BACKEND=jax (backend-specific tests), $workers workers =="
 KERAS_BACKEND=jax .venv/bin/python -m pytest -q -n "$workers" --dist worksteal --durations=5 -m backend "$@"
+echo "== release check of every shipped model: tones, every Set5/Set14 image above bicubic, its card re-measured =="
+if [ -d ../shared/data/Set5 ]; then
+  checked=$SECONDS
+  KERAS_BACKEND=tensorflow .venv/bin/python -m srgan_helpers.named_models check --data ../shared/data
+  echo "== release check: $((SECONDS - checked)) s =="
+else
+  echo "skipped: ../shared/data (Set5, Set14, faces) is not beside the repository"
+fi
 echo "== scripts/test.sh: $((SECONDS - started)) s in all =="

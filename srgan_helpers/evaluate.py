@@ -22,45 +22,74 @@ from .metrics import bicubic_upscale, psnr, ssim
 from .progress import progress_bar as tqdm
 
 
-def evaluate(generator, folder: str | Path, scale: int = 4, progress: bool = True) -> dict:
-    """Per-image and mean PSNR/SSIM of bicubic (and of `generator`, if given) on one paired folder."""
+def evaluate(generator, folder: str | Path, scale: int = 4, progress: bool = True, with_niqe: bool = False) -> dict:
+    """Per-image and mean PSNR/SSIM of bicubic (and of `generator`, if given) on one paired folder;
+    `with_niqe` adds NIQE (no reference; lower is more natural) of HR, bicubic and SR, for images of at
+    least two 96-px blocks (NaN for smaller ones; their mean leaves them out)."""
     from .inference import super_resolve
 
     set_name, pairs = read_eval_set(folder, scale)
     rows = []
     for name, hr, lr in tqdm(pairs, desc=set_name, disable=not progress, leave=False):
-        row = {"image": name}
-        bic = bicubic_upscale(lr, scale)
-        row["bicubic_psnr"], row["bicubic_ssim"] = psnr(hr, bic, scale), ssim(hr, bic, scale)
+        outputs = {"bicubic": bicubic_upscale(lr, scale)}
         if generator is not None:
-            sr = super_resolve(generator, [lr])[0]
-            row["sr_psnr"], row["sr_ssim"] = psnr(hr, sr, scale), ssim(hr, sr, scale)
+            outputs["sr"] = super_resolve(generator, [lr])[0]
+        row = {"image": name}
+        for label, image in outputs.items():
+            row[f"{label}_psnr"], row[f"{label}_ssim"] = psnr(hr, image, scale), ssim(hr, image, scale)
+        if with_niqe:
+            row.update({f"{label}_niqe": niqe_or_nan(image, scale) for label, image in {"hr": hr, **outputs}.items()})
         rows.append(row)
-    means = {k: float(np.mean([r[k] for r in rows])) for k in rows[0] if k != "image"}
+    means = {k: _mean([r[k] for r in rows]) for k in rows[0] if k != "image"}
     return {"set": set_name, "n_images": len(rows), "images": rows, "mean": means}
 
 
-def score_sets(generator, folders: dict[str, str | Path], scale: int = 4) -> dict[str, dict]:
-    """{label: mean PSNR / SSIM of the generator and of bicubic} for each evaluation set (a model card's
-    "metrics")."""
+def niqe_or_nan(image: np.ndarray, border: int) -> float:
+    """NIQE of a uint8 image with `border` pixels cropped; NaN when it is smaller than two 96-px blocks."""
+    from .metrics.niqe import niqe
+
+    try:
+        return niqe(image, border)
+    except ValueError:
+        return float("nan")
+
+
+def _mean(values: list[float]) -> float:
+    finite = [v for v in values if np.isfinite(v)]
+    return float(np.mean(finite)) if finite else float("nan")
+
+
+def score_sets(generator, folders: dict[str, str | Path], scale: int = 4, with_niqe: bool = False) -> dict[str, dict]:
+    """{label: mean PSNR / SSIM (and NIQE) of the generator and of bicubic} for each evaluation set (a model
+    card's "metrics")."""
     scores = {}
     for label, folder in folders.items():
-        mean = evaluate(generator, folder, scale, progress=False)["mean"]
-        scores[label] = {"psnr": mean["sr_psnr"], "ssim": mean["sr_ssim"], "bicubic_psnr": mean["bicubic_psnr"],
-                         "bicubic_ssim": mean["bicubic_ssim"]}
+        mean = evaluate(generator, folder, scale, progress=False, with_niqe=with_niqe)["mean"]
+        scores[label] = card_scores(mean)
     return scores
 
 
+def card_scores(mean: dict) -> dict:
+    """A set's mean scores under a model card's names (psnr, ssim, bicubic_psnr, ...; niqe when measured)."""
+    names = {"sr_psnr": "psnr", "sr_ssim": "ssim", "bicubic_psnr": "bicubic_psnr", "bicubic_ssim": "bicubic_ssim",
+             "sr_niqe": "niqe", "bicubic_niqe": "bicubic_niqe", "hr_niqe": "hr_niqe"}
+    return {card: mean[key] for key, card in names.items() if key in mean and np.isfinite(mean[key])}
+
+
 def results_table(results: list[dict]) -> str:
-    """Paper-style markdown table: set | bicubic PSNR / SSIM | model PSNR / SSIM."""
-    has_sr = "sr_psnr" in results[0]["mean"]
+    """Paper-style markdown table: set | bicubic PSNR / SSIM | model PSNR / SSIM (| NIQE of HR / bicubic /
+    model, when measured)."""
+    has_sr, has_niqe = "sr_psnr" in results[0]["mean"], "hr_niqe" in results[0]["mean"]
     head = "| set | images | bicubic PSNR / SSIM |" + (" model PSNR / SSIM |" if has_sr else "")
-    lines = [head, "|---|---|---|" + ("---|" if has_sr else "")]
+    head += (" NIQE HR / bicubic" + (" / model |" if has_sr else " |")) if has_niqe else ""
+    lines = [head, "|---" * (head.count("|") - 1) + "|"]
     for r in results:
         m = r["mean"]
         line = f"| {r['set']} | {r['n_images']} | {m['bicubic_psnr']:.2f} / {m['bicubic_ssim']:.4f} |"
         if has_sr:
             line += f" {m['sr_psnr']:.2f} / {m['sr_ssim']:.4f} |"
+        if has_niqe:
+            line += " " + " / ".join(f"{m[k]:.2f}" for k in ("hr_niqe", "bicubic_niqe", "sr_niqe") if k in m) + " |"
         lines.append(line)
     return "\n".join(lines)
 
@@ -84,6 +113,8 @@ def main(argv=None) -> int:
                         ".keras file (omit: bicubic only)")
     parser.add_argument("--scale", type=int, default=4)
     parser.add_argument("--csv", help="also write per-image scores to this CSV file")
+    parser.add_argument("--niqe", action="store_true", help="also NIQE (no reference; lower is more natural) of HR, "
+                        "bicubic and the model, for images of at least two 96-px blocks")
     args = parser.parse_args(argv)
     from .backend import load_keras
 
@@ -101,7 +132,7 @@ def main(argv=None) -> int:
     results = []
     for folder in args.folders:
         try:
-            results.append(evaluate(generator, folder, args.scale))
+            results.append(evaluate(generator, folder, args.scale, with_niqe=args.niqe))
         except (FileNotFoundError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

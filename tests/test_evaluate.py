@@ -64,3 +64,15 @@ def test_every_set_layout_is_accepted(tiny_generator, tiny_set, tmp_path, capsys
         assert a["bicubic_psnr"] == pytest.approx(b["bicubic_psnr"], abs=0.5)
     assert evaluate.main([str(tiny_set / "test"), "--model", str(tiny_generator)]) == 0
     assert "| tiny/test | 4 |" in capsys.readouterr().out
+
+
+def test_niqe_joins_the_table_when_asked_and_is_left_out_for_images_too_small(tiny_generator, tiny_set, capsys):
+    """Set5 with --niqe: NIQE of HR, bicubic and the model per image and in the table (bicubic is far less
+    natural than the ground truth); the 64-px pairs of a prepared set are too small: NaN, left out."""
+    assert evaluate.main([str(shared_data("Set5")), "--model", str(tiny_generator), "--niqe"]) == 0
+    assert "NIQE HR / bicubic / model" in capsys.readouterr().out
+    result = evaluate.evaluate(None, shared_data("Set5"), progress=False, with_niqe=True)
+    assert all(np.isfinite(r["hr_niqe"]) and r["bicubic_niqe"] > r["hr_niqe"] for r in result["images"])
+    small = evaluate.evaluate(None, tiny_set, progress=False, with_niqe=True)
+    assert all(np.isnan(r["hr_niqe"]) for r in small["images"]) and np.isnan(small["mean"]["hr_niqe"])
+    assert "niqe" not in evaluate.card_scores(small["mean"]) and "bicubic_psnr" in evaluate.card_scores(small["mean"])
