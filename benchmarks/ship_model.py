@@ -82,7 +82,9 @@ def write_card(name: str, ours: dict, record: dict, metrics: dict, target: Path,
     data, licence = DATA[ours.get("train_set", "291")]
     card = {
         "name": name,
-        "summary": f"SRResNet x4 trained with pixel MSE (not an SRGAN: no perceptual loss), {ours['steps']} steps.",
+        "summary": f"SRResNet x4 trained with pixel MSE (not an SRGAN: no perceptual loss), {ours['steps']} steps"
+                   + (f" from {cfg['generator_from']}." if cfg.get("generator_from") else "."),
+        "kind": "psnr",  # a PSNR model (pixel MSE): the release check holds it to +-4 levels and to bicubic
         "architecture": f"SRResNet, {cfg['n_res_blocks']} residual blocks, 64 channels, pixel shuffle x4, tanh output; "
                         f"{ours['params']:,} parameters; {target.stat().st_size / 1e6:.1f} MB",
         "data": data, "data_licence": licence, "training": training_line(ours, cfg), "device": device_line(record),
@@ -103,34 +105,38 @@ def export_weights(source: str, target: str) -> None:
     print(f"wrote {target}")
 
 
-def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list[str]) -> Path:
-    """Build the generator in float32 with the Keras in hand, load `weights`, score it on the CPU, ship it."""
+def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list[str], history: str = "") -> Path:
+    """Build the generator in float32 with the Keras in hand from its run's config (networks.GENERATORS),
+    load `weights`, score it on the CPU (PSNR, SSIM, NIQE), ship it; `history`: what changed from the model
+    shipped before under this name, and why."""
     sys.path.insert(0, str(REPO))
     import keras
 
+    from srgan_helpers import networks
+    from srgan_helpers.config import TrainConfig
     from srgan_helpers.evaluate import score_sets
     from srgan_helpers.fileio import atomic_path
-    from srgan_helpers.models import build_generator
     from srgan_helpers.named_models import weights_path
 
     record = json.loads(Path(result_path).read_text())
-    ours, cfg = record["ours"], record["ours"]["config"]
+    ours = record["ours"]
     keras.mixed_precision.set_global_policy("float32")
-    generator = build_generator(cfg["scale"], cfg["n_res_blocks"], upsample=cfg["upsample"], init=cfg["init"])
+    generator = networks.build("generator", TrainConfig.from_dict(ours["config"]).replace(mixed_precision=None))
     generator.load_weights(weights)
     folders = {label: Path(folder) for label, folder in (spec.split("=", 1) for spec in eval_sets)}
-    metrics = score_sets(generator, folders)
+    metrics = score_sets(generator, folders, with_niqe=True)
     for label, m in metrics.items():
         print(f"{label}: {m['psnr']:.2f} dB / {m['ssim']:.4f} (bicubic {m['bicubic_psnr']:.2f})")
     refuse_if_not_better(name, metrics)
-    extra = {}
+    extra = {"history": history} if history else {}
     if ours.get("train_set") == "faces":  # which faces it never saw, so anyone can score it on them
         extra["held_out_faces"] = held_out_sources(folders["faces_test"])
     target = weights_path(name)
     with atomic_path(target, suffix=".keras") as partial:
         generator.save(partial)
+    where = "bash benchmarks/gpu_check.sh" if record.get("accelerator") else "hand, on the CPU"
     write_card(name, ours, record, metrics, target,
-               made_by_note=" (run by bash benchmarks/gpu_check.sh; shipped by benchmarks/ship_model.py ship)",
+               made_by_note=f" (run by {where}; shipped by benchmarks/ship_model.py ship)",
                saved_with=saved_with_line(keras.__version__, record), **extra)
     return target
 
@@ -159,11 +165,12 @@ def main(argv=None) -> None:
     shp.add_argument("--weights", required=True)
     shp.add_argument("--result", required=True, help="the quality.py result JSON of the run")
     shp.add_argument("--eval", nargs="+", required=True, metavar="LABEL=FOLDER", help="sets scored for the card")
+    shp.add_argument("--history", default="", help="what changed from the model shipped before, and why")
     args = parser.parse_args(argv)
     if args.command == "export-weights":
         export_weights(args.source, args.target)
     else:
-        ship_from_weights(args.name, args.weights, args.result, args.eval)
+        ship_from_weights(args.name, args.weights, args.result, args.eval, args.history)
 
 
 if __name__ == "__main__":

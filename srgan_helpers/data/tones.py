@@ -23,8 +23,11 @@ COLOURS = ((0, 0, 0), (255, 255, 255), (255, 0, 0), (0, 255, 0), (0, 0, 255), (2
 
 
 def random_colour(rng: np.random.Generator) -> np.ndarray:
-    """An RGB colour whose channels are each 0 or 255 a quarter of the time (pure and mixed colours, black
-    and white are where models clip), otherwise uniform."""
+    """An RGB colour: a gray level a third of the time (tints show first on grays), otherwise one whose
+    channels are each 0 or 255 a quarter of the time (pure and mixed colours, black and white are where
+    models clip) and uniform otherwise."""
+    if rng.random() < 1 / 3:
+        return np.full(3, rng.integers(0, 256))
     return np.where(rng.random(3) < 0.5, rng.choice([0, 255], 3), rng.integers(0, 256, 3))
 
 
