@@ -1,7 +1,8 @@
 """SRGAN notebook suite: x4 photo-realistic super-resolution with a GAN, in Keras 3.
 
-Modules (one arrow of the data flow each):
-acquire (`datasets`) -> `preprocess` -> `loader` -> `training` -> `checkpoints` / `analysis`.
+Subpackages follow the data flow: `data` (acquire, preprocess, pack, loader) -> `training` (with
+`checkpoints`) -> `inference` (generators by name, tiles, the release check) and `metrics` / `evaluate` /
+`analysis`.
 Importing the package imports neither Keras nor TensorFlow; only `models`, `losses` and
 `training` do. It sets TF_NUM_INTEROP_THREADS=1 (unless already set) so that seeded TensorFlow runs on a
 CPU agree under load (to 1e-4; JAX runs are bit-identical): see `determinism`.
@@ -11,4 +12,4 @@ from .determinism import prepare_environment
 
 prepare_environment()
 
-__version__ = "0.2.0"
+__version__ = "0.3.0"  # the one place the version is written (pyproject.toml reads it)

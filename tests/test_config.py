@@ -47,3 +47,12 @@ def test_runs_written_when_lr_also_meant_the_learning_rate_still_load():
     assert (cfg.learning_rate_decay_epoch, cfg.learning_rate_decay_factor, cfg.nan_learning_rate_factor) == (5, 0.5,
                                                                                                            0.25)
     assert not any(name.startswith("lr_") or "_lr_" in name for name in cfg.to_dict())
+
+
+def test_the_installed_version_is_the_packages_own():
+    """One source: pip's metadata (pyproject.toml reads it) and srgan_helpers.__version__ agree."""
+    import importlib.metadata
+
+    import srgan_helpers
+
+    assert importlib.metadata.version("srgan-helpers") == srgan_helpers.__version__

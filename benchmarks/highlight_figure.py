@@ -1,0 +1,61 @@
+"""Bright areas side by side: bicubic | each model | HR on crops of real photos with sky and white walls,
+with each panel's PSNR (Y, on the crop). Made for the release of a fixed model: look before it ships.
+
+    python benchmarks/highlight_figure.py --models before=/tmp/old.keras srresnet-x4 \\
+        --crops BSD100/167062:0,0 BSD100/62096:0,40 Set14/ppt3:60,100 --out docs/figures/highlights.png
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def crop_rows(models: dict, crops: list[str], data: Path, side: int, scale: int = 4) -> list[list]:
+    """One row per crop: bicubic, each model, HR (uint8 arrays) and the PSNR of each but HR."""
+    from srgan_helpers.data.evalsets import read_paired_folder
+    from srgan_helpers.inference import super_resolve
+    from srgan_helpers.metrics import bicubic_upscale, psnr
+
+    rows = []
+    for spec in crops:
+        where, _, offset = spec.partition(":")
+        folder, name = where.rsplit("/", 1)
+        pairs = {n: (hr, lr) for n, hr, lr in read_paired_folder(data / folder, scale)}
+        hr, lr = pairs[name]
+        y, x = (int(v) for v in (offset or "0,0").split(","))
+        lr_crop = lr[y:y + side, x:x + side]
+        hr_crop = hr[y * scale:(y + side) * scale, x * scale:(x + side) * scale]
+        panels = [bicubic_upscale(lr_crop, scale)] + [super_resolve(m, [lr_crop])[0] for m in models.values()]
+        rows.append((f"{folder}/{name}", panels + [hr_crop], [psnr(hr_crop, p, scale) for p in panels]))
+    return rows
+
+
+def main(argv=None) -> Path:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--models", nargs="+", required=True, help="LABEL=MODEL or MODEL (a name, run or .keras)")
+    parser.add_argument("--crops", nargs="+", required=True, help="SET/IMAGE:Y,X (LR pixels) of each crop")
+    parser.add_argument("--side", type=int, default=48, help="LR side of each crop")
+    parser.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
+    parser.add_argument("--out", default="outputs/highlights.png")
+    args = parser.parse_args(argv)
+    from srgan_helpers.backend import load_keras
+    from srgan_helpers.inference import load_generator
+    from srgan_helpers.strips import save_image_atomic, strip_grid
+
+    load_keras()
+    specs = [m.partition("=")[::2] if "=" in m else (m, m) for m in args.models]
+    models = {label: load_generator(spec) for label, spec in specs}
+    rows = crop_rows(models, args.crops, Path(args.data), args.side)
+    for where, _, scores in rows:
+        print(where, " ".join(f"{label} {s:.2f} dB" for label, s in zip(["bicubic", *models], scores)))
+    labels = ["bicubic"] + list(models) + ["HR"]
+    note = "PSNR (Y) per crop: " + "; ".join(
+        f"{w}: " + ", ".join(f"{s:.1f}" for s in scores) for w, _, scores in rows)
+    return save_image_atomic(strip_grid([panels for _, panels, _ in rows], labels, note=note), args.out)
+
+
+if __name__ == "__main__":
+    print(main())
