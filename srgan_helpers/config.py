@@ -13,6 +13,7 @@ from .fileio import write_text_atomic
 VGG19_LAYERS = tuple(f"block{b}_conv{c}" for b, n in ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4)) for c in range(1, n + 1))
 UPSAMPLE_MODES = ("pixel_shuffle", "upsampling_lrelu")
 INITS = ("torch", "keras")
+SCHEDULES = ("constant", "step", "cosine")  # learning-rate schedules (training/schedules.py)
 LEGACY_UPSAMPLE = {"seed": "upsampling_lrelu"}  # the name runs made before 0.2 wrote into config.json
 # Keys runs made before 0.3 wrote, when "lr" meant the learning rate too (it now means low resolution only).
 LEGACY_KEYS = {"lr_decay_epoch": "learning_rate_decay_epoch", "lr_decay_factor": "learning_rate_decay_factor",
@@ -61,7 +62,9 @@ class TrainConfig:
     pretrain_epochs: int = 0  # SRResNet MSE epochs before the GAN (phase 1)
     learning_rate: float = 1e-4
     beta_1: float = 0.9
-    learning_rate_decay_epoch: int | None = None  # multiply the learning rate by the factor from this GAN epoch on
+    learning_rate_schedule: str = "constant"  # constant, step (decay at a GAN epoch) or cosine (training/schedules.py)
+    warmup_epochs: int = 0  # linear warm-up at the start of each phase
+    learning_rate_decay_epoch: int | None = None  # schedule "step": multiply by the factor from this GAN epoch on
     learning_rate_decay_factor: float = 0.1
     steps_per_epoch: int | None = None  # None: one pass over the training set
     mixed_precision: str | None = None  # None, "mixed_float16" (T4) or "mixed_bfloat16" (A100/H100)
@@ -112,6 +115,8 @@ class TrainConfig:
         if not isinstance(values, dict):
             raise ValueError(f"expected a JSON object of config values, got {type(values).__name__}")
         values = {LEGACY_KEYS.get(k, k): v for k, v in values.items()}
+        if values.get("learning_rate_decay_epoch") is not None and "learning_rate_schedule" not in values:
+            values["learning_rate_schedule"] = "step"  # before 0.3 a decay epoch alone meant the step schedule
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(values) - known)
         if unknown:
@@ -179,6 +184,8 @@ def _choice_problems(cfg: TrainConfig) -> list[str]:
         problems.append(f"d_head={cfg.d_head!r}: use 'flatten' or 'pool'")
     if cfg.nan_policy not in ("stop", "rollback"):
         problems.append(f"nan_policy={cfg.nan_policy!r}: use 'stop' or 'rollback'")
+    if cfg.learning_rate_schedule not in SCHEDULES:
+        problems.append(f"learning_rate_schedule={cfg.learning_rate_schedule!r}: use one of {SCHEDULES}")
     if cfg.mixed_precision not in (None, "mixed_float16", "mixed_bfloat16"):
         problems.append(f"mixed_precision={cfg.mixed_precision!r}: use None, 'mixed_float16' or 'mixed_bfloat16'")
     if cfg.vgg_layer not in VGG19_LAYERS:
@@ -194,8 +201,8 @@ def _number_problems(cfg: TrainConfig) -> list[str]:
     for name in ("batch_size", "save_every", "keep_last", "sample_every", "n_samples", "n_res_blocks", "hr_size"):
         if getattr(cfg, name) < 1:
             problems.append(f"{name}={getattr(cfg, name)} must be >= 1")
-    for name in ("epochs", "pretrain_epochs", "keep_every", "nan_max_rollbacks", "adv_weight", "pixel_weight",
-                 "label_std"):
+    for name in ("epochs", "pretrain_epochs", "warmup_epochs", "keep_every", "nan_max_rollbacks", "adv_weight",
+                 "pixel_weight", "label_std"):
         if not getattr(cfg, name) >= 0:
             problems.append(f"{name}={getattr(cfg, name)} must be >= 0")
     for name in ("learning_rate", "vgg_rescale", "learning_rate_decay_factor"):
@@ -215,6 +222,9 @@ def _number_problems(cfg: TrainConfig) -> list[str]:
         problems.append(f"steps_per_epoch={cfg.steps_per_epoch} must be >= 1 (or None: one pass over the data)")
     if cfg.learning_rate_decay_epoch is not None and cfg.learning_rate_decay_epoch < 0:
         problems.append(f"learning_rate_decay_epoch={cfg.learning_rate_decay_epoch} must be >= 0 (or None)")
+    if (cfg.learning_rate_schedule == "step") != (cfg.learning_rate_decay_epoch is not None):
+        problems.append(f"learning_rate_schedule={cfg.learning_rate_schedule!r} with learning_rate_decay_epoch="
+                        f"{cfg.learning_rate_decay_epoch}: the step schedule needs the epoch, and only it uses one")
     return problems
 
 

@@ -25,14 +25,6 @@ def phase_label(cfg, epoch: int) -> str:
     return f"{'pretrain' if phase == 'pretrain' else 'GAN'} {number}/{total}"
 
 
-def learning_rate_at(cfg, epoch: int) -> float:
-    """Learning rate of 0-based global `epoch` (decay counts GAN epochs)."""
-    gan_epoch = epoch - cfg.pretrain_epochs
-    if cfg.learning_rate_decay_epoch is not None and gan_epoch >= cfg.learning_rate_decay_epoch:
-        return cfg.learning_rate * cfg.learning_rate_decay_factor
-    return cfg.learning_rate
-
-
 def epoch_labels(cfg, epoch: int, n_steps: int) -> list[np.ndarray]:
     """The noisy real / fake / generator labels of every step of `epoch` (a function of seed and epoch)."""
     rng = np.random.default_rng([cfg.seed, 7, epoch])

@@ -18,8 +18,9 @@ from ..losslog import LossLogWriter
 from ..runs import GENERATOR_NAME
 from ..strips import save_image_atomic, strip_grid
 from .bundle import GanModels, build_steps, ensure_vgg
-from .epoch import learning_rate_at, phase_of, run_epoch
+from .epoch import phase_of, run_epoch
 from .errors import CheckpointWriteError, RunFolderError, TrainingDiverged
+from .schedules import learning_rate_at
 
 LOG_NAME = "loss_log.csv"
 
