@@ -14,6 +14,7 @@ VGG19_LAYERS = tuple(f"block{b}_conv{c}" for b, n in ((1, 2), (2, 2), (3, 4), (4
 UPSAMPLE_MODES = ("pixel_shuffle", "upsampling_lrelu")
 INITS = ("torch", "keras")
 SCHEDULES = ("constant", "step", "cosine")  # learning-rate schedules (training/schedules.py)
+DEGRADATIONS = ("bicubic", "realistic")  # how training LR is made (data/degrade.py)
 LEGACY_UPSAMPLE = {"seed": "upsampling_lrelu"}  # the name runs made before 0.2 wrote into config.json
 # Keys runs made before 0.3 wrote, when "lr" meant the learning rate too (it now means low resolution only).
 LEGACY_KEYS = {"lr_decay_epoch": "learning_rate_decay_epoch", "lr_decay_factor": "learning_rate_decay_factor",
@@ -22,7 +23,7 @@ LEGACY_KEYS = {"lr_decay_epoch": "learning_rate_decay_epoch", "lr_decay_factor":
 # meaning of an epoch. (`mixed_precision` is checked apart: only loss scaling changes the optimizer.)
 LOCKED_ON_RESUME = ("generator", "discriminator", "content_loss", "hr_size", "scale", "crop_size", "n_res_blocks",
                     "upsample", "d_head", "vgg_layer", "data_dir", "batch_size", "seed", "pretrain_epochs", "augment",
-                    "steps_per_epoch", "tone_patches", "freeze_batchnorm")
+                    "steps_per_epoch", "tone_patches", "freeze_batchnorm", "degradation", "degradation_ranges")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -36,6 +37,8 @@ class TrainConfig:
     crop_size: int | None = None  # HR patch side for training (None: whole stored pair; whole-image sets need one)
     augment: bool = True  # random flips and 90-degree rotations
     tone_patches: float = 0.0  # fraction of every batch replaced by flat fields and ramps of random colours (tones.py)
+    degradation: str = "bicubic"  # LR of training pairs: bicubic (stored) or realistic (blur, noise, JPEG: degrade.py)
+    degradation_ranges: dict | None = None  # realistic: ranges replaced, e.g. {"first": {"noise_range": [1, 10]}}
     # models: each names an entry of its table in networks.py
     generator: str = "srresnet"
     discriminator: str = "srgan"
@@ -147,7 +150,7 @@ class TrainConfig:
 
 
 def _type_ok(value, annotation: str) -> bool:
-    allowed = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,)}
+    allowed = {"int": (int,), "float": (int, float), "bool": (bool,), "str": (str,), "dict": (dict,)}
     names = [t.strip() for t in annotation.split("|")]
     if value is None:
         return "None" in names
@@ -186,6 +189,7 @@ def _choice_problems(cfg: TrainConfig) -> list[str]:
         problems.append(f"nan_policy={cfg.nan_policy!r}: use 'stop' or 'rollback'")
     if cfg.learning_rate_schedule not in SCHEDULES:
         problems.append(f"learning_rate_schedule={cfg.learning_rate_schedule!r}: use one of {SCHEDULES}")
+    problems += _degradation_problems(cfg)
     if cfg.mixed_precision not in (None, "mixed_float16", "mixed_bfloat16"):
         problems.append(f"mixed_precision={cfg.mixed_precision!r}: use None, 'mixed_float16' or 'mixed_bfloat16'")
     if cfg.vgg_layer not in VGG19_LAYERS:
@@ -194,6 +198,30 @@ def _choice_problems(cfg: TrainConfig) -> list[str]:
                                       and cfg.devices >= 1)):
         problems.append(f"devices={cfg.devices!r}: use 'auto' or a device count >= 1")
     return problems
+
+
+def _degradation_problems(cfg: TrainConfig) -> list[str]:
+    if cfg.degradation not in DEGRADATIONS:
+        return [f"degradation={cfg.degradation!r}: use one of {DEGRADATIONS}"]
+    if cfg.degradation_ranges is None:
+        return []
+    if cfg.degradation != "realistic":
+        return ["degradation_ranges apply to degradation='realistic' only"]
+    try:
+        degradation_ranges(cfg)
+    except (TypeError, AttributeError) as exc:
+        return [f"degradation_ranges={cfg.degradation_ranges!r}: {exc} (the names are those of degrade.DegradeRanges "
+                f"and degrade.StageRanges)"]
+    return []
+
+
+def degradation_ranges(cfg: TrainConfig):
+    """The DegradeRanges of a realistic config (None for bicubic)."""
+    if cfg.degradation != "realistic":
+        return None
+    from .data.degrade import DegradeRanges
+
+    return DegradeRanges.with_overrides(cfg.degradation_ranges)
 
 
 def _number_problems(cfg: TrainConfig) -> list[str]:

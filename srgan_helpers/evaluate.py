@@ -17,18 +17,21 @@ from pathlib import Path
 
 import numpy as np
 
-from .data.evalsets import LAYOUTS, read_eval_set
+from .data.evalsets import LAYOUTS, read_degraded_set, read_eval_set
 from .metrics import bicubic_upscale, psnr, ssim
 from .progress import progress_bar as tqdm
 
 
-def evaluate(generator, folder: str | Path, scale: int = 4, progress: bool = True, with_niqe: bool = False) -> dict:
+def evaluate(generator, folder: str | Path, scale: int = 4, progress: bool = True, with_niqe: bool = False,
+             degrade: str | None = None) -> dict:
     """Per-image and mean PSNR/SSIM of bicubic (and of `generator`, if given) on one paired folder;
     `with_niqe` adds NIQE (no reference; lower is more natural) of HR, bicubic and SR, for images of at
-    least two 96-px blocks (NaN for smaller ones; their mean leaves them out)."""
+    least two 96-px blocks (NaN for smaller ones; their mean leaves them out). `degrade` ("mild",
+    "strong"): the LR made from HR by that recipe (data/degrade.py; built once, cached in data/degraded/),
+    scored against the clean HR."""
     from .inference import super_resolve
 
-    set_name, pairs = read_eval_set(folder, scale)
+    set_name, pairs = read_degraded_set(folder, degrade, scale) if degrade else read_eval_set(folder, scale)
     rows = []
     for name, hr, lr in tqdm(pairs, desc=set_name, disable=not progress, leave=False):
         outputs = {"bicubic": bicubic_upscale(lr, scale)}
@@ -113,6 +116,8 @@ def main(argv=None) -> int:
                         ".keras file (omit: bicubic only)")
     parser.add_argument("--scale", type=int, default=4)
     parser.add_argument("--csv", help="also write per-image scores to this CSV file")
+    parser.add_argument("--degrade", choices=["mild", "strong"], help="score restoration: LR made from HR by blur, "
+                        "bicubic, noise and JPEG (mild: sigma 0.8, noise 3, quality 80; strong: 1.6, 10, 40)")
     parser.add_argument("--niqe", action="store_true", help="also NIQE (no reference; lower is more natural) of HR, "
                         "bicubic and the model, for images of at least two 96-px blocks")
     args = parser.parse_args(argv)
@@ -132,7 +137,7 @@ def main(argv=None) -> int:
     results = []
     for folder in args.folders:
         try:
-            results.append(evaluate(generator, folder, args.scale, with_niqe=args.niqe))
+            results.append(evaluate(generator, folder, args.scale, with_niqe=args.niqe, degrade=args.degrade))
         except (FileNotFoundError, ValueError) as exc:
             print(f"error: {exc}", file=sys.stderr)
             return 2

@@ -45,12 +45,13 @@ def test_a_config_from_before_schedules_with_a_decay_epoch_means_the_step_schedu
 
 
 @pytest.mark.backend
-def test_a_run_resumed_mid_schedule_equals_an_uninterrupted_one(tiny_config, tmp_path):
+def test_a_run_resumed_mid_schedule_with_realistic_lr_equals_an_uninterrupted_one(tiny_config, tmp_path):
     import shutil
 
     from srgan_helpers.training import train
 
-    cfg = tiny_config.replace(learning_rate_schedule="cosine", warmup_epochs=1, epochs=3, learning_rate=1e-3)
+    cfg = tiny_config.replace(learning_rate_schedule="cosine", warmup_epochs=1, epochs=3, learning_rate=1e-3,
+                              degradation="realistic")  # its LR drawn per (seed, epoch, step, sample) too
     straight = train(cfg, tmp_path / "straight", progress=False)
     shutil.copytree(tmp_path / "straight", tmp_path / "resumed")  # as if stopped after epoch 2, mid-schedule
     for later in ("ckpt-000003", "ckpt-000004"):

@@ -67,3 +67,46 @@ def read_eval_set(folder: str | Path, scale: int = 4) -> tuple[str, list[tuple[s
     if not pairs:
         raise FileNotFoundError(f"{folder}: no images found; an evaluation set is {LAYOUTS}")
     return folder.name, pairs
+
+
+DEGRADED_CACHE = Path("data") / "degraded"
+
+
+def read_degraded_set(folder: str | Path, level: str, scale: int = 4, cache: str | Path = DEGRADED_CACHE):
+    """(set name, [(image name, HR, degraded LR)]): an evaluation set's HR with LR made by the `level`
+    recipe of degrade.EVAL_RECIPES (blur, bicubic, noise seeded by the image's name, JPEG). The LR files are
+    built once into `cache`/<set>-<level>-x<scale>/ (PNG, written atomically) and read from there after."""
+    from .degrade import EVAL_RECIPES
+
+    name, pairs = read_eval_set(folder, scale)
+    if level not in EVAL_RECIPES:
+        raise ValueError(f"degrade={level!r}: use one of {sorted(EVAL_RECIPES)}")
+    target = Path(cache) / f"{name.replace('/', '_')}-{level}-x{scale}"
+    recipe = {"level": level, "recipe": list(EVAL_RECIPES[level]), "scale": scale, "images": [n for n, _, _ in pairs]}
+    if _cached_recipe(target) != recipe:
+        _build_degraded(target, pairs, level, scale, recipe)
+    return f"{name} ({level})", [(n, hr, load_uint8(target / f"{n}.png")) for n, hr, _ in pairs]
+
+
+def _cached_recipe(target: Path) -> dict | None:
+    import json
+
+    try:
+        return json.loads((target / "recipe.json").read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def _build_degraded(target: Path, pairs, level: str, scale: int, recipe: dict) -> None:
+    import json
+
+    from PIL import Image
+
+    from ..fileio import write_text_atomic
+    from ..images import save_png_atomic
+    from .degrade import eval_degrade
+
+    target.mkdir(parents=True, exist_ok=True)
+    for n, hr, _ in pairs:
+        save_png_atomic(Image.fromarray(eval_degrade(hr, n, level, scale)), target / f"{n}.png")
+    write_text_atomic(target / "recipe.json", json.dumps(recipe, indent=1) + "\n")  # last: the cache is complete

@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image
 
 from ..images import bicubic_resize, list_images, load_uint8, uint8_to_float
+from .degrade import degrade
 from .pack import PackedImages
 from .preprocess import SPLITS, read_manifest
 from .tones import tone_patch
@@ -123,11 +124,15 @@ class BatchLoader:
         steps_per_epoch (int | None): batches per epoch (None: one pass over the images).
         tone_fraction (float): the share of each batch made of flat fields and ramps (`tones.tone_patch`),
             their LR made with the package's bicubic; a function of (seed, epoch, step).
+        degradation (DegradeRanges | None): make every LR from its HR patch with `degrade.degrade` (blur,
+            resize, noise, JPEG; seeded by seed, epoch, step and sample) instead of the stored bicubic LR.
     """
 
     def __init__(self, images, batch_size: int, crop_size: int | None = None, augment: bool = False,
-                 shuffle: bool = True, seed: int = 0, steps_per_epoch: int | None = None, tone_fraction: float = 0.0):
+                 shuffle: bool = True, seed: int = 0, steps_per_epoch: int | None = None, tone_fraction: float = 0.0,
+                 degradation=None):
         self.images, self.batch_size, self.augment, self.shuffle, self.seed = images, batch_size, augment, shuffle, seed
+        self.degradation = degradation
         self.n_tones = int(round(tone_fraction * batch_size))
         self.scale = images.scale
         smallest = images.hr_sizes.min(axis=0)
@@ -168,6 +173,9 @@ class BatchLoader:
             if self.n_tones:
                 tone_lrs, tone_hrs = self._tone_pairs(epoch, step)
                 lrs, hrs = tone_lrs + lrs, tone_hrs + hrs
+            if self.degradation is not None:
+                lrs = [degrade(np.ascontiguousarray(hr), np.random.default_rng([self.seed, 5, epoch, step, j]),
+                               self.degradation, self.scale) for j, hr in enumerate(hrs)]
             yield uint8_to_float(np.stack(lrs)), uint8_to_float(np.stack(hrs))
 
     def _tone_pairs(self, epoch: int, step: int) -> tuple[list, list]:

@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..checkpoints import Checkpoint, CheckpointManager, NonFiniteWeights, pack_arrays, restore_arrays, training_state
-from ..config import random_weights_note
+from ..config import degradation_ranges, random_weights_note
 from ..data.loader import BatchLoader, open_split, sample_pairs
 from ..fileio import atomic_path, write_text_atomic
 from ..images import float_to_uint8
@@ -92,7 +92,7 @@ class TrainingSession:
         self.steps = build_steps(self.models, self.cfg, self.placement)
         self.loader = BatchLoader(open_split(self.cfg.data_dir, "train"), self.cfg.batch_size, self.cfg.crop_size,
                                   self.cfg.augment, seed=self.cfg.seed, steps_per_epoch=self.cfg.steps_per_epoch,
-                                  tone_fraction=self.cfg.tone_patches)
+                                  tone_fraction=self.cfg.tone_patches, degradation=degradation_ranges(self.cfg))
         self.samples = sample_pairs(self.cfg.data_dir, self.cfg.n_samples, self.cfg.crop_size)
 
     def run(self, on_epoch_end=None) -> int:
