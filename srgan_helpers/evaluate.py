@@ -108,7 +108,7 @@ def per_image_csv(results: list[dict]) -> str:
     return buffer.getvalue()
 
 
-def main(argv=None) -> int:
+def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m srgan_helpers.evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("folders", nargs="+", help=f"evaluation sets: {LAYOUTS}")
@@ -120,27 +120,25 @@ def main(argv=None) -> int:
                         "bicubic, noise and JPEG (mild: sigma 0.8, noise 3, quality 80; strong: 1.6, 10, 40)")
     parser.add_argument("--niqe", action="store_true", help="also NIQE (no reference; lower is more natural) of HR, "
                         "bicubic and the model, for images of at least two 96-px blocks")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv=None) -> int:
+    args = _parser().parse_args(argv)
     from .backend import load_keras
 
     load_keras()
+    try:
+        generator = None
+        if args.model:
+            from .inference import load_generator
 
-    generator = None
-    if args.model:
-        from .inference import load_generator
-
-        try:
             generator = load_generator(args.model)
-        except (FileNotFoundError, ValueError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
-    results = []
-    for folder in args.folders:
-        try:
-            results.append(evaluate(generator, folder, args.scale, with_niqe=args.niqe, degrade=args.degrade))
-        except (FileNotFoundError, ValueError) as exc:
-            print(f"error: {exc}", file=sys.stderr)
-            return 2
+        results = [evaluate(generator, folder, args.scale, with_niqe=args.niqe, degrade=args.degrade)
+                   for folder in args.folders]
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     print(f"PSNR (dB) / SSIM on the Y channel, {args.scale}-pixel border cropped, x{args.scale}")
     print(results_table(results))
     if args.csv:
