@@ -1,5 +1,6 @@
 """Loader throughput: (lr, hr) pairs per second from a prepared set, on one core, with and without
-augmentation and prefetch. Prints a table and writes JSON (target: >= 5,000 pairs/s at 176 px).
+augmentation and prefetch, with the stored bicubic LR and with the `realistic` degradation (LR made on the
+fly: data/degrade.py). Prints a table and writes JSON (target: >= 5,000 pairs/s at 176 px).
 
     python benchmarks/loader_speed.py [--data DIR] [--out benchmarks/results/loader_speed.json]
 """
@@ -39,6 +40,8 @@ def main(argv=None) -> dict:
     parser.add_argument("--data", help="a prepared set (default: the embedded sample at 176 px)")
     parser.add_argument("--batch-size", type=int, default=16)
     parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--realistic-steps", type=int, default=20, help="batches per epoch with the realistic LR "
+                        "(about 100 times slower per pair)")
     parser.add_argument("--out", default="benchmarks/results/loader_speed.json")
     args = parser.parse_args(argv)
     data = args.data
@@ -49,14 +52,19 @@ def main(argv=None) -> dict:
         preprocess(build_sample(tmp / "raw"), data, n_images=44, hr_size=176, progress=False)
     pairs = load_pairs(data, "train")
     rows = []
-    for crop, augment in ((None, False), (None, True), (96, True)):
-        for use_prefetch in (False, True):
-            loader = BatchLoader(pairs, args.batch_size, crop, augment, seed=0, steps_per_epoch=args.steps)
-            rate = measure(loader, use_prefetch)
-            rows.append({"hr_patch": crop or pairs.hr.shape[1], "augment": augment, "prefetch": use_prefetch,
-                         "pairs_per_s": round(rate, 1)})
-            print(f"HR {rows[-1]['hr_patch']:>3} px  augment={augment!s:5}  prefetch={use_prefetch!s:5}  "
-                  f"{rate:9.0f} pairs/s")
+    from srgan_helpers.data.degrade import DegradeRanges
+
+    cases = [(crop, augment, use_prefetch, None) for crop, augment in ((None, False), (None, True), (96, True))
+             for use_prefetch in (False, True)] + [(96, True, False, DegradeRanges())]
+    for crop, augment, use_prefetch, degradation in cases:
+        steps = args.realistic_steps if degradation else args.steps
+        loader = BatchLoader(pairs, args.batch_size, crop, augment, seed=0, steps_per_epoch=steps,
+                             degradation=degradation)
+        rate = measure(loader, use_prefetch)
+        rows.append({"hr_patch": crop or pairs.hr.shape[1], "augment": augment, "prefetch": use_prefetch,
+                     "lr": "realistic" if degradation else "bicubic", "pairs_per_s": round(rate, 1)})
+        print(f"HR {rows[-1]['hr_patch']:>3} px  augment={augment!s:5}  prefetch={use_prefetch!s:5}  "
+              f"LR {rows[-1]['lr']:9}  {rate:9.0f} pairs/s")
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from record import write_result
 
