@@ -84,3 +84,13 @@ def test_every_shipped_card_records_a_passed_full_release_check(name):
     recorded = named_models.card(name).get("release_check")
     assert recorded and recorded["passed"] and recorded["full"], f"{name}: run `named_models check {name} --full`"
     assert set(recorded["parts"]) >= {"tones", "card"}
+
+
+def test_card_check_compares_niqe_where_the_card_states_it():
+    stated = {"metrics": {"Set5": {"psnr": 30.0, "ssim": 0.9, "bicubic_psnr": 28.0, "niqe": 5.0}}}
+    measured = {"Set5": {"mean": {"sr_psnr": 30.0, "sr_ssim": 0.9, "bicubic_psnr": 28.0, "sr_niqe": 5.004}}}
+    assert release_check.check_card(stated, measured).passed
+    measured["Set5"]["mean"]["sr_niqe"] = 5.2
+    assert "Set5 niqe: card 5.0000, measured 5.2000" in release_check.check_card(stated, measured).line
+    del measured["Set5"]["mean"]["sr_niqe"]  # stated but not measured: a failure, never a silent pass
+    assert not release_check.check_card(stated, measured).passed

@@ -20,7 +20,9 @@ from ..data.tones import colour_fields, gray_fields, ramps
 from ..metrics import bicubic_upscale
 
 TONE_TOLERANCE = {"psnr": 4, "gan": 8}  # levels, per pixel, in the interior
-CARD_TOLERANCE = {"psnr": 0.01, "ssim": 5e-4}  # re-measured minus stated (CPU, either backend)
+CARD_TOLERANCE = {"psnr": 0.01, "ssim": 5e-4, "niqe": 0.01}  # re-measured minus stated (CPU, either backend)
+CARD_KEYS = (("psnr", "sr_psnr"), ("ssim", "sr_ssim"), ("bicubic_psnr", "bicubic_psnr"), ("niqe", "sr_niqe"),
+             ("bicubic_niqe", "bicubic_niqe"))  # (the card's name, evaluate's)
 QUICK_SETS, FULL_SETS = ("Set5", "Set14"), ("Set5", "Set14", "BSD100")
 
 
@@ -67,11 +69,13 @@ def check_tones(generator, scale: int, tolerance: int) -> Finding:
     return Finding("tones", passed, line, {k: v[0] for k, v in worst.items()})
 
 
-def check_above_bicubic(generator, sets: dict[str, Path], scale: int) -> tuple[Finding, dict]:
-    """Every image of every set at or above bicubic's PSNR; also returns each set's evaluation."""
+def check_above_bicubic(generator, sets: dict[str, Path], scale: int, niqe_sets=()) -> tuple[Finding, dict]:
+    """Every image of every set at or above bicubic's PSNR; also returns each set's evaluation (with NIQE
+    for the sets in `niqe_sets`)."""
     from ..evaluate import evaluate
 
-    results = {label: evaluate(generator, folder, scale, progress=False) for label, folder in sets.items()}
+    results = {label: evaluate(generator, folder, scale, progress=False, with_niqe=label in niqe_sets)
+               for label, folder in sets.items()}
     margins = [(row["sr_psnr"] - row["bicubic_psnr"], label, row["image"])
                for label, result in results.items() for row in result["images"]]
     margin, label, image = min(margins)
@@ -84,17 +88,17 @@ def check_above_bicubic(generator, sets: dict[str, Path], scale: int) -> tuple[F
 
 
 def check_card(card: dict, measured: dict[str, dict]) -> Finding:
-    """The card's PSNR/SSIM (and bicubic's) for every set measured now, within CARD_TOLERANCE."""
+    """The card's PSNR/SSIM/NIQE (and bicubic's) for every set measured now, within CARD_TOLERANCE."""
     off = []
     for label, result in measured.items():
         stated, mean = card.get("metrics", {}).get(label), result["mean"]
         if stated is None:
             off.append(f"{label}: not in the card")
             continue
-        for key, now_key in (("psnr", "sr_psnr"), ("ssim", "sr_ssim"), ("bicubic_psnr", "bicubic_psnr")):
-            limit = CARD_TOLERANCE["ssim" if "ssim" in key else "psnr"]
-            if abs(mean[now_key] - stated[key]) > limit:
-                off.append(f"{label} {key}: card {stated[key]:.4f}, measured {mean[now_key]:.4f}")
+        for key, now_key in ((k, n) for k, n in CARD_KEYS if k in stated):
+            limit = CARD_TOLERANCE[key.split("_")[-1]]
+            if not abs(mean.get(now_key, float("nan")) - stated[key]) <= limit:
+                off.append(f"{label} {key}: card {stated[key]:.4f}, measured {mean.get(now_key, float('nan')):.4f}")
     line = f"card: {', '.join(measured)} as stated" if not off else "card differs: " + "; ".join(off)
     return Finding("card", not off, line, {"sets": list(measured)})
 
@@ -150,15 +154,15 @@ def run_check(name: str, data_root: str | Path, full: bool = False) -> list[Find
     card, generator = read_card(name), load_generator(name)
     kind, scale = card.get("kind", "psnr"), model_scale(generator)
     findings = [check_tones(generator, scale, TONE_TOLERANCE[kind])]
-    measured = {}
+    measured, niqe_sets = {}, {label for label, m in card.get("metrics", {}).items() if "niqe" in m}
     if kind == "psnr":
         finding, measured = check_above_bicubic(generator, benchmark_sets(data_root, FULL_SETS if full else
-                                                                          QUICK_SETS), scale)
+                                                                          QUICK_SETS), scale, niqe_sets)
         findings.append(finding)
     with tempfile.TemporaryDirectory(prefix="srgan-release-") as work:
         for label, folder in card_sets(card, Path(data_root), Path(work), full).items():
             if label not in measured:
-                measured[label] = evaluate(generator, folder, scale, progress=False)
+                measured[label] = evaluate(generator, folder, scale, progress=False, with_niqe=label in niqe_sets)
     findings.append(check_card(card, {k: v for k, v in measured.items() if k in card.get("metrics", {})}))
     findings[-1].numbers["measured"] = {label: {k: r["mean"][k] for k in ("sr_psnr", "bicubic_psnr")}
                                         for label, r in measured.items()}
