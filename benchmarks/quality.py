@@ -1,6 +1,6 @@
 """How well does the package's training learn? SRResNet (MSE) trained through the public path (a
 TrainConfig and `train()`) on random patches of the "291" whole images, for a step or time budget, then
-PSNR / SSIM (Y channel, 4-px border) on Set5, Set14 and BSD100 beside bicubic and published numbers.
+PSNR / SSIM (Y channel, 4-px border) and NIQE on Set5, Set14 and BSD100 beside bicubic and published numbers.
 `--train-set faces` trains on the CelebA faces instead (fixed centre crops, 20% held out) and scores the
 held-out faces.
 
@@ -8,6 +8,7 @@ held-out faces.
     python benchmarks/quality.py --backend jax --minutes 5 --blocks 16 --batch 16  # a time budget (GPU)
     python benchmarks/quality.py --smoke                                            # seconds: proves it runs
     python benchmarks/quality.py --train-set faces --hr-size 88 --minutes 2 --blocks 16  # the face model (GPU)
+    python benchmarks/quality.py --from srresnet-x4 --tone-patches 0.25 --freeze-bn ...  # a fine-tune
 
 With `--reference torch` (when PyTorch is importable) the same architecture is trained in plain PyTorch
 on the very same batches (the package's loader, same seed) for the same steps, and both are compared at
@@ -187,7 +188,8 @@ def train_ours(args, data_dir: Path, curve_folder: Path) -> dict:
             "curve_set": str(curve_folder), "curve": curve.points, "wall_seconds": round(wall, 1),
             "train_seconds": round(curve.train_seconds, 1), "steps": curve.points[-1]["step"],
             "params": generator.count_params(),
-            "final": score_sets(generator, eval_folders(args, curve_folder)), "generator": str(result.generator_path)}
+            "final": score_sets(generator, eval_folders(args, curve_folder), with_niqe=True),
+            "generator": str(result.generator_path)}
 
 
 def table(ours: dict, reference: dict | None) -> str:
