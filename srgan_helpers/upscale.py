@@ -166,7 +166,10 @@ def output_stems(paths: list[Path]) -> dict[Path, str]:
 def output_path(src: Path, out_dir: Path, layout: str, fmt: str, scale: int, suffix: str = "_x{scale}",
                 stem: str | None = None) -> Path:
     tag = suffix.format(scale=scale) + {"sr": "", "lr-sr-hr": "_lr-sr-hr", "compare": "_compare"}[layout]
-    return out_dir / f"{stem or src.stem}{tag}.{fmt}"
+    path = out_dir / f"{stem or src.stem}{tag}.{fmt}"
+    if path.resolve().parent != out_dir.resolve():
+        raise InputError(f"{src}: its output name {path.name!r} would leave --out {out_dir}; nothing was written")
+    return path
 
 
 def save_atomic(img: Image.Image, path: Path, fmt: str, quality: int, icc: bytes | None) -> None:
@@ -260,14 +263,28 @@ def check_arguments(args) -> str | None:
     if not MIN_OVERLAP <= args.overlap <= args.tile:
         return (f"--overlap {args.overlap}: must be from {MIN_OVERLAP} (less leaves visible seams) to the tile size "
                 f"{args.tile} (more only adds work); see --help")
-    if any(sep in args.suffix for sep in ("/", "\\")) or ".." in args.suffix:
-        return f"--suffix {args.suffix!r}: no path separators or '..' (outputs always go into --out)"
-    try:
-        args.suffix.format(scale=4)
-    except (KeyError, IndexError, ValueError) as exc:
-        return f"--suffix {args.suffix!r}: only {{scale}} may appear in braces ({exc})"
+    problem = suffix_problem(args.suffix)
+    if problem:
+        return problem
     if not 1 <= args.quality <= 100:
         return f"--quality {args.quality}: must be from 1 to 100"
+    return None
+
+
+def suffix_problem(suffix: str) -> str | None:
+    """What is wrong with an output-name suffix, or None: only the plain field {scale} (a format spec
+    allowed, no attribute, index or nested field), and no path separator or '..' in the result."""
+    import string
+
+    try:
+        fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(suffix) if name is not None]
+        if any(name != "scale" or "{" in (spec or "") for name, spec in fields):
+            return f"--suffix {suffix!r}: only {{scale}} may appear in braces (no attributes, indexes or nested fields)"
+        tag = suffix.format(scale=4)
+    except (KeyError, IndexError, ValueError, TypeError) as exc:
+        return f"--suffix {suffix!r}: only {{scale}} may appear in braces ({exc})"
+    if any(sep in text for text in (suffix, tag) for sep in ("/", "\\", "..")):
+        return f"--suffix {suffix!r}: no path separators or '..' (outputs always go into --out)"
     return None
 
 

@@ -221,8 +221,20 @@ def test_sigterm_removes_temp_files_and_lists_what_was_not_done(generator_path, 
     assert not hidden_files(out) and "Traceback" not in err
 
 
+def test_a_plain_scale_field_with_a_format_spec_is_still_a_good_suffix():
+    assert upscale.suffix_problem("_x{scale}") is None and upscale.suffix_problem("-{scale:02d}x") is None
+
+
+def test_an_output_name_that_would_leave_the_output_folder_is_refused(tmp_path):
+    with pytest.raises(upscale.InputError, match="would leave --out"):
+        upscale.output_path(tmp_path / "a.png", tmp_path / "out", "sr", "png", 4, stem="../a")
+
+
 @pytest.mark.parametrize("extra, message", [
     (["--suffix", "/../../x"], "--suffix"),
+    (["--suffix", "{scale.__floordiv__.__doc__[11]}"], "no attributes, indexes or nested fields"),  # rebuilds '/'
+    (["--suffix", "{scale[0]}"], "--suffix"), (["--suffix", "{scale:{scale}}"], "nested fields"),
+    (["--suffix", "{stem}"], "only {scale}"),
     (["--overlap", "0"], "--overlap 0"),
     (["--overlap", "100", "--tile", "64"], "--overlap 100"),
     (["--tile", "4"], "--tile 4"),
