@@ -236,6 +236,14 @@ def _number_problems(cfg: TrainConfig) -> list[str]:
     for name in ("learning_rate", "vgg_rescale", "learning_rate_decay_factor"):
         if not (getattr(cfg, name) > 0 and math.isfinite(getattr(cfg, name))):
             problems.append(f"{name}={getattr(cfg, name)} must be a positive number")
+    for name in ("adv_weight", "pixel_weight"):
+        if not math.isfinite(getattr(cfg, name)):
+            problems.append(f"{name}={getattr(cfg, name)} must be a finite number")
+    if cfg.vgg_rescale > 0 and (cfg.vgg_rescale ** 2 == 0 or not math.isfinite(1.0 / cfg.vgg_rescale ** 2)):
+        problems.append(f"vgg_rescale={cfg.vgg_rescale}: the content loss divides by its square, which overflows; "
+                        f"use a value like the paper's 12.75")
+    if not 0 <= cfg.seed < 2 ** 32:
+        problems.append(f"seed={cfg.seed} must be from 0 to 2**32 - 1 (what every backend's seeding accepts)")
     for name in ("real_label_mean", "fake_label_mean", "gen_label_mean"):
         if not 0.0 <= getattr(cfg, name) <= 1.0:
             problems.append(f"{name}={getattr(cfg, name)} must be in [0, 1]")

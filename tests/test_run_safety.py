@@ -150,6 +150,9 @@ def cli_error(argv, capsys):
     ({"nan_learning_rate_factor": 0.0}, "nan_learning_rate_factor"),
     ({"vgg_layer": "block9_conv1"}, "vgg_layer"), ({"vgg_weights": "nope.h5"}, "vgg_weights"),
     ({"hr_size": 96}, "hr_size=96"), ({"data_dir": "/vanished"}, "manifest.json not found"),
+    ({"seed": -1}, "seed=-1"), ({"seed": 2 ** 64}, "seed=18446744073709551616"),
+    ({"adv_weight": float("inf")}, "adv_weight=inf must be a finite"), ({"pixel_weight": float("inf")}, "pixel_weight"),
+    ({"vgg_rescale": 1e-320}, "vgg_rescale=1e-320"), ({"vgg_weights": "/etc/passwd"}, "not an HDF5 weights file"),
 ])
 def test_the_cli_refuses_bad_settings_in_one_line(change, message, tiny_config, tmp_path, capsys):
     values = {**tiny_config.to_dict(), **change}

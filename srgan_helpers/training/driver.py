@@ -69,11 +69,20 @@ def check_data(cfg: TrainConfig) -> None:
         raise ValueError(f"crop_size={cfg.crop_size} is larger than the {cfg.hr_size} px pairs of {cfg.data_dir}")
 
 
+HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"  # what every Keras .h5 weights file starts with
+
+
 def check_vgg_weights(cfg: TrainConfig) -> None:
     weights = cfg.vgg_weights
-    if cfg.epochs and weights not in (None, "imagenet") and not Path(weights).is_file():
+    if not cfg.epochs or weights in (None, "imagenet"):
+        return
+    if not Path(weights).is_file():
         raise ValueError(f"vgg_weights={weights!r}: use 'imagenet', None (random: tests only) or the path of an "
                          f"existing VGG19 no-top weights file")
+    with open(weights, "rb") as handle:
+        if handle.read(len(HDF5_SIGNATURE)) != HDF5_SIGNATURE:
+            raise ValueError(f"vgg_weights={weights!r} is not an HDF5 weights file (.h5): give the VGG19 no-top "
+                             f"weights Keras downloads (vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5)")
 
 
 def check_generator_source(cfg: TrainConfig) -> None:
