@@ -124,10 +124,13 @@ def check_state(state, folder_name: str, required: tuple[str, ...] = ()) -> None
     missing = [k for k in required if k not in state]
     if missing:
         raise ValueError(f"state.json lacks {missing}")
-    if "config" in state:
+    if "config" in state:  # a training checkpoint: its config must be valid and it must hold every network
         from .config import TrainConfig
 
         TrainConfig.from_dict(state["config"])  # raises ValueError naming what is wrong
+        absent = [g for g in MODEL_GROUPS if g not in state["groups"]]
+        if absent:
+            raise ValueError(f"state.json's groups lack {absent} (edited or tampered?)")
 
 
 def _read_state(path: Path, required: tuple[str, ...]) -> dict:

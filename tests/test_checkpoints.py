@@ -10,7 +10,8 @@ from srgan_helpers.checkpoints import CheckpointManager, NonFiniteWeights, Unusa
 
 
 def arrays(value):
-    return {"generator": [np.full((2, 2), value, "float32")], "g_optimizer": [np.array(value)]}
+    return {"generator": [np.full((2, 2), value, "float32")], "g_optimizer": [np.array(value)],
+            "discriminator": [np.full((3,), value, "float32")], "d_optimizer": [np.array(value)]}
 
 
 def test_save_load_and_rotation_keeps_last_and_every_mth(tmp_path):
@@ -105,6 +106,7 @@ def test_non_finite_weights_are_never_saved_and_never_loaded(tmp_path):
     (lambda s: [], "not an object"),
     (lambda s: "a string", "not an object"),
     (lambda s: {**s, "groups": ["generator"]}, "groups"),
+    (lambda s: {**s, "groups": {k: n for k, n in s["groups"].items() if k != "generator"}}, "groups lack"),
     (lambda s: {k: v for k, v in s.items() if k != "config"}, "lacks"),
     (lambda s: {**s, "learning_rate_scale": "abc"}, "learning_rate_scale"),
     (lambda s: {**s, "step": -5}, "epoch/step"),
