@@ -54,7 +54,7 @@ def load_log(path: str | Path, warn: bool = True) -> LossLog:
     path = Path(path)
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no such loss log (a run folder's loss_log.csv or an original log)")
-    text = path.read_text(errors="replace")
+    text = path.read_text(errors="replace").removeprefix("\ufeff")
     first = next((line for line in text.splitlines() if line.strip()), "")
     if first.startswith("epoch,") or _headerless_row(first):
         log = _columns_from_csv(text, path)
@@ -145,16 +145,20 @@ class LossLogWriter:
         that is not a log at all is refused, never emptied."""
         if not self.path.is_file():
             return []
-        text = self.path.read_text(errors="replace")
+        text = self.path.read_text(errors="replace").removeprefix("\ufeff")  # a spreadsheet may add a BOM
         if not text.strip():
             return []
         first = text.splitlines()[0]
         if not (first.startswith("epoch,") or _headerless_row(first)):
             raise ValueError(f"{self.path} does not start with the loss-log header ({HEADER}) and its first line "
                              f"is not a log row: it is not ours, or damaged. Move it aside (nothing was changed).")
-        rows, _, notes = read_csv_rows(text)
+        rows, problems, notes = read_csv_rows(text)
         if notes:
             warnings.warn(f"{self.path}: {notes[0][1]}; the header is written back, no row is dropped", stacklevel=3)
+        if problems:
+            shown = "; ".join(f"line {n}: {reason} ({line[:60]!r})" for n, line, reason in problems[:3])
+            warnings.warn(f"{self.path}: {len(problems)} unreadable row(s) left out of the log: {shown}. Their epochs "
+                          f"have no row now; the checkpoints are unaffected", stacklevel=3)
         return rows
 
     def truncate(self, epochs_done: int) -> None:

@@ -117,3 +117,16 @@ def test_a_log_written_when_the_learning_rate_column_was_lr_is_read_and_rewritte
     np.testing.assert_allclose(load_log(path)["learning_rate"], [1e-4, 1e-4])
     LossLogWriter(path).truncate(1)  # what a resumed run does first
     assert path.read_text().splitlines() == [HEADER, "1,pretrain,2,,0.5,0.5,,,,0.0001,1.0,8.0"]
+
+
+def test_a_log_saved_with_a_bom_resumes_and_a_garbled_row_is_named_in_a_warning(tmp_path):
+    """A spreadsheet's BOM no longer blocks a resume; a garbled row in the middle is not dropped silently."""
+    from srgan_helpers.losslog import HEADER, LossLogWriter, load_log
+
+    rows = ["1,pretrain,2,,0.5,0.5,,,,0.0001,1.0,8.0", "2,gan,4,1.2,0.4,0.3,0.7,0.6,0.4,0.0001,1.0,8.0"]
+    path = tmp_path / "loss_log.csv"
+    path.write_text("\ufeff" + HEADER + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
+    assert len(load_log(path)) == 2 and len(LossLogWriter(path).rows()) == 2
+    path.write_text("\n".join([HEADER, rows[0], "2,gan,4,1.2,0.4", rows[1].replace("2,gan,4", "3,gan,6")]) + "\n")
+    with pytest.warns(UserWarning, match=r"1 unreadable row\(s\) left out of the log: line 3"):
+        assert [r["epoch"] for r in LossLogWriter(path).rows()] == ["1", "3"]

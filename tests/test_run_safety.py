@@ -218,3 +218,18 @@ def test_nothing_in_a_checkpoint_is_shared_with_others(finished_run):
     for path in (finished_run / "checkpoints").rglob("*"):
         assert stat.S_IMODE(path.stat().st_mode) & 0o044, path  # group/others can read (umask 022 here)
     assert np.all(stat.S_IMODE((finished_run / "config.json").stat().st_mode) & 0o044)
+
+
+def test_two_fresh_starts_within_one_second_keep_both_set_aside_logs(tiny_config, tmp_path, monkeypatch):
+    import srgan_helpers.training.driver as driver
+
+    monkeypatch.setattr(driver.time, "strftime", lambda fmt: "20261202T101500")  # the same second, twice
+    run = tmp_path / "run"
+    for n in (1, 2):
+        (run / "checkpoints").mkdir(parents=True)
+        (run / "loss_log.csv").write_text(f"log {n}\n")
+        driver.open_checkpoints(tiny_config, run, resume=True, fresh_start=True)
+    assert (run / "loss_log.set-aside-20261202T101500.csv").read_text() == "log 1\n"
+    assert (run / "loss_log.set-aside-20261202T101500-2.csv").read_text() == "log 2\n"
+    assert {p.name for p in run.glob("checkpoints.*")} == {"checkpoints.set-aside-20261202T101500",
+                                                            "checkpoints.set-aside-20261202T101500-2"}

@@ -122,11 +122,21 @@ def preflight(cfg: TrainConfig, run_dir: Path):
     return placement
 
 
+def _free_set_aside_tag(run_dir: Path) -> str:
+    """set-aside-<time>, with -2, -3 ... when an earlier fresh start in the same second took that name."""
+    base = f"set-aside-{time.strftime('%Y%m%dT%H%M%S')}"
+    for n in range(1, 1000):
+        tag = base if n == 1 else f"{base}-{n}"
+        if not (run_dir / f"checkpoints.{tag}").exists() and not (run_dir / f"loss_log.{tag}.csv").exists():
+            return tag
+    raise RunFolderError(f"{run_dir}: too many fresh starts set aside within one second")
+
+
 def open_checkpoints(cfg: TrainConfig, run_dir: Path, resume: bool, fresh_start: bool):
     """(manager, checkpoint to resume from or None). A fresh start moves old checkpoints and log aside."""
     manager = _checkpoint_manager(cfg, run_dir)
     if fresh_start:
-        tag = f"set-aside-{time.strftime('%Y%m%dT%H%M%S')}"
+        tag = _free_set_aside_tag(run_dir)
         aside = manager.set_aside(tag)
         if (run_dir / LOG_NAME).exists():
             (run_dir / LOG_NAME).rename(run_dir / f"loss_log.{tag}.csv")
