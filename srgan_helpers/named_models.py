@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from pathlib import Path
 
 from .runs import GENERATOR_NAME, list_runs
@@ -58,17 +59,20 @@ def _not_shipped(name: str) -> str:
 
 
 def resolve_model(spec: str | Path) -> Path:
-    """A .keras file for `spec`: an existing file, a run folder (its generator.keras), or a model name."""
-    path = Path(spec)
+    """A .keras file for `spec`: a model name (always the shipped model: a local folder of the same name is
+    reached by its path form, ./srresnet-x4), an existing file, or a run folder (its generator.keras)."""
+    name, path = str(spec), Path(spec)
+    if name in KNOWN:
+        if not weights_path(name).is_file():
+            raise ModelNotShipped(_not_shipped(name))
+        if path.exists():
+            warnings.warn(f"{name!r} is a shipped model's name: the shipped model is used, not the local {name}; "
+                          f"pass ./{name} for that", stacklevel=2)
+        return weights_path(name)
     if path.is_file():
         return path
     if path.is_dir():
         return path / GENERATOR_NAME
-    name = str(spec)
-    if name in KNOWN:
-        if not weights_path(name).is_file():
-            raise ModelNotShipped(_not_shipped(name))
-        return weights_path(name)
     raise FileNotFoundError(f"{spec}: no such .keras file, run folder or model name. Model names: "
                             f"{sorted(KNOWN)} (shipped: {shipped() or 'none'}); "
                             f"`python -m srgan_helpers.named_models list` shows them and your runs")

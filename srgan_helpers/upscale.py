@@ -361,7 +361,7 @@ def describe_model(spec: str) -> str:
     from .named_models import KNOWN, headline_score
 
     if spec not in KNOWN:
-        return str(spec)
+        return str(spec)  # a path: a file, or a run folder (a folder named like a model: ./srresnet-x4)
     score = headline_score(spec)
     return f"{spec} (shipped with the package{'; ' + score if score else ''}; " \
            f"`python -m srgan_helpers.named_models card {spec}`)"

@@ -69,3 +69,14 @@ def test_the_general_models_card_states_what_its_file_scores_on_set5():
     stated = named_models.card("srresnet-x4")["metrics"]["Set5"]
     assert mean["sr_psnr"] == pytest.approx(stated["psnr"], abs=0.02)
     assert mean["sr_psnr"] > mean["bicubic_psnr"] + 2
+
+
+def test_a_models_name_is_the_shipped_model_and_a_folder_of_that_name_is_reached_by_its_path(tmp_path, monkeypatch):
+    """A run folder named like a shipped model no longer passes for it (the report said "shipped with the
+    package" for the folder's weights): the bare name is the shipped model, with a warning; ./name the folder."""
+    (tmp_path / "srresnet-x4").mkdir()
+    (tmp_path / "srresnet-x4" / "generator.keras").write_bytes(b"x")
+    monkeypatch.chdir(tmp_path)
+    with pytest.warns(UserWarning, match="pass ./srresnet-x4"):
+        assert named_models.resolve_model("srresnet-x4") == named_models.weights_path("srresnet-x4")
+    assert named_models.resolve_model("./srresnet-x4").resolve() == tmp_path / "srresnet-x4" / "generator.keras"
