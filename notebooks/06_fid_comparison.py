@@ -23,8 +23,11 @@
 # Models: a run folder, a `.keras` file or a shipped model's name: `-p model_a srresnet-x4 -p model_b
 # srresnet-x4-faces` compares the two shipped models (general photos; faces) with no training at all.
 #
-# FID needs InceptionV3's ImageNet weights: offline they cannot be had, random weights cannot separate
-# models, and the table and chart then say "not measurable offline" (PSNR and SSIM are still measured).
+# FID needs InceptionV3's ImageNet weights: offline they cannot be had (random weights cannot separate
+# models), and the table and chart then say so in one line; PSNR, SSIM and NIQE (no reference image,
+# lower is more natural: how photo-like the result looks) are always measured. Each model is named by
+# `label_a` / `label_b`, or by its model or run folder name; the original project's published FIDs keep
+# their own names (its models, not these) and say whether the setup is comparable.
 # Headless:
 #
 #     papermill notebooks/06_fid_comparison.ipynb out.ipynb -p data_dir data/celeba -p n_images 500
@@ -33,9 +36,11 @@
 data_dir = "data/celeba"  # the test set: a prepared set, a benchmark folder, or HR images
 model_a = "outputs/model_a_coco"  # Model A: a run folder, a .keras file or a model name (empty: leave out)
 model_b = "outputs/model_b_celeba"  # Model B: likewise
+label_a = ""  # how Model A is named in the table, chart and strips (empty: its model or run folder name)
+label_b = ""  # likewise for Model B
 backend = "tensorflow"  # tensorflow or jax (chosen before Keras loads)
 n_images = 500  # test images scored (the original used 500)
-fid_weights = "imagenet"  # imagenet, a path to InceptionV3 no-top weights, or None (not measured)
+fid_weights = "auto"  # auto (ImageNet when it can be had, else one line saying so), a weights path, or None
 n_strips = 4  # random test images shown as LR | Bicubic | SR-A | SR-B | HR
 strip_images = ""  # or a comma-separated list of test file names to show instead
 out_dir = "outputs/comparison"  # CSV, markdown, bar chart and strips go here
@@ -63,13 +68,14 @@ from IPython.display import Markdown
 from srgan_helpers import compare, workflows
 
 workflows.setup_notebook(backend, mount_drive=mount_drive)
-result = compare.compare(data_dir, {"Model A (COCO)": model_a, "Model B (CelebA)": model_b}, out_dir,
+models = compare.labelled_models([model_a, model_b], [label_a, label_b])
+result = compare.compare(data_dir, models, out_dir,
                          n_images=n_images, fid_weights=workflows.none_if_empty(fid_weights), n_strips=n_strips,
                          strip_images=workflows.name_list(strip_images), seed=seed)
 Markdown(compare.comparison_markdown(result))
 
 # %% [markdown]
-# ## FID (like the original's performance.jpg) and PSNR
+# ## FID (like the original's performance.jpg), PSNR and NIQE
 
 # %%
 compare.fid_bar_chart(result)

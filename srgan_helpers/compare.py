@@ -1,5 +1,6 @@
 """Stage 4 of the original project: bicubic vs Model A vs Model B on a test set: FID (+ KID), PSNR, SSIM,
-a bar chart, a CSV and markdown table, and labelled LR | Bicubic | SR-A | SR-B | HR strips."""
+NIQE (no reference, offline), a bar chart, a CSV and markdown table, and labelled LR | Bicubic | SR-A | SR-B |
+HR strips."""
 
 from __future__ import annotations
 
@@ -31,17 +32,42 @@ def comparable_to_published(n_images: int, hr_size: int, fid_weights) -> tuple[b
     return (not reasons, "comparable" if not reasons else "not comparable: " + "; ".join(reasons))
 
 
+NOT_AVAILABLE = ("not measured: the ImageNet InceptionV3 weights cannot be had here (offline?); put "
+                 "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5 in ~/.keras/models/ or pass "
+                 "fid_weights=<path>")
 NOT_MEASURABLE = ("not measurable offline: InceptionV3 has no ImageNet weights here, and random weights cannot "
                   "separate models (FID 6e-7 to 8e-5 for every method was measured)")
 
 
+def model_label(spec) -> str:
+    """How a compared model is named: a shipped model's name, a run folder's name, or a .keras file's stem."""
+    from .named_models import KNOWN
+
+    path = Path(str(spec))
+    if str(spec) in KNOWN:
+        return str(spec)
+    return path.parent.name if path.name == "generator.keras" else (path.name if path.is_dir() else path.stem)
+
+
+def labelled_models(specs: list, labels: list) -> dict:
+    """{label: spec} for the compared models: the label given, else model_label(spec); a repeated label gets
+    " (2)"; empty specs are left out."""
+    models = {}
+    for spec, label in zip(specs, labels):
+        if spec:
+            label = label or model_label(spec)
+            models[label if label not in models else f"{label} (2)"] = spec
+    return models
+
+
 def compare(data_dir: str | Path, models: dict[str, str | Path | None], out_dir: str | Path, n_images: int = 500,
-            fid_weights: str | None = "imagenet", n_strips: int = 4, strip_images: list[str] | None = None,
+            fid_weights: str | None = "auto", n_strips: int = 4, strip_images: list[str] | None = None,
             seed: int = 0, progress: bool = True, scale: int = 4) -> dict:
-    """Score bicubic and each named generator (a model name, .keras file or run folder; empty entries are
+    """Score bicubic and each labelled generator (a model name, .keras file or run folder; empty entries are
     skipped) against HR on an evaluation set (`evalsets`: a prepared set's test split, a benchmark folder,
-    or HR images alone); write comparison.csv/.md/.json, fid_bar.png and strips.png. FID and KID need the
-    ImageNet InceptionV3 weights: without them they are reported as not measurable, never plotted."""
+    or HR images alone); write comparison.csv/.md/.json, fid_bar.png and strips.png. FID and KID need
+    InceptionV3 weights: "auto" uses the ImageNet ones when they can be had and otherwise says so in one
+    line (everything else is still measured); None leaves them out."""
     from .inference import load_generator, super_resolve
 
     out_dir = Path(out_dir)
@@ -53,33 +79,56 @@ def compare(data_dir: str | Path, models: dict[str, str | Path | None], out_dir:
     for label, spec in models.items():
         if spec:
             outputs[label] = super_resolve(load_generator(spec), lrs)
-    distances = _distances(hrs, outputs, fid_weights, progress)
-    rows = [{"method": label, "n_images": len(hrs), **distances[label],
-             "psnr": float(np.mean([psnr(h, s, scale) for h, s in zip(hrs, images)])),
-             "ssim": float(np.mean([ssim(h, s, scale) for h, s in zip(hrs, images)]))}
+    distances, fid_weights, fid_status = _distances(hrs, outputs, fid_weights, progress)
+    rows = [{"method": label, "n_images": len(hrs), **distances[label], **_fidelity(hrs, images, scale)}
             for label, images in outputs.items()]
     hr_side = int(np.median([h.shape[0] for h in hrs]))
     _, status = comparable_to_published(len(hrs), hr_side, fid_weights)
     result = {"rows": rows, "published_fid": PUBLISHED_FID, "published_status": status, "set": set_name,
-              "fid_status": "measured" if fid_weights else NOT_MEASURABLE, "data_dir": str(data_dir),
-              "fid_weights": fid_weights}
+              "fid_status": fid_status, "data_dir": str(data_dir), "fid_weights": fid_weights}
     strip_rows = [[lrs[i]] + [outputs[k][i] for k in outputs] + [hrs[i]] for i in chosen]
     result["paths"] = {k: str(v) for k, v in _write_outputs(result, strip_rows, list(outputs), out_dir).items()}
     return result
 
 
-def _distances(hrs, outputs: dict, fid_weights, progress: bool) -> dict[str, dict]:
-    """{method: {"fid", "kid", "kid_std"}}: measured with InceptionV3, or None when it has no real weights."""
+def _fidelity(hrs, images, scale: int) -> dict:
+    """Mean PSNR and SSIM against HR, and mean NIQE (NaN when every image is smaller than two 96-px blocks)."""
+    from .evaluate import niqe_or_nan
+
+    niqe = [niqe_or_nan(s, scale) for s in images]
+    return {"psnr": float(np.mean([psnr(h, s, scale) for h, s in zip(hrs, images)])),
+            "ssim": float(np.mean([ssim(h, s, scale) for h, s in zip(hrs, images)])),
+            "niqe": float(np.nanmean(niqe)) if np.isfinite(niqe).any() else float("nan")}
+
+
+def _inception_or_reason(fid_weights):
+    """(InceptionV3, weights, status) for `fid_weights`; "auto": ImageNet when it can be had, else (None, None,
+    the reason in one line)."""
     if fid_weights is None:
-        return {label: {"fid": None, "kid": None, "kid_std": None} for label in outputs}
-    inception = fid_lib.build_inception(fid_weights)
+        return None, None, NOT_MEASURABLE
+    try:
+        return fid_lib.build_inception("imagenet" if fid_weights == "auto" else fid_weights), \
+            ("imagenet" if fid_weights == "auto" else fid_weights), "measured"
+    except RuntimeError:
+        if fid_weights != "auto":
+            raise
+        print(f"FID and KID {NOT_AVAILABLE}; PSNR, SSIM and NIQE are measured")
+        return None, None, NOT_AVAILABLE
+
+
+def _distances(hrs, outputs: dict, fid_weights, progress: bool) -> tuple[dict[str, dict], str | None, str]:
+    """({method: {"fid", "kid", "kid_std"}}, weights used, status): measured with InceptionV3, or None for
+    each when it has no real weights."""
+    inception, fid_weights, status = _inception_or_reason(fid_weights)
+    if inception is None:
+        return {label: {"fid": None, "kid": None, "kid_std": None} for label in outputs}, None, status
     real = fid_lib.inception_features(hrs, inception, progress=progress, desc="FID: HR")
     scores = {}
     for label, images in outputs.items():
         feats = fid_lib.inception_features(images, inception, progress=progress, desc=f"FID: {label}")
         kid_mean, kid_std = fid_lib.kid_from_features(real, feats, subset_size=min(1000, len(hrs)))
         scores[label] = {"fid": fid_lib.fid_from_features(real, feats), "kid": kid_mean, "kid_std": kid_std}
-    return scores
+    return scores, fid_weights, status
 
 
 def _write_outputs(result: dict, strip_rows, methods: list[str], out_dir: Path) -> dict[str, Path]:
@@ -116,58 +165,80 @@ def _csv(rows) -> str:
     return buffer.getvalue()
 
 
-def _number(value, fmt: str) -> str:
-    return "not measurable offline" if value is None else format(value, fmt)
+def _number(value, fmt: str, missing: str = "not measured") -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return missing
+    return format(value, fmt)
 
 
 def comparison_markdown(result: dict) -> str:
-    lines = ["| method | images | FID (lower is better) | KID x1000 | PSNR (dB) | SSIM |", "|---|---|---|---|---|---|"]
+    lines = ["| method | images | FID (lower is better) | KID x1000 | PSNR (dB) | SSIM | NIQE (lower: more natural) |",
+             "|---|---|---|---|---|---|---|"]
     for r in result["rows"]:
-        kid = "not measurable offline" if r["kid"] is None else f"{1000 * r['kid']:.2f} ± {1000 * r['kid_std']:.2f}"
+        kid = "not measured" if r["kid"] is None else f"{1000 * r['kid']:.2f} ± {1000 * r['kid_std']:.2f}"
         lines.append(f"| {r['method']} | {r['n_images']} | {_number(r['fid'], '.2f')} | {kid} | {r['psnr']:.2f} | "
-                     f"{r['ssim']:.4f} |")
+                     f"{r['ssim']:.4f} | {_number(r.get('niqe'), '.2f', 'images too small')} |")
     published = ", ".join(f"{k} {v}" for k, v in result["published_fid"].items())
-    lines.append(f"| original project (published FID) | 500 | {published} | - | - | - |")
+    lines.append(f"| the original project's published FID (its own models, not these) | 500 | {published} | - | - | "
+                 f"- | - |")
     text = "\n".join(lines) + f"\n\nPublished FID row: {result['published_status']}.\n"
     if result["fid_status"] != "measured":
-        text = f"**FID and KID {result['fid_status']}.** PSNR and SSIM are measured.\n\n" + text
+        text = f"**FID and KID {result['fid_status']}.** PSNR, SSIM and NIQE are measured.\n\n" + text
     return text
 
 
 def fid_bar_chart(result: dict):
-    """FID per method beside the original's published numbers (hatched), like its performance.jpg, and PSNR
-    per method. Without real Inception weights the FID panel says so and shows only the published bars."""
+    """FID per method beside the original's published numbers (hatched), like its performance.jpg, then PSNR
+    and NIQE per method. Without real Inception weights the FID panel says so and shows only the published
+    bars; NIQE (no reference, so always measurable) needs images of at least two 96-px blocks."""
     from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(11, 4.2))
-    ax_fid, ax_psnr = fig.subplots(1, 2)
+    fig = Figure(figsize=(15, 4.2))
+    ax_fid, ax_psnr, ax_niqe = fig.subplots(1, 3)
+    _fid_panel(ax_fid, result)
+    _value_panel(ax_psnr, result, "psnr", "PSNR, Y channel (dB, higher is better)", "tab:green")
+    _value_panel(ax_niqe, result, "niqe", "NIQE (lower is more natural)", "tab:purple")
+    fig.suptitle(f"{result.get('set', '')}: {result['rows'][0]['n_images']} test images", fontsize=10)
+    fig.tight_layout()
+    return fig
+
+
+def _fid_panel(ax, result: dict) -> None:
     methods = [r["method"] for r in result["rows"]]
     x = np.arange(len(methods))
     measured = result["fid_status"] == "measured"
     if measured:
-        bars = ax_fid.bar(x - 0.2, [r["fid"] for r in result["rows"]], width=0.4, label="this run", color="tab:blue")
-        ax_fid.bar_label(bars, fmt="%.2f", fontsize=8)
+        bars = ax.bar(x - 0.2, [r["fid"] for r in result["rows"]], width=0.4, label="this run", color="tab:blue")
+        ax.bar_label(bars, fmt="%.2f", fontsize=8)
     else:
-        ax_fid.text(0.5, 0.97, "FID not measurable offline:\nno ImageNet weights for InceptionV3",
-                    transform=ax_fid.transAxes, ha="center", va="top", fontsize=9, color="darkred")
+        ax.text(0.5, 0.97, "FID not measurable offline:\nno ImageNet weights for InceptionV3",
+                transform=ax.transAxes, ha="center", va="top", fontsize=9, color="darkred")
     published = [result["published_fid"].get(m, result["published_fid"].get(_published_key(m))) for m in methods]
     if any(p is not None for p in published):
-        pub = ax_fid.bar(x + (0.2 if measured else 0), [p or 0 for p in published], width=0.4, fill=False, hatch="//",
-                         edgecolor="0.4", label=f"original project, published ({result['published_status']})")
-        ax_fid.bar_label(pub, labels=[f"{p}" if p else "" for p in published], fontsize=8)
-    ax_fid.set_xticks(x, methods, fontsize=8)
-    ax_fid.set_ylabel("FID (lower is better)")
-    ax_fid.set_ylim(0, max([p or 0 for p in published] + [r["fid"] or 0 for r in result["rows"]] + [1]) * 1.35)
-    ax_fid.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1, frameon=False)
-    bars = ax_psnr.bar(x, [r["psnr"] for r in result["rows"]], color="tab:green")
-    ax_psnr.bar_label(bars, fmt="%.2f", fontsize=8)
-    ax_psnr.set_xticks(x, methods, fontsize=8)
-    ax_psnr.set_ylabel("PSNR, Y channel (dB, higher is better)")
-    low = min(r["psnr"] for r in result["rows"])
-    ax_psnr.set_ylim(max(0, low - 3), max(r["psnr"] for r in result["rows"]) + 1)
-    fig.suptitle(f"{result.get('set', '')}: {result['rows'][0]['n_images']} test images", fontsize=10)
-    fig.tight_layout()
-    return fig
+        pub = ax.bar(x + (0.2 if measured else 0), [p or 0 for p in published], width=0.4, fill=False, hatch="//",
+                     edgecolor="0.4", label=f"original project, published ({result['published_status']})")
+        ax.bar_label(pub, labels=[f"{p}" if p else "" for p in published], fontsize=8)
+    ax.set_xticks(x, methods, fontsize=8)
+    ax.set_ylabel("FID (lower is better)")
+    ax.set_ylim(0, max([p or 0 for p in published] + [r["fid"] or 0 for r in result["rows"]] + [1]) * 1.35)
+    ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1, frameon=False)
+
+
+def _value_panel(ax, result: dict, key: str, label: str, colour: str) -> None:
+    """One bar per method of `key`; a note instead where nothing could be measured."""
+    methods = [r["method"] for r in result["rows"]]
+    values = [r.get(key, float("nan")) for r in result["rows"]]
+    x = np.arange(len(methods))
+    ax.set_xticks(x, methods, fontsize=8)
+    ax.set_ylabel(label)
+    if not np.isfinite(values).any():
+        ax.text(0.5, 0.5, "images too small\n(NIQE needs two 96-px blocks)", transform=ax.transAxes, ha="center",
+                va="center", fontsize=9, color="darkred")
+        return
+    bars = ax.bar(x, np.nan_to_num(values), color=colour)
+    ax.bar_label(bars, fmt="%.2f", fontsize=8)
+    finite = [v for v in values if np.isfinite(v)]
+    ax.set_ylim(max(0, min(finite) - 3), max(finite) + 1)
 
 
 def _published_key(method: str) -> str | None:

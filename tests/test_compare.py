@@ -53,3 +53,20 @@ def test_published_reference_only_comparable_on_the_original_setup():
     assert compare.comparable_to_published(500, 176, "imagenet") == (True, "comparable")
     ok, why = compare.comparable_to_published(20, 88, None)
     assert not ok and "not ImageNet" in why and "20 images" in why
+
+
+def test_models_are_named_by_their_labels_or_names_and_niqe_joins_on_real_photos(tmp_path, capsys):
+    """Labels: given, else the model's name / run folder / file stem (never "Model A (COCO)" for whatever is
+    compared); NIQE in the table and chart for photos of two 96-px blocks; FID "auto" offline: one line."""
+    from conftest import shared_data
+
+    assert compare.labelled_models(["srresnet-x4", "outputs/run7", "", "srresnet-x4"], ["", "", "x", "mine"]) == {
+        "srresnet-x4": "srresnet-x4", "run7": "outputs/run7", "mine": "srresnet-x4"}
+    assert compare.labelled_models(["a.keras", "b/a.keras"], ["", ""]) == {"a": "a.keras", "a (2)": "b/a.keras"}
+    result = compare.compare(shared_data("Set5"), {}, tmp_path / "cmp", n_images=5, n_strips=1, progress=False)
+    assert result["fid_status"].startswith("not measured: the ImageNet InceptionV3 weights cannot be had")
+    assert "FID and KID not measured" in capsys.readouterr().out
+    assert 3 < result["rows"][0]["niqe"] < 15
+    assert "| Bicubic | 5 |" in (tmp_path / "cmp" / "comparison.md").read_text()
+    niqe_axis = compare.fid_bar_chart(result).axes[2]
+    assert niqe_axis.get_ylabel().startswith("NIQE") and len(niqe_axis.patches) == 1

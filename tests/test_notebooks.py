@@ -189,9 +189,12 @@ def test_05_finds_the_saturation_of_an_original_format_log(workdir):
 def test_06_offline_shows_no_fid_bar_and_says_why(workdir, tiny_set, finished_run):
     """Model A: the shipped general model, by name; Model B: a run folder."""
     nb = run("06_fid_comparison", workdir, data_dir=str(tiny_set), model_a="srresnet-x4", model_b=str(finished_run),
-             n_images=3, fid_weights="None", n_strips=2, out_dir="cmp")
+             n_images=3, n_strips=2, out_dir="cmp")  # fid_weights: its default, auto, offline here
     md = (workdir / "cmp" / "comparison.md").read_text()
-    assert "| Bicubic | 3 |" in md and "Model B (CelebA)" in md and "not measurable offline" in md
+    assert "| Bicubic | 3 |" in md and "| srresnet-x4 | 3 |" in md and f"| {finished_run.name} | 3 |" in md
+    assert "Model A (COCO)" not in md.split("the original project's published FID")[0]  # labels name the models
+    assert "FID and KID not measured: the ImageNet InceptionV3 weights cannot be had" in md
+    assert "FID and KID not measured" in text_of(nb) and "NIQE" in md
     assert images_in(nb) >= 2
     assert_quiet(nb)
 
