@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -51,7 +53,7 @@ if importlib.util.find_spec("srgan_helpers") is None:  # Colab / a fresh kernel
 
 # %%
 # %matplotlib inline
-from srgan_helpers import upscale, workflows
+from srgan_helpers import workflows
 
 workflows.setup_notebook(backend, mount_drive=mount_drive)
 
@@ -60,9 +62,8 @@ workflows.setup_notebook(backend, mount_drive=mount_drive)
 # One line per file that could not be done (with the reason); the others are still processed.
 
 # %%
-exit_code = upscale.main(workflows.upscale_arguments(inputs, model, model_b, out_dir, layout, tile, overlap,
-                                                     output_format, overwrite))
-print("all done" if exit_code == 0 else f"finished with problems (exit status {exit_code})")
+exit_code = workflows.upscale_photos(inputs, model, model_b, out_dir, layout=layout, tile=tile, overlap=overlap,
+                                    output_format=output_format, overwrite=overwrite)
 
 # %% [markdown]
 # ## Before and after

@@ -197,6 +197,26 @@ def upscale_arguments(inputs: str, model: str, model_b: str = "", out_dir: str =
     return args
 
 
+class NothingUpscaled(RuntimeError):
+    """A notebook run that had nothing to upscale (no input found, or the model or options refused)."""
+
+
+def upscale_photos(inputs: str, model: str, model_b: str = "", out_dir: str = "upscaled", **options) -> int:
+    """Notebook 07's run of `srgan-upscale`; its exit status (1: some files failed, the rest are done).
+    Raises NothingUpscaled, one line, when nothing could be upscaled, so a headless run fails."""
+    from .upscale import expand_inputs, main
+
+    paths, problems = expand_inputs(name_list(inputs) or [])
+    if not paths:
+        raise NothingUpscaled(f"nothing was upscaled: {'; '.join(problems) or f'no images in {inputs!r}'}. Put "
+                              f"photos there (on Colab: upload them in the Files pane) or set inputs")
+    code = main(upscale_arguments(inputs, model, model_b, out_dir, **options))
+    if code == 2:
+        raise NothingUpscaled("nothing was upscaled: the model or an option was refused (the error line above)")
+    print("all done" if code == 0 else f"finished with problems (exit status {code}): see the lines above")
+    return code
+
+
 def before_after(inputs: str, out_dir: str | Path, n: int = 3):
     """A figure of up to n inputs beside their newest result in `out_dir` (bicubic-free, as saved)."""
     from matplotlib.figure import Figure

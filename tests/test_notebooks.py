@@ -199,6 +199,16 @@ def test_06_offline_shows_no_fid_bar_and_says_why(workdir, tiny_set, finished_ru
     assert_quiet(nb)
 
 
+def test_07_with_nothing_to_upscale_fails_headless_with_one_line(workdir):
+    """Its defaults with no my_photos/ folder: papermill fails (it once exited 0 after an empty figure)."""
+    import papermill
+
+    with pytest.raises(papermill.PapermillExecutionError) as failure:
+        run("07_upscale", workdir, inputs="no_such_folder", out_dir="nothing")
+    assert "NothingUpscaled: nothing was upscaled" in str(failure.value) and "no_such_folder" in str(failure.value)
+    assert not (workdir / "nothing").exists()
+
+
 def test_07_upscales_a_folder_with_the_shipped_model_by_default(workdir):
     from PIL import Image
 
