@@ -63,7 +63,8 @@ def _draw(ax_g, ax_d, cols, window, log_scale, sel=None):
         values = smooth(cols[key], window)
         return values if sel is None else values[sel]
 
-    ax_g.plot(epochs, pick("g_loss"), label="perceptual (MSE in pre-training)")
+    has_pretraining = bool((np.asarray(cols["phase"]) == "pretrain").any())
+    ax_g.plot(epochs, pick("g_loss"), label="perceptual (MSE in pre-training)" if has_pretraining else "perceptual")
     ax_g.plot(epochs, pick("content_loss"), label="content", linestyle="--")
     ax_g.plot(epochs, 1e-3 * pick("adv_loss"), label="1e-3 x adversarial", linestyle=":")
     ax_d.plot(epochs, pick("d_loss"), color="tab:red", label="discriminator")
@@ -111,7 +112,8 @@ def plot_training_curves(log, path: str | Path | None = None, note: str | None =
             axes[1, 0].set_title(f"zoom: epochs {first}-{last}", fontsize=9)
         else:
             axes[1, 0].text(0.5, 0.5, f"no epochs in {first}-{last}", ha="center", transform=axes[1, 0].transAxes)
-    title = "Training losses" + (f" (smoothed over {smooth_window})" if smooth_window > 1 else "")
+    source = f" of {Path(log.source).name}" if isinstance(log, LossLog) else ""
+    title = f"Training losses{source}" + (f" (smoothed over {smooth_window})" if smooth_window > 1 else "")
     fig.suptitle(title + (f" - {note}" if note else ""), color="darkred" if note else "black", fontsize=10)
     fig.tight_layout()
     for target in ([path] if isinstance(path, (str, Path)) else (path or [])):

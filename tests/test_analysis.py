@@ -130,3 +130,15 @@ def test_a_log_saved_with_a_bom_resumes_and_a_garbled_row_is_named_in_a_warning(
     path.write_text("\n".join([HEADER, rows[0], "2,gan,4,1.2,0.4", rows[1].replace("2,gan,4", "3,gan,6")]) + "\n")
     with pytest.warns(UserWarning, match=r"1 unreadable row\(s\) left out of the log: line 3"):
         assert [r["epoch"] for r in LossLogWriter(path).rows()] == ["1", "3"]
+
+
+def test_the_figure_names_its_log_and_says_mse_only_where_there_was_pre_training(tmp_path):
+    with pytest.warns(UserWarning):
+        original = analysis.load_log(write_original_log(tmp_path / "coco_run.log"))  # GAN epochs only
+    fig = analysis.plot_training_curves(original)
+    assert "coco_run.log" in fig._suptitle.get_text()
+    assert [t.get_text() for t in fig.axes[0].get_legend().get_texts()][0] == "perceptual"
+    rows = ["1,pretrain,2,,0.5,0.5,,,,0.0001,1.0,8.0", "2,gan,4,1.2,0.4,0.3,0.7,0.6,0.4,0.0001,1.0,8.0"]
+    (tmp_path / "loss_log.csv").write_text(",".join(analysis.LOG_COLUMNS) + "\n" + "\n".join(rows) + "\n")
+    legend = analysis.plot_training_curves(analysis.load_log(tmp_path / "loss_log.csv")).axes[0].get_legend()
+    assert legend.get_texts()[0].get_text() == "perceptual (MSE in pre-training)"
