@@ -15,16 +15,26 @@ import os
 
 @dataclasses.dataclass
 class Placement:
-    """Where training runs: `n_devices`, the engine's object (`strategy` on TF, `distribution` on JAX)."""
+    """Where training runs: `n_devices` and one engine object, which `kind` names: a tf.distribute strategy
+    (tf_mirrored, tf_tpu) or a keras.distribution.DataParallel (jax_data_parallel); none on one device."""
 
     n_devices: int = 1
     kind: str = "single"  # single | jax_data_parallel | tf_mirrored | tf_tpu
-    strategy: object = None
-    distribution: object = None
+    engine: object = None
 
     @property
     def distributed(self) -> bool:
         return self.n_devices > 1
+
+    @property
+    def strategy(self):
+        """TensorFlow's distribution strategy (None on JAX or one device)."""
+        return self.engine if self.kind.startswith("tf_") else None
+
+    @property
+    def distribution(self):
+        """JAX's keras.distribution (None on TensorFlow or one device)."""
+        return self.engine if self.kind == "jax_data_parallel" else None
 
     def scope(self):
         """Where models and optimizers must be built (TF strategy scope; JAX: the global distribution)."""
@@ -69,7 +79,7 @@ def _resolve_jax(devices, batch_size: int) -> Placement:
         return Placement()
     check_batch(batch_size, n)
     chosen = keras.distribution.list_devices(available[0].platform)[:n]
-    return Placement(n, "jax_data_parallel", distribution=keras.distribution.DataParallel(devices=chosen))
+    return Placement(n, "jax_data_parallel", engine=keras.distribution.DataParallel(devices=chosen))
 
 
 def _resolve_tf(devices, batch_size: int) -> Placement:
@@ -81,7 +91,7 @@ def _resolve_tf(devices, batch_size: int) -> Placement:
         tf.tpu.experimental.initialize_tpu_system(resolver)
         strategy = tf.distribute.TPUStrategy(resolver)
         check_batch(batch_size, strategy.num_replicas_in_sync)
-        return Placement(strategy.num_replicas_in_sync, "tf_tpu", strategy=strategy)
+        return Placement(strategy.num_replicas_in_sync, "tf_tpu", engine=strategy)
     names = _tf_devices()
     gpus = tf.config.list_logical_devices("GPU")
     n = (len(gpus) if gpus else 1) if devices == "auto" else int(devices)
@@ -90,7 +100,7 @@ def _resolve_tf(devices, batch_size: int) -> Placement:
     if n == 1:
         return Placement()
     check_batch(batch_size, n)
-    return Placement(n, "tf_mirrored", strategy=_mirrored_strategy(tuple(names[:n])))
+    return Placement(n, "tf_mirrored", engine=_mirrored_strategy(tuple(names[:n])))
 
 
 @functools.cache

@@ -114,3 +114,14 @@ def test_batch_must_split_evenly_and_devices_must_exist():
     with pytest.raises(ValueError, match="device"):
         distribute.resolve(64, batch_size=64)
     assert not distribute.resolve("auto").distributed  # one CPU: no distribution
+
+
+def test_a_placement_carries_one_engine_object_named_by_its_kind():
+    from srgan_helpers.distribute import Placement
+
+    engine = object()
+    assert Placement(2, "tf_mirrored", engine).strategy is engine
+    assert Placement(2, "tf_mirrored", engine).distribution is None
+    assert Placement(2, "jax_data_parallel", engine).distribution is engine
+    assert Placement(2, "jax_data_parallel", engine).strategy is None
+    assert Placement().strategy is None and Placement().distribution is None and not Placement().distributed
