@@ -160,31 +160,28 @@ class BatchLoader:
         """Yield (lr, hr) float32 batches for `epoch`, starting at `start_step`."""
         order, ys, xs, codes = self._epoch_plan(epoch)
         c, s, b = self.crop_size // self.scale, self.scale, self.batch_size
+        stored_lr = self.degradation is None
         for step in range(start_step, self.steps_per_epoch):
-            lrs, hrs = [], []
+            hrs = self._tone_patches(epoch, step)
+            lrs = [self._bicubic_lr(hr) for hr in hrs] if stored_lr else []
             for j in range(step * b + self.n_tones, (step + 1) * b):
                 i, y, x, code = order[j], ys[j], xs[j], codes[j]
-                lr = self.images.image(i, "lr")[y:y + c, x:x + c]
-                hr = self.images.image(i, "hr")[y * s:(y + c) * s, x * s:(x + c) * s]
-                if code:
-                    lr, hr = dihedral(lr, code), dihedral(hr, code)
-                lrs.append(lr)
-                hrs.append(hr)
-            if self.n_tones:
-                tone_lrs, tone_hrs = self._tone_pairs(epoch, step)
-                lrs, hrs = tone_lrs + lrs, tone_hrs + hrs
-            if self.degradation is not None:
+                hrs.append(dihedral(self.images.image(i, "hr")[y * s:(y + c) * s, x * s:(x + c) * s], code))
+                if stored_lr:
+                    lrs.append(dihedral(self.images.image(i, "lr")[y:y + c, x:x + c], code))
+            if not stored_lr:
                 lrs = [degrade(np.ascontiguousarray(hr), np.random.default_rng([self.seed, 5, epoch, step, j]),
                                self.degradation, self.scale) for j, hr in enumerate(hrs)]
             yield uint8_to_float(np.stack(lrs)), uint8_to_float(np.stack(hrs))
 
-    def _tone_pairs(self, epoch: int, step: int) -> tuple[list, list]:
-        """The batch's tone patches (HR) and their bicubic LR, seeded by (seed, epoch, step)."""
+    def _tone_patches(self, epoch: int, step: int) -> list[np.ndarray]:
+        """The batch's tone patches (HR), seeded by (seed, epoch, step)."""
         rng = np.random.default_rng([self.seed, 3, epoch, step])
-        hrs = [tone_patch(rng, self.crop_size) for _ in range(self.n_tones)]
+        return [tone_patch(rng, self.crop_size) for _ in range(self.n_tones)]
+
+    def _bicubic_lr(self, hr: np.ndarray) -> np.ndarray:
         side = self.crop_size // self.scale
-        lrs = [np.asarray(bicubic_resize(Image.fromarray(hr), side, side)) for hr in hrs]
-        return lrs, hrs
+        return np.asarray(bicubic_resize(Image.fromarray(hr), side, side))
 
     def prefetch(self, epoch: int, start_step: int = 0, buffer: int = 4):
         """`epoch(...)` produced by a background thread, `buffer` batches ahead."""
