@@ -24,7 +24,11 @@ KNOWN = {
     "srresnet-x4": ("general photos, x4, pixel-MSE (SRResNet)",
                     "bash benchmarks/gpu_check.sh on a GPU, then benchmarks/ship_model.py (its card says how)"),
     "srresnet-x4-faces": ("faces (CelebA), x4, pixel-MSE (SRResNet)",
-                          "bash benchmarks/gpu_check.sh on a GPU, then benchmarks/ship_model.py (its card says how)"),
+                          "withdrawn 2026-12-02: it failed the release check (flat colours and ramps up to 55 "
+                          "levels off; CPU fine-tunes reached 5, the limit is 4: benchmarks/RESULTS.md). Train it "
+                          "with benchmarks/quality.py --train-set faces (on a GPU: benchmarks/gpu_check.sh), "
+                          "--tone-patches 0.25 --freeze-bn, then check it: python -m srgan_helpers.named_models "
+                          "check"),
     "srgan-x4": ("general photos, x4, SRGAN (VGG19-54 perceptual + adversarial loss)",
                  "notebook 02 with vgg_weights='imagenet' (needs the ImageNet VGG19 weights) on a GPU"),
     "srgan-x4-faces": ("faces (CelebA), x4, SRGAN (VGG19-54 perceptual + adversarial loss)",

@@ -12,8 +12,7 @@ def test_list_shows_shipped_models_unshipped_names_and_your_runs(tmp_path, capsy
     (run / "generator.keras").write_bytes(b"x")
     rows = {r["name"]: r for r in named_models.list_models(tmp_path / "outputs")}
     assert rows["srresnet-x4"]["kind"] == "shipped" and rows["srresnet-x4"]["score"].startswith("Set5 31.")
-    assert rows["srresnet-x4-faces"]["kind"] == "shipped" and rows["srresnet-x4-faces"]["score"].startswith(
-        "faces test 27.")
+    assert rows["srresnet-x4-faces"]["kind"] == "not shipped"  # withdrawn: it failed the release check
     assert rows["srgan-x4"]["kind"] == "not shipped"
     assert rows[str(run)]["kind"] == "your run"
     assert named_models.main(["card", "srresnet-x4"]) == 0
@@ -28,33 +27,9 @@ def test_a_name_not_shipped_says_how_to_train_it_and_a_typo_lists_the_names():
         named_models.resolve_model("srresnet-x5")
 
 
-@pytest.mark.slow
-def test_the_face_model_beats_the_general_one_on_held_out_faces_and_both_beat_bicubic(tmp_path):
-    """Real CelebA faces (../shared/data/faces): 48 of the 400 the face model never saw (its card lists them),
-    prepared as its card says (88-px centre crops): the face model beats the general model there, and both
-    beat bicubic; the cards say the same on all 400, with the data's licence."""
-    import shutil
-
-    from conftest import shared_data
-
-    from srgan_helpers.data.preprocess import preprocess
-    from srgan_helpers.evaluate import evaluate
-    from srgan_helpers.inference import load_generator
-
-    held_out = named_models.card("srresnet-x4-faces")["held_out_faces"]
-    assert len(held_out) == 400
-    source = tmp_path / "held_out"
-    source.mkdir()
-    for name in held_out[::8][:48]:
-        shutil.copyfile(shared_data("faces") / name, source / name)
-    preprocess(source, tmp_path / "faces88", n_images=None, hr_size=88, test_fraction=0, mode="fixed", progress=False)
-    scores = {name: evaluate(load_generator(name), tmp_path / "faces88" / "train", progress=False)["mean"]
-              for name in ("srresnet-x4", "srresnet-x4-faces")}
-    general_now, faces_now = scores["srresnet-x4"], scores["srresnet-x4-faces"]
-    assert faces_now["sr_psnr"] > general_now["sr_psnr"] > general_now["bicubic_psnr"]
-    general, faces = (named_models.card(n)["metrics"]["faces_test"] for n in ("srresnet-x4", "srresnet-x4-faces"))
-    assert faces["psnr"] > general["psnr"] > general["bicubic_psnr"]
-    assert "non-commercial" in named_models.card("srresnet-x4-faces")["data_licence"]
+def test_a_withdrawn_model_says_why_and_how_to_train_and_check_it():
+    with pytest.raises(named_models.ModelNotShipped, match="failed the release check.*named_models check"):
+        named_models.resolve_model("srresnet-x4-faces")
 
 
 def test_the_general_models_card_states_what_its_file_scores_on_set5():

@@ -114,14 +114,13 @@ def benchmark_sets(data_root: Path, labels) -> dict[str, Path]:
 
 
 def held_out_faces(card: dict, data_root: Path, workdir: Path) -> Path:
-    """The held-out faces ("faces_test": the 400 the face model never saw, listed in its card; a general
-    model's card scores the same split), prepared as when the cards were measured (centre crops, bicubic LR)."""
+    """The held-out faces ("faces_test": the 400 CelebA faces the card lists), prepared as when the card was
+    measured (88-px centre crops, bicubic LR)."""
     import shutil
 
     from ..data.preprocess import preprocess
-    from ..named_models import card as read_card
 
-    names = card.get("held_out_faces") or read_card("srresnet-x4-faces")["held_out_faces"]
+    names = card["held_out_faces"]
     source = workdir / "held_out_faces"
     source.mkdir(parents=True, exist_ok=True)
     for name in names:
