@@ -323,22 +323,22 @@ def _need_folder(folder) -> Path:
     return Path(folder)
 
 
+def _remote(remote: RemoteArchive):
+    """The fetch of a published archive (downloaded, or the user's own copy given as `archive`)."""
+    return lambda raw_root, archive, folder, **kw: acquire_remote(remote, raw_root, archive, **kw)
+
+
 # Every dataset known by name: `acquire`, its error message and the prepared sets' folder names read this.
 DATASETS = {
     "sample": Dataset("the embedded offline sample (photos inside scikit-image)",
                       lambda raw_root, archive, folder, **kw: build_sample(raw_root)),
     "291": Dataset("T91 + BSD200 from a local folder (folder=...)",
                    lambda raw_root, archive, folder, **kw: acquire_291(_need_folder(folder), raw_root)),
-    "div2k": Dataset("DIV2K's 800 training photos (HTTP, 3.5 GB)",
-                     lambda raw_root, archive, folder, **kw: acquire_remote(DIV2K, raw_root, archive, **kw)),
-    "celeba": Dataset("CelebA aligned faces (Google Drive, 1.4 GB)",
-                      lambda raw_root, archive, folder, **kw: acquire_remote(CELEBA, raw_root, archive, **kw)),
-    "coco": Dataset("COCO val2017 (HTTP, 5,000 images, 778 MB)", lambda raw_root, archive, folder, **kw:
-                    acquire_remote(COCO["val2017"], raw_root, archive, **kw)),
-    "coco_val2017": Dataset("the same as 'coco'", lambda raw_root, archive, folder, **kw:
-                            acquire_remote(COCO["val2017"], raw_root, archive, **kw)),
-    "coco_train2017": Dataset("COCO train2017 (HTTP, 118,287 images, 18 GB)", lambda raw_root, archive, folder, **kw:
-                              acquire_remote(COCO["train2017"], raw_root, archive, **kw)),
+    "div2k": Dataset("DIV2K's 800 training photos (HTTP, 3.5 GB)", _remote(DIV2K)),
+    "celeba": Dataset("CelebA aligned faces (Google Drive, 1.4 GB)", _remote(CELEBA)),
+    "coco": Dataset("COCO val2017 (HTTP, 5,000 images, 778 MB)", _remote(COCO["val2017"])),
+    "coco_val2017": Dataset("the same as 'coco'", _remote(COCO["val2017"])),
+    "coco_train2017": Dataset("COCO train2017 (HTTP, 118,287 images, 18 GB)", _remote(COCO["train2017"])),
 }
 
 

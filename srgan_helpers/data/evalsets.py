@@ -78,9 +78,9 @@ def read_degraded_set(folder: str | Path, level: str, scale: int = 4, cache: str
     built once into `cache`/<set>-<level>-x<scale>/ (PNG, written atomically) and read from there after."""
     from .degrade import EVAL_RECIPES
 
-    name, pairs = read_eval_set(folder, scale)
     if level not in EVAL_RECIPES:
         raise ValueError(f"degrade={level!r}: use one of {sorted(EVAL_RECIPES)}")
+    name, pairs = read_eval_set(folder, scale)
     target = Path(cache) / f"{name.replace('/', '_')}-{level}-x{scale}"
     recipe = {"level": level, "recipe": list(EVAL_RECIPES[level]), "scale": scale, "images": [n for n, _, _ in pairs]}
     if _cached_recipe(target) != recipe:
