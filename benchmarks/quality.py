@@ -61,6 +61,12 @@ def parse_args(argv=None):
     p.add_argument("--tone-patches", type=float, default=0.0, help="share of each batch made of flat fields and "
                    "ramps (TrainConfig.tone_patches)")
     p.add_argument("--freeze-bn", action="store_true", help="BatchNorm keeps its statistics (fine-tuning)")
+    p.add_argument("--gan", choices=["vgg19", "random_vgg19", "pixel"], help="train the GAN phase (SRGAN) with "
+                   "this content loss instead of the MSE phase; start it --from a trained SRResNet")
+    p.add_argument("--adv-weight", type=float, default=1e-3, help="GAN: weight of the adversarial term")
+    p.add_argument("--pixel-weight", type=float, default=0.0, help="GAN: weight of an added pixel-MSE term")
+    p.add_argument("--degradation", default="bicubic", choices=["bicubic", "realistic"],
+                   help="how training LR is made (realistic: blur, noise, JPEG; data/degrade.py)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--deterministic", action="store_true", help="TensorFlow op determinism (bit-reproducible; "
                    "slower): by default a benchmark takes the fast kernels")
@@ -131,9 +137,12 @@ def make_config(args, data_dir: Path):
     budget = args.eval_steps[-1] if not args.minutes else 10**7
     epochs = -(-budget // args.steps_per_epoch)
     faces = args.train_set == "faces"
+    gan = {"content_loss": args.gan, "adv_weight": args.adv_weight, "pixel_weight": args.pixel_weight} \
+        if args.gan else {"vgg_weights": None}
     return TrainConfig(data_dir=str(data_dir), crop_size=None if faces else args.patch,
-                       hr_size=args.hr_size if faces else 176, n_res_blocks=args.blocks, d_head="pool",
-                       vgg_weights=None, batch_size=args.batch, epochs=0, pretrain_epochs=epochs,
+                       hr_size=args.hr_size if faces else 176, n_res_blocks=args.blocks, d_head="pool", **gan,
+                       degradation=args.degradation, batch_size=args.batch,
+                       epochs=epochs if args.gan else 0, pretrain_epochs=0 if args.gan else epochs,
                        learning_rate=args.learning_rate, steps_per_epoch=args.steps_per_epoch, sample_every=10**6,
                        save_every=args.save_every, keep_last=1, keep_every=0, seed=args.seed, init=init,
                        generator=generator,
@@ -157,10 +166,12 @@ class Curve:
         done = (step >= self.args.eval_steps[-1] if not self.args.minutes
                 else self.train_seconds >= 60 * self.args.minutes)
         if done or step in self.args.eval_steps or step % self.args.eval_every == 0:
-            mean = evaluate(event.generator, self.folder, progress=False)["mean"]
+            mean = evaluate(event.generator, self.folder, progress=False, with_niqe=bool(self.args.gan))["mean"]
             self.points.append({"step": step, "train_seconds": round(self.train_seconds, 1),
-                                "psnr": mean["sr_psnr"], "ssim": mean["sr_ssim"], "mse": event.row["g_loss"]})
-            print(f"  step {step:>6} ({self.train_seconds:6.0f} s): {self.folder.name} {mean['sr_psnr']:.2f} dB "
+                                "psnr": mean["sr_psnr"], "ssim": mean["sr_ssim"], "niqe": mean.get("sr_niqe"),
+                                "g_loss": event.row["g_loss"]})
+            niqe = f", NIQE {mean['sr_niqe']:.2f}" if self.args.gan else ""
+            print(f"  step {step:>6} ({self.train_seconds:6.0f} s): {self.folder.name} {mean['sr_psnr']:.2f} dB{niqe} "
                   f"({event.row['images_per_s']:.0f} img/s)", flush=True)
         return done
 

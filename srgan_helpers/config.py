@@ -39,10 +39,11 @@ class TrainConfig:
     tone_patches: float = 0.0  # fraction of every batch replaced by flat fields and ramps of random colours (tones.py)
     degradation: str = "bicubic"  # LR of training pairs: bicubic (stored) or realistic (blur, noise, JPEG: degrade.py)
     degradation_ranges: dict | None = None  # realistic: ranges replaced, e.g. {"first": {"noise_range": [1, 10]}}
+    loader_workers: int | None = None  # processes making batches (same batches for any number); None: the machine's
     # models: each names an entry of its table in networks.py
     generator: str = "srresnet"
     discriminator: str = "srgan"
-    content_loss: str = "vgg19"
+    content_loss: str = "vgg19"  # or "random_vgg19" (offline, Liu et al. 2021) or "pixel" (SRGAN-MSE)
     n_res_blocks: int = 16
     upsample: str = "pixel_shuffle"  # or "upsampling_lrelu": the original project's UpSampling2D + LeakyReLU
     d_head: str = "flatten"  # or "pool" (global average pooling; any input size)
@@ -52,7 +53,7 @@ class TrainConfig:
     generator_from: str | None = None  # start the generator from a shipped model's name, a run folder or a .keras
     freeze_batchnorm: bool = False  # BatchNorm keeps its statistics and scales (fine-tuning: train = inference)
     # losses
-    vgg_rescale: float = 12.75  # features divided by this before the MSE (the paper's 1/12.75)
+    vgg_rescale: float = 12.75  # content_loss="vgg19": features divided by this before the MSE (the paper's 1/12.75)
     adv_weight: float = 1e-3
     pixel_weight: float = 0.0  # optional pixel-MSE term in the GAN generator loss (keeps colours when VGG is random)
     real_label_mean: float = 0.9
@@ -190,6 +191,9 @@ def _choice_problems(cfg: TrainConfig) -> list[str]:
     if cfg.learning_rate_schedule not in SCHEDULES:
         problems.append(f"learning_rate_schedule={cfg.learning_rate_schedule!r}: use one of {SCHEDULES}")
     problems += _degradation_problems(cfg)
+    if cfg.loader_workers is not None and (not isinstance(cfg.loader_workers, int) or cfg.loader_workers < 0):
+        problems.append(f"loader_workers={cfg.loader_workers!r}: use a whole number >= 0 (0: no worker processes) "
+                        f"or None (what the machine allows)")
     if cfg.mixed_precision not in (None, "mixed_float16", "mixed_bfloat16"):
         problems.append(f"mixed_precision={cfg.mixed_precision!r}: use None, 'mixed_float16' or 'mixed_bfloat16'")
     if cfg.vgg_layer not in VGG19_LAYERS:
@@ -198,6 +202,13 @@ def _choice_problems(cfg: TrainConfig) -> list[str]:
                                       and cfg.devices >= 1)):
         problems.append(f"devices={cfg.devices!r}: use 'auto' or a device count >= 1")
     return problems
+
+
+def loader_workers(cfg: TrainConfig) -> int:
+    """The worker processes the loader uses: the config's, or what the machine allows (data/workers.py)."""
+    from .data.workers import default_workers
+
+    return default_workers() if cfg.loader_workers is None else cfg.loader_workers
 
 
 def _degradation_problems(cfg: TrainConfig) -> list[str]:
@@ -274,5 +285,16 @@ def resume_clashes(saved: TrainConfig, wanted: TrainConfig) -> dict[str, tuple]:
 
 
 def random_weights_note(cfg: TrainConfig) -> str | None:
-    """The label every figure of a random-VGG run carries (None for real VGG weights)."""
-    return "VGG19 RANDOM WEIGHTS (pipeline test only)" if cfg.vgg_weights is None else None
+    """The label every figure of a run with an untrained ImageNet-VGG slot carries (None otherwise)."""
+    return "VGG19 RANDOM WEIGHTS (pipeline test only)" if cfg.content_loss == "vgg19" and cfg.vgg_weights is None \
+        else None
+
+
+def content_loss_name(cfg: TrainConfig) -> str:
+    """What the generator's GAN-phase loss is, in words, for cards, figures and summaries."""
+    names = {"vgg19": f"VGG19 {cfg.vgg_layer} features (weights: {cfg.vgg_weights})",
+             "random_vgg19": "random-weight VGG19, 5 layers (Liu et al. 2021)", "pixel": "pixel MSE"}
+    name = random_weights_note(cfg) or names.get(cfg.content_loss, cfg.content_loss)
+    if cfg.pixel_weight and cfg.content_loss != "pixel":
+        name += f" + {cfg.pixel_weight:g} x pixel MSE"
+    return f"{name} + {cfg.adv_weight:g} x adversarial"

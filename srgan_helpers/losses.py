@@ -1,4 +1,4 @@
-"""Content (VGG), adversarial (noisy labels) and perceptual losses; all computed in float32."""
+"""Content (VGG features, one layer or several), adversarial (noisy labels) and perceptual losses; all computed in float32."""
 
 from __future__ import annotations
 
@@ -13,6 +13,11 @@ def mse(a, b):
 def content_loss(features_sr, features_hr, rescale: float = 12.75):
     """MSE of VGG feature maps, each divided by `rescale` (the paper's 1/12.75)."""
     return mse(features_sr, features_hr) / (rescale * rescale)
+
+
+def layered_content_loss(features_sr, features_hr):
+    """The sum over layers of each layer's feature MSE (a multi-layer feature network; no rescale)."""
+    return sum(mse(a, b) for a, b in zip(features_sr, features_hr))
 
 
 def bce_with_logits(labels, logits):

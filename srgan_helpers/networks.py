@@ -2,7 +2,8 @@
 (`TrainConfig.discriminator`) and content-loss feature extractors (`TrainConfig.content_loss`).
 
 Adding one is an entry here plus its own builder module; the builders import Keras only when called, so
-a config is checked without it. Every builder takes (cfg, synchronized_bn) and returns a keras.Model.
+a config is checked without it. Every builder takes (cfg, synchronized_bn) and returns a keras.Model (a
+content loss with no feature network, "pixel", returns None).
 """
 
 from __future__ import annotations
@@ -27,9 +28,23 @@ def _vgg19_features(cfg, synchronized_bn: bool = False):
     return build_vgg_features(cfg.vgg_layer, cfg.vgg_weights)
 
 
+def _random_vgg19(cfg, synchronized_bn: bool = False):
+    from .random_vgg import build_random_vgg_features
+
+    return build_random_vgg_features()
+
+
+def _pixel(cfg, synchronized_bn: bool = False):
+    return None  # no feature network: the content loss is the pixel MSE itself (the SRGAN paper's SRGAN-MSE)
+
+
 GENERATORS = {"srresnet": _srresnet}  # SRResNet (Ledig et al. 2017): residual trunk + pixel shuffle
 DISCRIMINATORS = {"srgan": _srgan_discriminator}  # the SRGAN discriminator (8 conv blocks + dense head)
-CONTENT_LOSSES = {"vgg19": _vgg19_features}  # VGG19 features up to cfg.vgg_layer (weights: cfg.vgg_weights)
+CONTENT_LOSSES = {
+    "vgg19": _vgg19_features,  # VGG19 features up to cfg.vgg_layer (weights: cfg.vgg_weights; ImageNet by default)
+    "random_vgg19": _random_vgg19,  # VGG19 with random weights, five layers (Liu et al. 2021): works offline
+    "pixel": _pixel,  # pixel MSE + adversarial (SRGAN-MSE): no feature network
+}
 TABLES = {"generator": GENERATORS, "discriminator": DISCRIMINATORS, "content_loss": CONTENT_LOSSES}
 
 

@@ -61,6 +61,17 @@ def test_card_check_fails_when_a_stated_score_is_not_what_the_file_gives():
     assert not finding.passed and "Set5 psnr: card 30.0000, measured 30.0500" in finding.line
 
 
+def test_a_gan_model_is_held_to_the_srgan_papers_psnr_on_each_set():
+    measured = {"Set5": {"mean": {"sr_psnr": 29.5}}, "Set14": {"mean": {"sr_psnr": 26.1}},
+                "faces_test": {"mean": {"sr_psnr": 20.0}}}  # a set the paper has no number for is not held
+    finding = release_check.check_psnr_floor(measured)
+    assert finding.passed and finding.line == "PSNR floor (SRGAN paper): Set5 29.50, Set14 26.10 dB"
+    measured["Set14"]["mean"]["sr_psnr"] = 25.9
+    finding = release_check.check_psnr_floor(measured)
+    assert not finding.passed and finding.line == "below the SRGAN paper's PSNR: Set14 25.90 dB < 26.02"
+    assert not release_check.check_psnr_floor({"faces_test": {"mean": {"sr_psnr": 30.0}}}).passed  # nothing held
+
+
 def test_check_command_refuses_an_unknown_name_and_a_missing_data_folder_in_one_line(tmp_path, capsys):
     assert named_models.main(["check", "srresnet-x5"]) == 2
     assert "no model named 'srresnet-x5'" in capsys.readouterr().err

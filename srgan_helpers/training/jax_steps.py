@@ -90,7 +90,8 @@ class JaxSteps:
 
     def gan_step(self, lr, hr, real_labels, fake_labels, gen_labels) -> dict:
         if self.vgg_variables is None:  # VGG is built when the GAN phase starts
-            self.vgg_variables = [v.value for v in self.models.vgg.non_trainable_variables]
+            vgg = self.models.vgg  # None: a content loss with no feature network (pixel MSE)
+            self.vgg_variables = [] if vgg is None else [v.value for v in vgg.non_trainable_variables]
         args = [self._put(a) for a in (lr, hr, real_labels, fake_labels, gen_labels)]
         self.state, metrics = self._gan(self.state, self.vgg_variables, *args)
         return metrics
@@ -155,12 +156,14 @@ class JaxSteps:
     def _generator_loss_grad(self, d, vgg_variables, sr, hr, gen_labels, g):
         """The perceptual loss against the updated D, and its gradient with respect to SR."""
         D, vgg = self.models.discriminator, self.models.vgg
-        features_hr, _ = vgg.stateless_call([], vgg_variables, hr, training=False)
+        features = (lambda x: None) if vgg is None else (
+            lambda x: vgg.stateless_call([], vgg_variables, x, training=False)[0])
+        features_hr = features(hr)
 
         def g_loss_fn(sr, non_trainable_variables):
             sr_logits, non_trainable_variables = D.stateless_call(d.trainable_variables, non_trainable_variables,
                                                                   sr, training=True)
-            features_sr, _ = vgg.stateless_call([], vgg_variables, sr, training=False)
+            features_sr = features(sr)
             g_loss, content, adversarial = generator_terms(sr, hr, features_sr, features_hr, sr_logits, gen_labels,
                                                            self.cfg)
             scaled = _scale(self.models.g_optimizer, g.optimizer_variables, g_loss)
