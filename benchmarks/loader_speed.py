@@ -1,6 +1,8 @@
 """Loader throughput: (lr, hr) pairs per second from a prepared set, on one core, with and without
 augmentation and prefetch, with the stored bicubic LR and with the `realistic` degradation (LR made on the
-fly: data/degrade.py). Prints a table and writes JSON (target: >= 5,000 pairs/s at 176 px).
+fly: data/degrade.py), and with 1, 2, ... worker processes (data/workers.py; 96-px patches, both LR kinds).
+Prints a table and writes JSON (targets: >= 5,000 pairs/s at 176 px; 2 workers >= 1.7x one), and the cores
+the realistic LR needs for 5,000 96-px pairs/s.
 
     python benchmarks/loader_speed.py [--data DIR] [--out benchmarks/results/loader_speed.json]
 """
@@ -42,6 +44,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--steps", type=int, default=200)
     parser.add_argument("--realistic-steps", type=int, default=20, help="batches per epoch with the realistic LR "
                         "(about 100 times slower per pair)")
+    parser.add_argument("--workers", default="0,1,2", help="worker counts measured (0: the prefetch thread alone)")
     parser.add_argument("--out", default="benchmarks/results/loader_speed.json")
     args = parser.parse_args(argv)
     data = args.data
@@ -65,11 +68,43 @@ def main(argv=None) -> dict:
                      "lr": "realistic" if degradation else "bicubic", "pairs_per_s": round(rate, 1)})
         print(f"HR {rows[-1]['hr_patch']:>3} px  augment={augment!s:5}  prefetch={use_prefetch!s:5}  "
               f"LR {rows[-1]['lr']:9}  {rate:9.0f} pairs/s")
+    parallel = measure_workers(pairs, args, [int(n) for n in args.workers.split(",")])
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from record import write_result
 
     return write_result(args.out, "loader_speed", {"numpy": np.__version__, "srgan_helpers": __version__,
-                                                    "batch_size": args.batch_size, "results": rows})
+                                                    "batch_size": args.batch_size, "cpus": os.cpu_count(),
+                                                    "results": rows, "workers": parallel})
+
+
+def measure_workers(pairs, args, counts: list[int]) -> dict:
+    """Pairs/s of 96-px augmented batches made by 0, 1, 2, ... worker processes, bicubic and realistic LR;
+    the speed-up of 2 workers over 1 and the cores 5,000 realistic pairs/s need."""
+    from srgan_helpers.data.degrade import DegradeRanges
+
+    out = {}
+    for kind, degradation, steps in (("bicubic", None, args.steps), ("realistic", DegradeRanges(),
+                                                                      4 * args.realistic_steps)):
+        rates = {}
+        for n in counts:
+            loader = BatchLoader(pairs, args.batch_size, 96, True, seed=0, steps_per_epoch=steps,
+                                 degradation=degradation, workers=n)
+            try:
+                next(iter(loader.prefetch(99)))  # workers started and warm before the clock runs
+                rates[n] = measure(loader, True, epochs=2)
+            finally:
+                loader.close()
+            print(f"HR  96 px  LR {kind:9}  {n} workers  {rates[n]:9.0f} pairs/s"
+                  + (f"  ({rates[n] / n:.0f} per worker)" if n else ""))
+        out[kind] = {"pairs_per_s": {str(n): round(r, 1) for n, r in rates.items()}}
+        if 1 in rates and 2 in rates:
+            out[kind]["speedup_2_over_1"] = round(rates[2] / rates[1], 2)
+            print(f"  {kind}: 2 workers {rates[2] / rates[1]:.2f}x one")
+    if 1 in counts:
+        per_worker = out["realistic"]["pairs_per_s"]["1"]
+        out["realistic"]["cores_for_5000_pairs_per_s"] = round(5000 / per_worker, 1)
+        print(f"  realistic LR, 96 px: {5000 / per_worker:.0f} cores make 5,000 pairs/s ({per_worker:.0f} per core)")
+    return out
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""Content (VGG features, one layer or several), adversarial (noisy labels) and perceptual losses; all computed in float32."""
+"""Content (VGG features, one layer or several), adversarial (noisy labels) and perceptual losses, in float32."""
 
 from __future__ import annotations
 

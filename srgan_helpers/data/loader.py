@@ -2,7 +2,8 @@
 images read from a memory-mapped pack); numpy only (no TensorFlow import).
 
 Order, crops and flips of epoch e depend only on (seed, e): any epoch can be replayed, and a run can
-resume at any step of it. A background thread prefetches batches so the accelerator never waits.
+resume at any step of it. A background thread prefetches batches so the accelerator never waits; with
+`workers` > 0, worker processes make them (data/workers.py), the same batches in the same order.
 """
 
 from __future__ import annotations
@@ -126,13 +127,14 @@ class BatchLoader:
             their LR made with the package's bicubic; a function of (seed, epoch, step).
         degradation (DegradeRanges | None): make every LR from its HR patch with `degrade.degrade` (blur,
             resize, noise, JPEG; seeded by seed, epoch, step and sample) instead of the stored bicubic LR.
+        workers (int): worker processes making batches for `prefetch` (0: the prefetch thread alone).
     """
 
     def __init__(self, images, batch_size: int, crop_size: int | None = None, augment: bool = False,
                  shuffle: bool = True, seed: int = 0, steps_per_epoch: int | None = None, tone_fraction: float = 0.0,
-                 degradation=None):
+                 degradation=None, workers: int = 0):
         self.images, self.batch_size, self.augment, self.shuffle, self.seed = images, batch_size, augment, shuffle, seed
-        self.degradation = degradation
+        self.degradation, self.workers, self._pool = degradation, workers, None
         self.n_tones = int(round(tone_fraction * batch_size))
         self.scale = images.scale
         smallest = images.hr_sizes.min(axis=0)
@@ -142,7 +144,10 @@ class BatchLoader:
                              f"{int(smallest.min())}")
         self.steps_per_epoch = steps_per_epoch or max(1, len(images) // batch_size)
 
-    def _epoch_plan(self, epoch: int):
+    def __getstate__(self):  # what a worker process receives: no pool
+        return {**self.__dict__, "_pool": None}
+
+    def epoch_plan(self, epoch: int):
         """Indices, crop offsets (LR pixels) and dihedral codes for every sample of `epoch`."""
         rng = np.random.default_rng([self.seed, epoch])
         n_needed = self.steps_per_epoch * self.batch_size
@@ -158,21 +163,26 @@ class BatchLoader:
 
     def epoch(self, epoch: int, start_step: int = 0):
         """Yield (lr, hr) float32 batches for `epoch`, starting at `start_step`."""
-        order, ys, xs, codes = self._epoch_plan(epoch)
+        plan = self.epoch_plan(epoch)
+        for step in range(start_step, self.steps_per_epoch):
+            yield _to_float(self.batch_uint8(epoch, step, plan))
+
+    def batch_uint8(self, epoch: int, step: int, plan=None) -> tuple[np.ndarray, np.ndarray]:
+        """Batch `step` of `epoch` as uint8 (lr, hr): a function of (seed, epoch, step) alone."""
+        order, ys, xs, codes = plan if plan is not None else self.epoch_plan(epoch)
         c, s, b = self.crop_size // self.scale, self.scale, self.batch_size
         stored_lr = self.degradation is None
-        for step in range(start_step, self.steps_per_epoch):
-            hrs = self._tone_patches(epoch, step)
-            lrs = [self._bicubic_lr(hr) for hr in hrs] if stored_lr else []
-            for j in range(step * b + self.n_tones, (step + 1) * b):
-                i, y, x, code = order[j], ys[j], xs[j], codes[j]
-                hrs.append(dihedral(self.images.image(i, "hr")[y * s:(y + c) * s, x * s:(x + c) * s], code))
-                if stored_lr:
-                    lrs.append(dihedral(self.images.image(i, "lr")[y:y + c, x:x + c], code))
-            if not stored_lr:
-                lrs = [degrade(np.ascontiguousarray(hr), np.random.default_rng([self.seed, 5, epoch, step, j]),
-                               self.degradation, self.scale) for j, hr in enumerate(hrs)]
-            yield uint8_to_float(np.stack(lrs)), uint8_to_float(np.stack(hrs))
+        hrs = self._tone_patches(epoch, step)
+        lrs = [self._bicubic_lr(hr) for hr in hrs] if stored_lr else []
+        for j in range(step * b + self.n_tones, (step + 1) * b):
+            i, y, x, code = order[j], ys[j], xs[j], codes[j]
+            hrs.append(dihedral(self.images.image(i, "hr")[y * s:(y + c) * s, x * s:(x + c) * s], code))
+            if stored_lr:
+                lrs.append(dihedral(self.images.image(i, "lr")[y:y + c, x:x + c], code))
+        if not stored_lr:
+            lrs = [degrade(np.ascontiguousarray(hr), np.random.default_rng([self.seed, 5, epoch, step, j]),
+                           self.degradation, self.scale) for j, hr in enumerate(hrs)]
+        return np.stack(lrs), np.stack(hrs)
 
     def _tone_patches(self, epoch: int, step: int) -> list[np.ndarray]:
         """The batch's tone patches (HR), seeded by (seed, epoch, step)."""
@@ -184,8 +194,27 @@ class BatchLoader:
         return np.asarray(bicubic_resize(Image.fromarray(hr), side, side))
 
     def prefetch(self, epoch: int, start_step: int = 0, buffer: int = 4):
-        """`epoch(...)` produced by a background thread, `buffer` batches ahead."""
-        return prefetch(self.epoch(epoch, start_step), buffer)
+        """`epoch(...)` produced by a background thread, `buffer` batches ahead (made by the worker processes
+        when there are any; started on first use, kept until `close`)."""
+        if not self.workers:
+            return prefetch(self.epoch(epoch, start_step), buffer)
+        if self._pool is None:
+            from .workers import WorkerPool
+
+            self._pool = WorkerPool(self, self.workers)
+        made = self._pool.batches(epoch, start_step, self.steps_per_epoch)
+        return prefetch(map(_to_float, made), buffer)
+
+    def close(self) -> None:
+        """Stop the worker processes, if any (they also stop when this process ends, however it ends)."""
+        if self._pool is not None:
+            self._pool.close()
+            self._pool = None
+
+
+def _to_float(batch):
+    lr, hr = batch
+    return uint8_to_float(lr), uint8_to_float(hr)
 
 
 _DONE = object()

@@ -82,6 +82,13 @@ class PackedImages:
     def __len__(self) -> int:
         return len(self.names)
 
+    def __getstate__(self):  # a worker process maps the files itself instead of receiving their bytes
+        return {k: v for k, v in self.__dict__.items() if k != "_maps"}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._maps = {k: np.memmap(self.folder / f"{k}.u8", dtype=np.uint8, mode="r") for k in ("hr", "lr")}
+
     @property
     def hr_sizes(self) -> np.ndarray:
         """(N, 2) HR heights and widths."""

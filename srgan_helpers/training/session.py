@@ -10,7 +10,7 @@ from typing import NamedTuple
 import numpy as np
 
 from ..checkpoints import Checkpoint, CheckpointManager, NonFiniteWeights, pack_arrays, restore_arrays, training_state
-from ..config import degradation_ranges, random_weights_note
+from ..config import content_loss_name, degradation_ranges, loader_workers, random_weights_note
 from ..data.loader import BatchLoader, open_split, sample_pairs
 from ..fileio import atomic_path, write_text_atomic
 from ..images import float_to_uint8
@@ -92,25 +92,29 @@ class TrainingSession:
         self.steps = build_steps(self.models, self.cfg, self.placement)
         self.loader = BatchLoader(open_split(self.cfg.data_dir, "train"), self.cfg.batch_size, self.cfg.crop_size,
                                   self.cfg.augment, seed=self.cfg.seed, steps_per_epoch=self.cfg.steps_per_epoch,
-                                  tone_fraction=self.cfg.tone_patches, degradation=degradation_ranges(self.cfg))
+                                  tone_fraction=self.cfg.tone_patches, degradation=degradation_ranges(self.cfg),
+                                  workers=loader_workers(self.cfg))
         self.samples = sample_pairs(self.cfg.data_dir, self.cfg.n_samples, self.cfg.crop_size)
 
     def run(self, on_epoch_end=None) -> int:
         """Train up to the config's total epochs (or until `on_epoch_end` returns True); returns the
         epochs trained by this call."""
         first = self.epoch
-        while self.epoch < self.cfg.total_epochs:
-            if phase_of(self.cfg, self.epoch)[0] == "gan":
-                ensure_vgg(self.models, self.cfg, self.placement)
-            try:
-                row = run_epoch(self.cfg, self.epoch, self.steps, self.loader, self.global_step,
-                                learning_rate_at(self.cfg, self.epoch) * self.learning_rate_scale, self.progress)
-                stop = self._finish_epoch(row, on_epoch_end)
-            except TrainingDiverged as exc:
-                self._roll_back(exc)
-                continue
-            if stop:
-                break
+        try:
+            while self.epoch < self.cfg.total_epochs:
+                if phase_of(self.cfg, self.epoch)[0] == "gan":
+                    ensure_vgg(self.models, self.cfg, self.placement)
+                try:
+                    row = run_epoch(self.cfg, self.epoch, self.steps, self.loader, self.global_step,
+                                    learning_rate_at(self.cfg, self.epoch) * self.learning_rate_scale, self.progress)
+                    stop = self._finish_epoch(row, on_epoch_end)
+                except TrainingDiverged as exc:
+                    self._roll_back(exc)
+                    continue
+                if stop:
+                    break
+        finally:
+            self.loader.close()  # the loader's worker processes, however training ends
         self.steps.sync_to_models()
         return self.epoch - first
 
@@ -188,7 +192,7 @@ class TrainingSession:
     def write_summary(self) -> None:
         from ..models import model_summary
 
-        vgg = (f"VGG19 features: {self.cfg.vgg_layer}, weights={self.cfg.vgg_weights!r} (built for the GAN phase)"
-               if self.cfg.epochs else "VGG19: not used (no GAN epochs)")
+        vgg = (f"GAN-phase generator loss: {content_loss_name(self.cfg)}" if self.cfg.epochs
+               else "GAN-phase loss: not used (no GAN epochs)")
         write_text_atomic(self.run_dir / "model_summary.txt", f"{model_summary(self.models.generator)}\n\n"
                           f"{model_summary(self.models.discriminator)}\n\n{vgg}\n")

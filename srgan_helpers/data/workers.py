@@ -1,0 +1,140 @@
+"""Batches made by worker processes and handed out in step order: the same batches, bit for bit, as the
+loader makes alone (each batch is a function of (seed, epoch, step) only), faster when making them is the
+bottleneck (the realistic degradation).
+
+Workers are spawned (never forked: the parent runs TensorFlow or JAX threads), live as long as their
+loader, ignore Ctrl-C (the parent stops them) and exit on their own within half a second when the parent
+dies, even by SIGKILL: no orphans. A worker's error reaches the consumer as one line.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import multiprocessing
+import os
+import queue
+import signal
+import sys
+import threading
+import types
+
+_POLL_SECONDS = 0.5
+
+
+class LoaderWorkerError(RuntimeError):
+    """A worker failed to make a batch (the message is the worker's error, in one line)."""
+
+
+def default_workers(cpus: int | None = None) -> int:
+    """What the machine allows: none on 2 cores or fewer (the training step uses them), else half the cores
+    up to 8."""
+    cpus = cpus or os.cpu_count() or 1
+    return 0 if cpus <= 2 else min(8, cpus // 2)
+
+
+def _work(loader, tasks, results, parent: int) -> None:
+    """A worker's loop: (generation, epoch, step) tasks in, (generation, step, uint8 batch or error) out."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    results.cancel_join_thread()  # exiting never waits on a full pipe nobody reads (the parent is gone or done)
+    plans: dict = {}
+    while True:
+        try:
+            task = tasks.get(timeout=_POLL_SECONDS)
+        except queue.Empty:
+            if os.getppid() != parent:
+                return
+            continue
+        if task is None:
+            return
+        generation, epoch, step = task
+        try:
+            if epoch not in plans:
+                plans = {epoch: loader.epoch_plan(epoch)}
+            results.put((generation, step, loader.batch_uint8(epoch, step, plans[epoch])))
+        except Exception as exc:  # noqa: BLE001 - handed to the consumer as one line
+            results.put((generation, step, LoaderWorkerError(f"loader worker: {type(exc).__name__}: {exc}")))
+
+
+@contextlib.contextmanager
+def _main_module_hidden():
+    """Workers need nothing of __main__; hidden while they are spawned, a user's script is not run again in
+    each of them (spawn imports the main module unless it is guarded by `if __name__ == "__main__"`)."""
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
+class WorkerPool:
+    """`n` spawned processes making `loader`'s batches; `batches(epoch, start)` yields them in step order."""
+
+    def __init__(self, loader, n: int, ahead: int | None = None):
+        context = multiprocessing.get_context("spawn")
+        self.tasks, self.results = context.Queue(), context.Queue()
+        self.ahead, self.generation, self.ready, self.lock = ahead or 2 * n, 0, {}, threading.Lock()
+        self.processes = [context.Process(target=_work, args=(loader, self.tasks, self.results, os.getpid()),
+                                          daemon=True, name=f"srgan-loader-{i}") for i in range(n)]
+        with _main_module_hidden():
+            for process in self.processes:
+                process.start()
+
+    def batches(self, epoch: int, start: int, stop: int):
+        """(lr, hr) uint8 batches of steps start..stop-1 of `epoch`, in order, `ahead` steps in flight. A new
+        call supersedes an unfinished one: that one ends, and its batches still in flight are dropped."""
+        with self.lock:
+            self.generation += 1
+            self.ready.clear()
+            mine = self.generation
+        submitted = start
+        for step in range(start, stop):
+            while submitted < min(stop, step + self.ahead):
+                self.tasks.put((mine, epoch, submitted))
+                submitted += 1
+            batch = self._wait_for(mine, step)
+            if batch is None:
+                return
+            if isinstance(batch, LoaderWorkerError):
+                raise batch
+            yield batch
+
+    def _wait_for(self, generation: int, step: int):
+        """Step `step`'s batch of `generation`, or None once a newer call has superseded it. One thread reads
+        the results at a time and files each under its (generation, step) for whichever call wants it."""
+        while True:
+            with self.lock:
+                if (generation, step) in self.ready:
+                    return self.ready.pop((generation, step))
+                if generation != self.generation:
+                    return None
+                made_for, made_step, batch = self._next_result()
+                if made_for == self.generation:
+                    self.ready[(made_for, made_step)] = batch
+
+    def _next_result(self):
+        while True:
+            try:
+                return self.results.get(timeout=_POLL_SECONDS)
+            except queue.Empty:
+                dead = [p for p in self.processes if not p.is_alive()]
+                if dead:
+                    raise LoaderWorkerError(f"loader worker {dead[0].name} died (exit code {dead[0].exitcode}); "
+                                            f"set loader_workers=0 to make batches in the training process") from None
+
+    def close(self) -> None:
+        """Stop every worker (a polite None, then terminate) and release the queues."""
+        for _ in self.processes:
+            try:
+                self.tasks.put_nowait(None)
+            except (ValueError, OSError):
+                break
+        for process in self.processes:
+            process.join(timeout=2)
+            if process.is_alive():
+                process.terminate()
+                process.join(timeout=2)
+        for q in (self.tasks, self.results):
+            q.cancel_join_thread()
+            q.close()
+        self.processes = []

@@ -1,0 +1,142 @@
+"""The parallel loader: worker processes make the very batches the loader makes alone, in the same order,
+for any number of workers and after a resume; a worker's error reaches the trainer as one line; the
+workers stop when the loader closes and when the training process is interrupted or killed (no orphans)."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import shared_data
+
+from srgan_helpers.data.degrade import DegradeRanges
+from srgan_helpers.data.loader import BatchLoader, open_split
+from srgan_helpers.data.preprocess import preprocess
+from srgan_helpers.data.workers import LoaderWorkerError, default_workers
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def whole_set(tmp_path_factory):
+    """Eight whole Set14 photos in a memory-mapped pack (what the 291 set is)."""
+    out = tmp_path_factory.mktemp("whole") / "set"
+    preprocess(shared_data("Set14/HR"), out, n_images=8, scale=4, test_fraction=0, mode="whole", progress=False)
+    return out
+
+
+def make_loader(data_dir, workers, degradation=None):
+    return BatchLoader(open_split(data_dir, "train"), 4, crop_size=48, augment=True, seed=11, steps_per_epoch=5,
+                       tone_fraction=0.25, degradation=degradation, workers=workers)
+
+
+def batches(loader, epoch, start=0):
+    try:
+        return [(lr.copy(), hr.copy()) for lr, hr in loader.prefetch(epoch, start)]
+    finally:
+        loader.close()
+
+
+@pytest.mark.parametrize("degradation", [None, DegradeRanges()], ids=["bicubic", "realistic"])
+def test_any_number_of_workers_gives_the_same_batches_in_the_same_order(whole_set, degradation):
+    alone = [b for e in (0, 1) for b in make_loader(whole_set, 0, degradation).epoch(e)]
+    for workers in (0, 1, 2, 3):
+        loader = make_loader(whole_set, workers, degradation)
+        try:
+            made = [(lr.copy(), hr.copy()) for e in (0, 1) for lr, hr in loader.prefetch(e)]  # one pool, 2 epochs
+        finally:
+            loader.close()
+        assert len(made) == len(alone) == 10
+        for (lr, hr), (lr0, hr0) in zip(made, alone):
+            assert np.array_equal(lr, lr0) and np.array_equal(hr, hr0), f"{workers} workers"
+
+
+def test_a_resume_mid_epoch_with_workers_gives_the_rest_of_that_epoch(whole_set):
+    alone = list(make_loader(whole_set, 0).epoch(2))
+    resumed = batches(make_loader(whole_set, 2), 2, start=3)
+    assert len(resumed) == 2 and all(np.array_equal(a[1], b[1]) for a, b in zip(resumed, alone[3:]))
+
+
+def test_an_abandoned_epoch_does_not_leak_into_the_next(whole_set):
+    loader = make_loader(whole_set, 2)
+    try:
+        first = loader.prefetch(0)
+        next(first)
+        first.close()  # e.g. an epoch cut by a divergence rollback
+        again = [hr for _, hr in loader.prefetch(0)]
+    finally:
+        loader.close()
+    assert all(np.array_equal(a, b[1]) for a, b in zip(again, make_loader(whole_set, 0).epoch(0)))
+
+
+def test_a_workers_error_reaches_the_trainer_as_one_line_and_the_workers_stop(whole_set):
+    loader = make_loader(whole_set, 2, degradation=DegradeRanges())
+    loader.degradation = "not ranges"  # what a worker receives: it fails making the first batch
+    with pytest.raises(LoaderWorkerError, match=r"^loader worker: \w+Error: .+") as caught:
+        batches(loader, 0)
+    assert "\n" not in str(caught.value)
+    assert loader._pool is None
+
+
+def test_the_default_worker_count_leaves_a_two_core_machine_to_training():
+    assert default_workers(2) == 0 and default_workers(16) == 8 and default_workers(6) == 3
+
+
+CHILD = textwrap.dedent("""
+    import sys, time
+    from srgan_helpers.data.loader import BatchLoader, open_split
+    loader = BatchLoader(open_split(sys.argv[1], "train"), 4, crop_size=48, seed=1, steps_per_epoch=10**6,
+                         workers=2)
+    batches = loader.prefetch(0)
+    next(batches)
+    print(" ".join(str(p.pid) for p in loader._pool.processes), flush=True)
+    for _ in batches:
+        time.sleep(0.05)
+""")
+
+
+def alive(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:  # a zombie (exited, not yet reaped by init) is gone too
+        return stat.read().split(")")[-1].split()[0] != "Z"
+
+
+@pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
+def test_no_worker_outlives_an_interrupted_or_killed_trainer(whole_set, how):
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(whole_set)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, cwd=REPO)
+    workers = [int(pid) for pid in child.stdout.readline().split()]
+    assert len(workers) == 2 and all(alive(pid) for pid in workers), child.stderr.read()
+    child.send_signal(how)
+    child.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in workers), f"orphan loader workers after {how.name}"
+
+
+def test_training_with_workers_is_the_training_without_them_and_leaves_no_worker(tiny_config, tmp_path):
+    import multiprocessing
+
+    from conftest import checkpoint_arrays
+
+    from srgan_helpers.config import TrainConfig
+    from srgan_helpers.training import train
+
+    with pytest.raises(ValueError, match=r"loader_workers=-1: use a whole number >= 0"):
+        TrainConfig(loader_workers=-1)
+    runs = {n: train(tiny_config.replace(loader_workers=n, epochs=0), tmp_path / f"w{n}", progress=False).checkpoint
+            for n in (0, 2)}
+    assert not multiprocessing.active_children()  # the session closed its pool
+    alone, with_workers = checkpoint_arrays(runs[0]), checkpoint_arrays(runs[2])
+    assert alone.keys() == with_workers.keys() and alone["generator"]
+    for group in alone:
+        assert all(np.array_equal(a, b) for a, b in zip(alone[group], with_workers[group], strict=True)), group
