@@ -81,6 +81,21 @@ def test_ranges_can_be_replaced_by_name():
         d.DegradeRanges.with_overrides({"first": {"noise": 1}})
 
 
+def test_a_clean_share_gives_the_plain_bicubic_lr_and_leaves_the_other_draws_alone(photo):
+    from srgan_helpers.images import bicubic_resize
+
+    hr = photo[:96, :96]
+    bicubic = np.asarray(bicubic_resize(Image.fromarray(hr), 24, 24))
+    always = d.DegradeRanges.with_overrides({"clean_prob": 1.0})
+    assert np.array_equal(d.degrade(hr, np.random.default_rng(0), always), bicubic)
+    outputs = [d.degrade(hr, np.random.default_rng(s), d.DegradeRanges.with_overrides({"clean_prob": 0.3}))
+               for s in range(40)]
+    clean = sum(np.array_equal(o, bicubic) for o in outputs)
+    assert 4 <= clean <= 22  # about 30% of 40
+    assert np.array_equal(d.degrade(hr, np.random.default_rng(5), d.DegradeRanges()),  # 0: no extra draw
+                          d.degrade(hr, np.random.default_rng(5), d.DegradeRanges.with_overrides({"clean_prob": 0})))
+
+
 def test_the_loaders_realistic_lr_is_seeded_per_step_and_resumable():
     from test_loader import nearest_pairs
 

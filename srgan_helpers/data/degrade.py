@@ -18,6 +18,8 @@ import numpy as np
 from PIL import Image
 from scipy import ndimage, special
 
+from ..images import bicubic_resize
+
 KERNELS = ("iso", "aniso", "generalized_iso", "generalized_aniso", "plateau_iso", "plateau_aniso")
 RESIZE_MODES = {"area": Image.Resampling.BOX, "bilinear": Image.Resampling.BILINEAR,
                 "bicubic": Image.Resampling.BICUBIC}
@@ -51,6 +53,7 @@ class DegradeRanges:
     second_blur_prob: float = 0.8
     final_sinc_prob: float = 0.8
     kernel_sizes: tuple = (7, 21)  # odd sizes drawn from this range
+    clean_prob: float = 0.0  # the share of LR made by a plain bicubic resize instead (keeps clean inputs sharp)
 
     @classmethod
     def with_overrides(cls, overrides: dict | None) -> DegradeRanges:
@@ -169,8 +172,10 @@ def degrade(hr: np.ndarray, rng: np.random.Generator, ranges: DegradeRanges | No
             scale: int = 4) -> np.ndarray:
     """uint8 HR (H x W x 3, H and W multiples of `scale`) -> uint8 LR (H/scale x W/scale x 3)."""
     ranges = ranges or DegradeRanges()
-    image = np.asarray(hr, dtype=np.float32) / 255.0
     lr_hw = (hr.shape[0] // scale, hr.shape[1] // scale)
+    if ranges.clean_prob and rng.random() < ranges.clean_prob:  # no draw at all when clean_prob is 0
+        return np.asarray(bicubic_resize(Image.fromarray(np.asarray(hr, np.uint8)), lr_hw[1], lr_hw[0]))
+    image = np.asarray(hr, dtype=np.float32) / 255.0
     image = _stage(image, rng, ranges.first, ranges.kernel_sizes, hr.shape[:2])
     image = _stage(image, rng, ranges.second, ranges.kernel_sizes, lr_hw, rng.random() < ranges.second_blur_prob,
                    with_jpeg=False)
