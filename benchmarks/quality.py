@@ -63,6 +63,8 @@ def parse_args(argv=None):
     p.add_argument("--freeze-bn", action="store_true", help="BatchNorm keeps its statistics (fine-tuning)")
     p.add_argument("--gan", choices=["vgg19", "random_vgg19", "pixel"], help="train the GAN phase (SRGAN) with "
                    "this content loss instead of the MSE phase; start it --from a trained SRResNet")
+    p.add_argument("--curve-set", default="Set5", help="291: the benchmark set of the learning curve (Set14 has "
+                   "the larger images NIQE needs)")
     p.add_argument("--adv-weight", type=float, default=1e-3, help="GAN: weight of the adversarial term")
     p.add_argument("--pixel-weight", type=float, default=0.0, help="GAN: weight of an added pixel-MSE term")
     p.add_argument("--degradation", default="bicubic", choices=["bicubic", "realistic"],
@@ -98,7 +100,7 @@ def prepare_train_set(args) -> tuple[Path, Path]:
         return data_dir, data_dir / "test"
     data_dir, _ = prepare("291", args.data_root, f"291_min{args.patch}{subset}", n_images=args.n_images,
                           test_fraction=0, mode="whole", min_size=args.patch, folder=args.data)
-    return data_dir, Path(args.data) / "Set5"
+    return data_dir, Path(args.data) / args.curve_set
 
 
 def eval_folders(args, curve_folder: Path) -> dict[str, Path]:

@@ -35,7 +35,7 @@ DATA = {
 
 def ship(name: str, ours: dict, record: dict) -> Path:
     """Copy the generator to weights/<name>.keras and write weights/<name>.json; refuse beating-bicubic fails."""
-    refuse_if_not_better(name, ours["final"])
+    refuse_if_not_better(name, ours["final"], model_kind(ours["config"]))
     target = WEIGHTS / f"{name}.keras"
     WEIGHTS.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(ours["generator"], target)
@@ -43,10 +43,44 @@ def ship(name: str, ours: dict, record: dict) -> Path:
     return target
 
 
-def refuse_if_not_better(name: str, metrics: dict) -> None:
+def model_kind(cfg: dict) -> str:
+    """"gan" for a generator trained with the adversarial loss, else "psnr" (what the release check holds it to)."""
+    return "gan" if cfg.get("epochs") else "psnr"
+
+
+def refuse_if_not_better(name: str, metrics: dict, kind: str = "psnr") -> None:
+    """A PSNR model must beat bicubic on every set; a GAN model must reach the SRGAN paper's PSNR."""
+    sys.path.insert(0, str(REPO))
+    from srgan_helpers.inference.release_check import GAN_PSNR_FLOOR
+
+    if kind == "gan":
+        worse = [s for s, m in metrics.items() if s in GAN_PSNR_FLOOR and m["psnr"] < GAN_PSNR_FLOOR[s]]
+        if worse:
+            raise SystemExit(f"not shipped: {name} is below the SRGAN paper's PSNR on {worse}")
+        return
     worse = [s for s, m in metrics.items() if m["psnr"] <= m["bicubic_psnr"]]
     if worse:
         raise SystemExit(f"not shipped: {name} does not beat bicubic on {worse}")
+
+
+def summary_line(ours: dict, cfg: dict) -> str:
+    """What the model is, in one sentence: its loss, its training LR, its steps and where it started."""
+    sys.path.insert(0, str(REPO))
+    from srgan_helpers.config import TrainConfig, content_loss_name
+
+    start = f" from {cfg['generator_from']}" if cfg.get("generator_from") else ""
+    if model_kind(cfg) == "gan":
+        return (f"SRGAN x4: generator loss {content_loss_name(TrainConfig.from_dict(cfg))}, {ours['steps']} GAN "
+                f"steps{start}.")
+    degraded = ""
+    if cfg.get("degradation") == "realistic":
+        overrides = f"; ranges changed: {json.dumps(cfg['degradation_ranges'])}" if cfg.get("degradation_ranges") \
+            else ""
+        degraded = (" on LR made by the realistic degradation (blur, resize, Gaussian/Poisson noise and JPEG, twice, "
+                    f"then a sinc filter; Real-ESRGAN's published ranges{overrides}): for photos from phones and "
+                    "the web")
+    return (f"SRResNet x4 trained with pixel MSE (not an SRGAN: no perceptual loss){degraded}, {ours['steps']} "
+            f"steps{start}.")
 
 
 def training_line(ours: dict, cfg: dict) -> str:
@@ -71,7 +105,8 @@ def made_by(args: dict) -> str:
     """The quality.py command line of a run (the options that shaped it)."""
     keys = ["backend", "train_set", "blocks", "batch", "learning_rate", "init", "precision",
             "hr_size" if args.get("train_set") == "faces" else "patch", "minutes" if args.get("minutes") else "steps",
-            "generator_from", "tone_patches"]
+            "generator_from", "tone_patches", "degradation", "curve_set"]
+    keys += ["gan", "adv_weight", "pixel_weight"] if args.get("gan") else []
     line = "python benchmarks/quality.py " + " ".join(f"--{k.replace('_', '-')} {args[k]}" for k in keys if args.get(k))
     return line.replace("--generator-from", "--from") + (" --freeze-bn" if args.get("freeze_bn") else "")
 
@@ -82,9 +117,8 @@ def write_card(name: str, ours: dict, record: dict, metrics: dict, target: Path,
     data, licence = DATA[ours.get("train_set", "291")]
     card = {
         "name": name,
-        "summary": f"SRResNet x4 trained with pixel MSE (not an SRGAN: no perceptual loss), {ours['steps']} steps"
-                   + (f" from {cfg['generator_from']}." if cfg.get("generator_from") else "."),
-        "kind": "psnr",  # a PSNR model (pixel MSE): the release check holds it to +-4 levels and to bicubic
+        "summary": summary_line(ours, cfg),
+        "kind": model_kind(cfg),  # psnr: held to +-4 levels and to bicubic; gan: +-8 levels and the paper's PSNR
         "architecture": f"SRResNet, {cfg['n_res_blocks']} residual blocks, 64 channels, pixel shuffle x4, tanh output; "
                         f"{ours['params']:,} parameters; {target.stat().st_size / 1e6:.1f} MB",
         "data": data, "data_licence": licence, "training": training_line(ours, cfg), "device": device_line(record),
@@ -127,7 +161,7 @@ def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list
     metrics = score_sets(generator, folders, with_niqe=True)
     for label, m in metrics.items():
         print(f"{label}: {m['psnr']:.2f} dB / {m['ssim']:.4f} (bicubic {m['bicubic_psnr']:.2f})")
-    refuse_if_not_better(name, metrics)
+    refuse_if_not_better(name, metrics, model_kind(ours["config"]))
     extra = {"history": history} if history else {}
     if ours.get("train_set") == "faces":  # which faces it never saw, so anyone can score it on them
         extra["held_out_faces"] = held_out_sources(folders["faces_test"])

@@ -41,6 +41,7 @@ min_size = 96  # whole mode: images with a side below this are skipped
 scale = 4  # LR side = HR side / scale
 test_fraction = 0.2  # share of the chosen images held out for testing
 seed = 0  # the random choice of images
+preview_degradation = True  # show what the realistic degradation (TrainConfig degradation="realistic") makes
 overwrite = False  # replace a set this notebook made earlier with other parameters
 mount_drive = False  # Colab: mount Google Drive first (then point data_root at /content/drive/MyDrive/...)
 install_from = "git+https://github.com/srgan-notebooks/srgan-suite"  # where Colab installs the package from
@@ -80,6 +81,15 @@ manifest["counts"]
 
 # %%
 workflows.pair_grid(data_dir, "train", n=6, seed=seed)
+
+# %% [markdown]
+# ## Photos from phones and the web: the realistic degradation
+# Trained with `degradation="realistic"`, a model never sees the clean bicubic LR above: each LR is made
+# from its HR patch on the fly by blur, resizing, noise and JPEG, twice, then a sinc filter (Real-ESRGAN's
+# published ranges; `degradation_ranges` changes them). One patch, eight seeds, each with what was drawn:
+
+# %%
+workflows.degradation_preview(data_dir, seed=seed) if preview_degradation else None
 
 # %% [markdown]
 # ## Skipped files and notes

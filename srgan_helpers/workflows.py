@@ -265,3 +265,33 @@ def benchmark_table(model, where) -> str:
         return "No evaluation folder given (benchmark_dir is empty): nothing scored."
     generator = load_generator(model)
     return results_table([evaluate(generator, folder) for folder in expanded])
+
+
+def degradation_preview(data_dir: str | Path, seed: int = 0, n: int = 8, ranges: dict | None = None,
+                        side: int = 128):
+    """One HR patch of a prepared set beside the LR the realistic degradation (data/degrade.py) makes of it
+    with `n` seeds, each titled with what was drawn; `ranges`: overrides, as TrainConfig.degradation_ranges."""
+    from matplotlib.figure import Figure
+
+    from .data.degrade import DegradeRanges, degrade
+    from .data.loader import open_split
+
+    images = open_split(data_dir, "train")
+    hr = np.asarray(images.image(0, "hr"))
+    side = min(side, *hr.shape[:2]) // images.scale * images.scale
+    y, x = (hr.shape[0] - side) // 2, (hr.shape[1] - side) // 2
+    hr = np.ascontiguousarray(hr[y:y + side, x:x + side])
+    panels = [(hr, f"HR {side} px")]
+    for s in range(n):
+        notes: list[str] = []
+        lr = degrade(hr, np.random.default_rng([seed, s]), DegradeRanges.with_overrides(ranges), images.scale, notes)
+        panels.append((lr, f"seed {s}\n" + "\n".join(notes)))
+    cols = 3
+    fig = Figure(figsize=(3.3 * cols, 4.9 * -(-len(panels) // cols)), layout="constrained")
+    axes = fig.subplots(-(-len(panels) // cols), cols, squeeze=False).ravel()
+    for ax, (image, title) in zip(axes, panels):
+        ax.imshow(image, interpolation="nearest", extent=(0, side, side, 0))
+        ax.set_title(title, fontsize=7, loc="left")
+    for ax in axes:
+        ax.axis("off")
+    return fig

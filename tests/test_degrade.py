@@ -137,3 +137,17 @@ def test_evaluate_scores_degraded_inputs_against_the_clean_hr(tmp_path, monkeypa
     assert (tmp_path / "data" / "degraded" / "Set5-mild-x4" / "recipe.json").is_file()
     assert evaluate.main([str(shared_data("Set5")), "--degrade", "strong"]) == 0
     assert "| Set5 (strong) | 5 |" in capsys.readouterr().out
+
+
+def test_the_preview_shows_one_patch_and_eight_seeds_each_titled_with_what_was_drawn(tiny_set):
+    from srgan_helpers.workflows import degradation_preview
+
+    fig = degradation_preview(tiny_set, seed=2, ranges={"clean_prob": 0.0})
+    titles = [ax.get_title(loc="left") for ax in fig.axes if ax.images]
+    assert len(titles) == 9 and titles[0].startswith("HR ")
+    assert [t.splitlines()[0] for t in titles[1:]] == [f"seed {s}" for s in range(8)]
+    notes: list[str] = []
+    hr = np.asarray(fig.axes[0].images[0].get_array())
+    d.degrade(np.ascontiguousarray(hr), np.random.default_rng([2, 3]), d.DegradeRanges(), 4, notes)
+    assert titles[4].splitlines()[1:] == notes  # each title is what that seed drew
+    assert any("JPEG" in line for line in notes) and any("noise" in line or "Poisson" in line for line in notes)

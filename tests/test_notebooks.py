@@ -122,7 +122,7 @@ def test_01_preprocess_on_the_embedded_sample(workdir):
     manifest = json.loads((workdir / "data" / "sample" / "manifest.json").read_text())
     assert (manifest["counts"]["train"], manifest["counts"]["test"]) == (16, 4)
     assert manifest["params"]["hr_size"] == 176
-    assert images_in(nb) >= 1
+    assert images_in(nb) >= 2  # the pairs and the degradation preview
     assert_quiet(nb)
     assert_progress_bars_fit_the_kernel(nb)
 

@@ -95,10 +95,17 @@ def sinc_kernel(size: int, cutoff: float) -> np.ndarray:
     return kernel / kernel.sum()
 
 
-def random_kernel(rng: np.random.Generator, stage: StageRanges, sizes: tuple) -> np.ndarray:
+def _note(notes: list | None, text: str) -> None:
+    """Record what was drawn, in words (the degradation preview's titles), when someone asked."""
+    if notes is not None:
+        notes.append(text)
+
+
+def random_kernel(rng: np.random.Generator, stage: StageRanges, sizes: tuple, notes: list | None = None) -> np.ndarray:
     """One blur kernel of a stage: a sinc (sinc_prob) or one of KERNELS (kernel_prob)."""
     size = int(rng.choice(np.arange(sizes[0], sizes[1] + 1, 2)))
     if rng.random() < stage.sinc_prob:
+        _note(notes, f"sinc blur {size}px")
         return sinc_kernel(size, rng.uniform(np.pi / 3 if size < 13 else np.pi / 5, np.pi))
     kind = KERNELS[rng.choice(len(KERNELS), p=np.asarray(stage.kernel_prob) / sum(stage.kernel_prob))]
     sigma_x = rng.uniform(*stage.blur_sigma)
@@ -109,6 +116,7 @@ def random_kernel(rng: np.random.Generator, stage: StageRanges, sizes: tuple) ->
         beta = rng.uniform(*stage.betag_range)
     elif kind.startswith("plateau"):
         beta = rng.uniform(*stage.betap_range)
+    _note(notes, f"{kind.replace('_', ' ')} blur σ{sigma_x:.1f}" + (f"/{sigma_y:.1f}" if sigma_y != sigma_x else ""))
     return gaussian_family_kernel(size, sigma_x, sigma_y, angle, beta, plateau=kind.startswith("plateau"))
 
 
@@ -150,35 +158,47 @@ def to_uint8(image: np.ndarray) -> np.ndarray:
 
 # --- the pipeline --------------------------------------------------------------------------------------
 def _stage(image: np.ndarray, rng, stage: StageRanges, sizes, target_hw, do_blur: bool = True,
-           with_jpeg: bool = True) -> np.ndarray:
+           with_jpeg: bool = True, notes: list | None = None) -> np.ndarray:
     """Blur, random resize (relative to `target_hw`), noise, then JPEG (the first stage; the second's JPEG
     comes with the final sinc filter)."""
     if do_blur:
-        image = blur(image, random_kernel(rng, stage, sizes))
+        image = blur(image, random_kernel(rng, stage, sizes, notes))
     direction = rng.choice(3, p=stage.resize_prob)
     factor = (rng.uniform(1, stage.resize_range[1]), rng.uniform(stage.resize_range[0], 1), 1.0)[direction]
     h, w = (max(1, int(round(target_hw[0] * factor))), max(1, int(round(target_hw[1] * factor))))
-    image = resize(image, w, h, rng.choice(list(RESIZE_MODES)))
+    mode = rng.choice(list(RESIZE_MODES))
+    image = resize(image, w, h, mode)
+    _note(notes, f"resize x{factor:.2f} {mode}")
     gray = rng.random() < stage.gray_noise_prob
     if rng.random() < stage.gaussian_noise_prob:
-        image = gaussian_noise(image, rng, rng.uniform(*stage.noise_range), gray)
+        sigma = rng.uniform(*stage.noise_range)
+        image = gaussian_noise(image, rng, sigma, gray)
+        _note(notes, f"{'gray' if gray else 'colour'} noise σ{sigma:.1f}")
     else:
-        image = poisson_noise(image, rng, rng.uniform(*stage.poisson_scale_range), gray)
+        amount = rng.uniform(*stage.poisson_scale_range)
+        image = poisson_noise(image, rng, amount, gray)
+        _note(notes, f"{'gray' if gray else 'colour'} Poisson x{amount:.2f}")
     image = np.clip(image, 0, 1)
-    return jpeg(image, rng.integers(stage.jpeg_range[0], stage.jpeg_range[1] + 1)) if with_jpeg else image
+    if not with_jpeg:
+        return image
+    quality = rng.integers(stage.jpeg_range[0], stage.jpeg_range[1] + 1)
+    _note(notes, f"JPEG {quality}")
+    return jpeg(image, quality)
 
 
 def degrade(hr: np.ndarray, rng: np.random.Generator, ranges: DegradeRanges | None = None,
-            scale: int = 4) -> np.ndarray:
-    """uint8 HR (H x W x 3, H and W multiples of `scale`) -> uint8 LR (H/scale x W/scale x 3)."""
+            scale: int = 4, notes: list | None = None) -> np.ndarray:
+    """uint8 HR (H x W x 3, H and W multiples of `scale`) -> uint8 LR (H/scale x W/scale x 3); `notes`, a
+    list, receives what was drawn, in words."""
     ranges = ranges or DegradeRanges()
     lr_hw = (hr.shape[0] // scale, hr.shape[1] // scale)
     if ranges.clean_prob and rng.random() < ranges.clean_prob:  # no draw at all when clean_prob is 0
+        _note(notes, "clean: bicubic only")
         return np.asarray(bicubic_resize(Image.fromarray(np.asarray(hr, np.uint8)), lr_hw[1], lr_hw[0]))
     image = np.asarray(hr, dtype=np.float32) / 255.0
-    image = _stage(image, rng, ranges.first, ranges.kernel_sizes, hr.shape[:2])
+    image = _stage(image, rng, ranges.first, ranges.kernel_sizes, hr.shape[:2], notes=notes)
     image = _stage(image, rng, ranges.second, ranges.kernel_sizes, lr_hw, rng.random() < ranges.second_blur_prob,
-                   with_jpeg=False)
+                   with_jpeg=False, notes=notes)
     final = (sinc_kernel(int(rng.choice(np.arange(ranges.kernel_sizes[0], ranges.kernel_sizes[1] + 1, 2))),
                          rng.uniform(np.pi / 3, np.pi)) if rng.random() < ranges.final_sinc_prob else None)
     mode, quality = rng.choice(list(RESIZE_MODES)), rng.integers(ranges.second.jpeg_range[0],
@@ -191,6 +211,7 @@ def degrade(hr: np.ndarray, rng: np.random.Generator, ranges: DegradeRanges | No
         image = blur(image, final)
     if sinc_first:
         image = jpeg(np.clip(image, 0, 1), quality)
+    _note(notes, ("sinc, " if final is not None else "") + f"JPEG {quality}" + (" last" if sinc_first else " first"))
     return to_uint8(image)
 
 
