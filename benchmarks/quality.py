@@ -18,6 +18,7 @@ every evaluation point. `--export NAME` ships the result as a named model (weigh
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -69,6 +70,13 @@ def parse_args(argv=None):
     p.add_argument("--pixel-weight", type=float, default=0.0, help="GAN: weight of an added pixel-MSE term")
     p.add_argument("--degradation", default="bicubic", choices=["bicubic", "realistic"],
                    help="how training LR is made (realistic: blur, noise, JPEG; data/degrade.py)")
+    p.add_argument("--degradation-ranges", type=json.loads, default=None,
+                   help='realistic: ranges replaced, JSON, e.g. \'{"clean_prob": 0.2}\'')
+    p.add_argument("--workers", type=int, default=None, help="loader worker processes (default: the machine's)")
+    p.add_argument("--schedule", default="constant", choices=["constant", "step", "cosine"],
+                   help="learning-rate schedule (cosine: with --warmup-epochs; step: x0.1 at --decay-epoch)")
+    p.add_argument("--warmup-epochs", type=int, default=0)
+    p.add_argument("--decay-epoch", type=int, default=None)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--deterministic", action="store_true", help="TensorFlow op determinism (bit-reproducible; "
                    "slower): by default a benchmark takes the fast kernels")
@@ -143,7 +151,9 @@ def make_config(args, data_dir: Path):
         if args.gan else {"vgg_weights": None}
     return TrainConfig(data_dir=str(data_dir), crop_size=None if faces else args.patch,
                        hr_size=args.hr_size if faces else 176, n_res_blocks=args.blocks, d_head="pool", **gan,
-                       degradation=args.degradation, batch_size=args.batch,
+                       degradation=args.degradation, degradation_ranges=args.degradation_ranges,
+                       loader_workers=args.workers, batch_size=args.batch, learning_rate_schedule=args.schedule,
+                       warmup_epochs=args.warmup_epochs, learning_rate_decay_epoch=args.decay_epoch,
                        epochs=epochs if args.gan else 0, pretrain_epochs=0 if args.gan else epochs,
                        learning_rate=args.learning_rate, steps_per_epoch=args.steps_per_epoch, sample_every=10**6,
                        save_every=args.save_every, keep_last=1, keep_every=0, seed=args.seed, init=init,

@@ -90,9 +90,20 @@ def training_line(ours: dict, cfg: dict) -> str:
                                                            else "") + ": " if cfg.get("generator_from") else "")
     tones = (f", {cfg['tone_patches']:.0%} of each batch flat fields and ramps of random colours (tones.py)"
              if cfg.get("tone_patches") else "")
-    return (f"{start}{ours['steps']} Adam steps (lr {cfg['learning_rate']}), batch {cfg['batch_size']}, {size} with "
+    return (f"{start}{ours['steps']} Adam steps (lr {cfg['learning_rate']}{schedule_words(cfg)}), batch "
+            f"{cfg['batch_size']}, {size} with "
             f"flips/rotations{tones}, init {cfg['init']}{precision}, {ours['train_seconds'] / 60:.1f} min of "
             f"training ({ours['wall_seconds'] / 60:.1f} min wall)")
+
+
+def schedule_words(cfg: dict) -> str:
+    """", cosine schedule, warm-up 3 epochs" and the like ("" for a constant learning rate)."""
+    schedule = cfg.get("learning_rate_schedule", "constant")
+    if schedule == "cosine":
+        return f", cosine schedule, warm-up {cfg.get('warmup_epochs', 0)} epochs"
+    if schedule == "step":
+        return f", x{cfg.get('learning_rate_decay_factor')} at epoch {cfg.get('learning_rate_decay_epoch')}"
+    return ""
 
 
 def device_line(record: dict) -> str:
@@ -105,9 +116,12 @@ def made_by(args: dict) -> str:
     """The quality.py command line of a run (the options that shaped it)."""
     keys = ["backend", "train_set", "blocks", "batch", "learning_rate", "init", "precision",
             "hr_size" if args.get("train_set") == "faces" else "patch", "minutes" if args.get("minutes") else "steps",
-            "generator_from", "tone_patches", "degradation", "curve_set"]
+            "generator_from", "tone_patches", "degradation", "curve_set", "schedule", "warmup_epochs", "decay_epoch"]
+    keys += ["degradation_ranges"] if args.get("degradation_ranges") else []
     keys += ["gan", "adv_weight", "pixel_weight"] if args.get("gan") else []
-    line = "python benchmarks/quality.py " + " ".join(f"--{k.replace('_', '-')} {args[k]}" for k in keys if args.get(k))
+    shown = {k: f"'{json.dumps(v)}'" if isinstance(v, dict) else v for k, v in args.items()}
+    options = " ".join(f"--{k.replace('_', '-')} {shown[k]}" for k in keys if args.get(k))
+    line = f"python benchmarks/quality.py {options}"
     return line.replace("--generator-from", "--from") + (" --freeze-bn" if args.get("freeze_bn") else "")
 
 
