@@ -1,27 +1,44 @@
 """One trainer per run folder: a lock file with a heartbeat.
 
-`<run_dir>/.lock` holds the owner's pid, host and start time; a background thread touches it every
-`heartbeat_every` seconds. A second trainer refuses, naming the owner. A lock left by a killed process is
-stale: at once when its pid is gone on this host, otherwise when its heartbeat is older than
-`stale_after` seconds (a Colab disconnect leaves such a lock on Drive); a stale lock is taken over with a
-warning. `break_lock=True` takes over any lock (only when you know the other trainer is gone).
+`<run_dir>/.lock` holds the owner's pid, host, start time and a random token; a background thread touches
+it every `heartbeat_every` seconds. A second trainer refuses, naming the owner. A lock left by a killed
+process is stale: at once when its pid is gone on this host, otherwise when its heartbeat is older than
+`stale_after` seconds (a Colab disconnect leaves such a lock on Drive); a lock whose pid lives on this host
+is never stale (a stalled trainer, e.g. SIGSTOP, still owns its run). A stale lock is taken over with a
+warning, one taker at a time (`.lock.takeover`), and only the very lock judged stale is removed.
+`break_lock=True` takes over any lock (only when you know the other trainer is gone).
+
+A holder whose lock was taken over (it stalled longer than `stale_after` on another host, or someone
+broke the lock) finds out before its next write: `verify()` raises LockLost, and its heartbeat stops
+touching a file it no longer owns. Creating the lock either completes or leaves nothing (a full disk).
+
+Guarantees: on one machine's file system, exactly one trainer holds a run folder. On a network or cloud
+file system (Google Drive) exclusive creation is not atomic across machines: two machines starting in the
+same instant may both believe they won; the token check then stops the loser before its next write.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import socket
 import threading
 import time
+import uuid
 import warnings
 from pathlib import Path
 
 LOCK_NAME = ".lock"
+UNWRITTEN_GRACE = 5.0  # seconds a lock may stay empty while its creator writes it; after that it is stale
 
 
 class RunLocked(RuntimeError):
     """Another trainer holds the run folder; the message names it and says how to override."""
+
+
+class LockLost(RunLocked):
+    """This trainer's lock was taken over (or removed) while it ran; it must stop before writing again."""
 
 
 def _pid_alive(pid: int) -> bool:
@@ -48,6 +65,8 @@ class RunLock:
         self.stale_after, self.heartbeat_every = stale_after, heartbeat_every
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self.token = uuid.uuid4().hex
+        self.lost = False
 
     def holder(self) -> dict | None:
         """The current lock's owner (pid, host, started, age of its heartbeat in seconds), or None."""
@@ -63,10 +82,13 @@ class RunLock:
         return {**info, "heartbeat_age": age}
 
     def is_stale(self, holder: dict) -> bool:
+        """Abandoned: its pid is gone on this host, it was never written, or (another host) no heartbeat."""
         same_host = holder.get("host") == socket.gethostname()
         pid = holder.get("pid")
-        if same_host and isinstance(pid, int) and not _pid_alive(pid):
-            return True
+        if same_host and isinstance(pid, int):
+            return not _pid_alive(pid)  # a live pid here owns its run, however long it has been stalled
+        if "pid" not in holder:  # empty or unreadable: its creator died between creating and writing it
+            return holder["heartbeat_age"] > UNWRITTEN_GRACE
         return holder["heartbeat_age"] > self.stale_after
 
     def acquire(self, break_lock: bool = False) -> None:
@@ -81,26 +103,55 @@ class RunLock:
                 continue  # released meanwhile: try again
             if not (break_lock or self.is_stale(holder)):
                 raise RunLocked(self._refusal(holder))
-            self._take_over(holder, forced=break_lock and not self.is_stale(holder))
+            with self._takeover_turn():
+                self._take_over(holder, forced=break_lock and not self.is_stale(holder))
         raise RunLocked(f"{self.path}: could not take the lock (another trainer is starting at the same time)")
 
     def _create(self) -> bool:
+        """Create the lock with its content, or nothing: a failed write (a full disk) removes it again."""
         try:
             fd = os.open(self.path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666)
         except FileExistsError:
             return False
-        info = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.strftime("%Y-%m-%dT%H:%M:%S")}
-        with os.fdopen(fd, "w") as handle:
-            handle.write(json.dumps(info) + "\n")
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
+                "token": self.token}
+        try:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(json.dumps(info) + "\n")
+        except OSError as exc:
+            self.path.unlink(missing_ok=True)
+            raise RunLocked(f"{self.path}: could not write the lock ({exc}); nothing was left behind. Free some "
+                            f"space and run again") from exc
         return True
 
-    def _take_over(self, holder: dict, forced: bool) -> None:
-        aside = self.path.with_name(f"{LOCK_NAME}.taken-{os.getpid()}")
+    @contextlib.contextmanager
+    def _takeover_turn(self, wait: float = 10.0):
+        """One taker at a time (`.lock.takeover`, created exclusively; one older than `wait` s is abandoned)."""
+        turn = self.path.with_name(f"{LOCK_NAME}.takeover")
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                os.close(os.open(turn, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+                break
+            except FileExistsError:
+                with contextlib.suppress(FileNotFoundError):
+                    if time.time() - turn.stat().st_mtime > wait:
+                        turn.unlink()  # its taker died inside its turn
+                if time.monotonic() > deadline:
+                    raise RunLocked(f"{self.path}: another trainer is taking this run over; try again") from None
+                time.sleep(0.005)
         try:
-            os.replace(self.path, aside)  # only one of two racing takers finds the old lock
-            aside.unlink()
-        except FileNotFoundError:
-            return
+            yield
+        finally:
+            turn.unlink(missing_ok=True)
+
+    def _take_over(self, holder: dict, forced: bool) -> None:
+        """Remove the lock `holder` describes, if it is still the one there (in this taker's turn)."""
+        now = self.holder()
+        same = now is not None and all(now.get(k) == holder.get(k) for k in ("pid", "host", "started", "token"))
+        if not same:
+            return  # another taker replaced it meanwhile: compete for the new one
+        self.path.unlink(missing_ok=True)
         how = "broke the lock (break_lock=True)" if forced else "took over a stale lock"
         warnings.warn(f"{self.path.parent}: {how} of pid {holder.get('pid')} on {holder.get('host')} "
                       f"(last heartbeat {holder['heartbeat_age']:.0f} s ago)", stacklevel=3)
@@ -120,18 +171,36 @@ class RunLock:
 
     def _beat(self) -> None:
         while not self._stop.wait(self.heartbeat_every):
+            if not self.owned():
+                self.lost = True
+                return  # never refresh a lock another trainer now holds
             try:
                 os.utime(self.path)
             except OSError:
-                pass  # the next beat tries again; a lost lock file is noticed by nobody but a second trainer
+                pass  # the next beat tries again
+
+    def owned(self) -> bool:
+        """The lock file there is still this holder's (its token)."""
+        holder = self.holder()
+        return holder is not None and holder.get("token") == self.token
+
+    def verify(self) -> None:
+        """Raise LockLost (one line) unless this trainer still holds its lock: call it before every write."""
+        if self.lost or not self.owned():
+            self.lost = True
+            holder = self.holder() or {}
+            now = (f"now held by pid {holder.get('pid')} on host {holder.get('host')}" if holder.get("pid")
+                   else "its lock file is gone")
+            raise LockLost(f"{self.path.parent}: this trainer lost its lock while it was stalled or stopped "
+                           f"({now}); it stops without writing anything more. Run it again once the other "
+                           f"trainer has finished; it resumes from the newest checkpoint.")
 
     def release(self) -> None:
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout=5)
             self._thread = None
-        holder = self.holder()
-        if holder is not None and holder.get("pid") == os.getpid():
+        if self.owned():
             self.path.unlink(missing_ok=True)
 
     def __enter__(self):

@@ -197,17 +197,17 @@ def train(cfg: TrainConfig, run_dir: str | Path, resume: bool = True, progress: 
             cfg.to_json(run_dir / "config.json")
         except OSError as exc:
             raise RunFolderError(f"Cannot write {run_dir / 'config.json'} ({exc}); nothing else was changed") from exc
-        return _train_session(cfg, run_dir, manager, latest, placement, progress, on_epoch_end)
+        return _train_session(cfg, run_dir, manager, latest, placement, progress, on_epoch_end, lock.verify)
     finally:
         lock.release()
 
 
-def _train_session(cfg, run_dir, manager, latest, placement, progress, on_epoch_end) -> TrainResult:
+def _train_session(cfg, run_dir, manager, latest, placement, progress, on_epoch_end, guard) -> TrainResult:
     if placement.distributed:
         print(f"Training on {placement.n_devices} devices ({placement.kind}); global batch {cfg.batch_size}")
     with precision_policy(cfg.mixed_precision), distribute.activated(placement):
         seed_everything(cfg.seed, cfg.deterministic)
-        session = TrainingSession(cfg, run_dir, manager, build_models(cfg, placement), placement, progress)
+        session = TrainingSession(cfg, run_dir, manager, build_models(cfg, placement), placement, progress, guard)
         try:
             session.write_summary()
         except OSError as exc:

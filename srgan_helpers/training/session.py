@@ -65,9 +65,11 @@ def write_sample_strip(generator, pairs, path: Path, note: str | None) -> Path:
 class TrainingSession:
     """Models, steps, data, log and checkpoints of one call to `train`, and the epoch loop over them."""
 
-    def __init__(self, cfg, run_dir: Path, manager: CheckpointManager, models: GanModels, placement, progress: bool):
+    def __init__(self, cfg, run_dir: Path, manager: CheckpointManager, models: GanModels, placement, progress: bool,
+                 guard=None):
         self.cfg, self.run_dir, self.manager, self.models = cfg, run_dir, manager, models
         self.placement, self.progress = placement, progress
+        self.guard = guard or (lambda: None)  # raises when this trainer no longer owns the run (RunLock.verify)
         self.note = random_weights_note(cfg)
         self.log = LossLogWriter(run_dir / LOG_NAME)
         self.epoch = self.global_step = 0
@@ -121,6 +123,7 @@ class TrainingSession:
     def _finish_epoch(self, row: dict, on_epoch_end) -> bool:
         """Log the epoch, write samples and a checkpoint when due, ask the callback whether to stop."""
         cfg, epoch = self.cfg, row["epoch"]
+        self.guard()  # still this run's trainer? (a stall can cost it the lock) Nothing is written otherwise
         self.global_step = row["step"]
         if epoch > self.diverged_at:
             self.rollback_floor = None
@@ -179,6 +182,7 @@ class TrainingSession:
         from ..analysis import plot_training_curves
         from ..losslog import load_log
 
+        self.guard()
         try:
             path = export_generator(self.models.generator, self.run_dir / GENERATOR_NAME, self.cfg)
             if self.log.rows():
