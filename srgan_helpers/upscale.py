@@ -346,6 +346,10 @@ def run_all(paths: list[Path], args, up_a: Upscaler, up_b: Upscaler | None, out_
         except MemoryError:
             failures.append(f"{src}: out of memory")
             print(f"error: {src}: out of memory; try a smaller --tile", file=sys.stderr)
+        except OSError as exc:  # e.g. a name too long for the file system once the suffix is added
+            failures.append(f"{src}: {exc.strerror or exc}")
+            print(f"error: {src}: its output cannot be written ({exc.strerror or exc}); the others go on",
+                  file=sys.stderr)
 
 
 def setup(args) -> tuple[Path, Upscaler, Upscaler | None]:
@@ -396,7 +400,7 @@ def main(argv=None) -> int:
     done: list[Path] = []
     try:
         run_all(paths, args, up_a, up_b, out_dir, done, failures)
-    except Interrupted:
+    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (Interrupted)
         left = [str(p) for p in paths if p not in done]
         print(f"interrupted: {len(done)} of {len(paths)} done; not done: {', '.join(left)}", file=sys.stderr)
         return 130

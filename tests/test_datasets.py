@@ -243,3 +243,31 @@ def test_gdown_without_a_timeout_argument_is_called_without_one(monkeypatch, tmp
     monkeypatch.setattr(gdown, "download", old_download)
     assert datasets.download("http://example.invalid/x.zip", tmp_path / "x.zip", md5(b"data")).is_file()
     assert calls == [{"url": "http://example.invalid/x.zip", "resume": True}]
+
+
+def zip_with_an_empty_member_name(path):
+    """A zip whose only member has an empty name (zipfile cannot write one: the name bytes are cut out)."""
+    import struct
+
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("X", b"data")
+    raw = bytearray(path.read_bytes())
+    local = raw.index(b"PK\x03\x04")
+    central = raw.index(b"PK\x01\x02")
+    end = raw.index(b"PK\x05\x06")
+    struct.pack_into("<H", raw, end + 12, struct.unpack_from("<I", raw, end + 12)[0] - 1)  # directory size
+    struct.pack_into("<I", raw, end + 16, struct.unpack_from("<I", raw, end + 16)[0] - 1)  # directory offset
+    struct.pack_into("<H", raw, central + 28, 0)
+    del raw[central + 46]  # the name in the central directory ...
+    struct.pack_into("<H", raw, local + 26, 0)
+    del raw[local + 30]  # ... and in the local header
+    path.write_bytes(bytes(raw))
+    return path
+
+
+def test_a_zip_member_with_an_empty_name_is_refused_in_one_line(tmp_path):
+    archive = zip_with_an_empty_member_name(tmp_path / "empty-name.zip")
+    assert [i.filename for i in zipfile.ZipFile(archive).infolist()] == [""]
+    with pytest.raises(UnsafeArchiveError, match="a member has an empty name"):
+        datasets.safe_extract(archive, tmp_path / "out")
+    assert not (tmp_path / "out").exists()

@@ -198,7 +198,8 @@ def test_a_full_disk_costs_one_line_and_the_other_inputs_are_done(generator_path
     assert sorted(p.name for p in out.iterdir()) == ["b_small_x4.png"] and not hidden_files(out)
 
 
-def test_sigterm_removes_temp_files_and_lists_what_was_not_done(generator_path, tmp_path):
+@pytest.mark.parametrize("how", ["SIGTERM", "SIGINT"])
+def test_sigterm_or_ctrl_c_removes_temp_files_and_lists_what_was_not_done(generator_path, tmp_path, how):
     import signal
     import subprocess
     import sys
@@ -210,15 +211,25 @@ def test_sigterm_removes_temp_files_and_lists_what_was_not_done(generator_path, 
         noise(192, 192, seed=i).save(src / f"p{i}.png")
     proc = subprocess.Popen([sys.executable, "-m", "srgan_helpers.upscale", str(src), "--model", str(generator_path),
                              "--out", str(out), "--quiet", "--tile", "64", "--overlap", "16"],
-                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as in a terminal
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None and not list(out.glob("*_x4.png")):
         time.sleep(0.02)
-    proc.send_signal(signal.SIGTERM)
+    proc.send_signal(getattr(signal, how))
     _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err[-2000:]
     assert "interrupted:" in err and "not done:" in err and "p5.png" in err
     assert not hidden_files(out) and "Traceback" not in err
+
+
+def test_an_input_whose_output_name_is_too_long_is_one_line_and_the_others_go_on(generator_path, tmp_path):
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    noise(24, 24, seed=1).save(src / ("a" * 250 + ".png"))  # 254 characters: with "_x4" the output's are 257
+    noise(24, 24, seed=2).save(src / "b.png")
+    code = upscale.main([str(src), "--model", str(generator_path), "--out", str(out), "--quiet"])
+    assert code == 1 and sorted(p.name for p in out.iterdir()) == ["b_x4.png"]
 
 
 def test_a_plain_scale_field_with_a_format_spec_is_still_a_good_suffix():

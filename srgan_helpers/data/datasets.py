@@ -143,6 +143,8 @@ BLOCK = 4096
 
 
 def _check_member_name(name: str, archive: Path) -> None:
+    if not name:
+        raise UnsafeArchiveError(f"{archive}: a member has an empty name ({name!r}); refusing to extract")
     posix = PurePosixPath(name.replace("\\", "/"))
     if posix.is_absolute() or name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
         raise UnsafeArchiveError(f"{archive}: member {name!r} has an absolute path; refusing to extract")

@@ -58,11 +58,28 @@ def main(argv=None) -> int:
     except (TrainingDiverged, CheckpointWriteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:
+        print(f"interrupted: {_newest_checkpoint(args.run_dir)}; run the same command again to resume from it",
+              file=sys.stderr)
+        return 130
     except (ValueError, TypeError, OSError, RunLocked, RunFolderError, UnusableCheckpoints, RuntimeError) as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
     print(f"done: {result.run_dir} (checkpoint {result.checkpoint}, generator {result.generator_path})")
     return 0
+
+
+def _newest_checkpoint(run_dir) -> str:
+    """'the newest checkpoint is ckpt-000012 (epoch 12)' (or that there is none yet), for the interrupt line."""
+    from pathlib import Path
+
+    from ..checkpoints import CheckpointManager
+
+    try:
+        latest = CheckpointManager(Path(run_dir) / "checkpoints").latest()
+    except Exception:  # noqa: BLE001 - the line must come out whatever the folder holds
+        latest = None
+    return f"the newest checkpoint is {latest.path.name}" if latest else "no checkpoint was written yet"
 
 
 def _one_line(exc: BaseException) -> str:
