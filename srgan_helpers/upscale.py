@@ -69,7 +69,15 @@ def decode(path: Path) -> Decoded:
     opaque = img.convert("RGBA").convert("RGB") if has_alpha else to_rgb(img)
     out_mode = {"L": "L", "LA": "LA", "RGBA": "RGBA", "I;16": "I;16", "I;16B": "I;16", "I;16L": "I;16",
                 "I": "I;16"}.get(mode, "RGBA" if has_alpha else "RGB")
-    return Decoded(np.asarray(opaque), alpha, out_mode, img.info.get("icc_profile"), frames_note(img))
+    notes = [n for n in (frames_note(img), precision_note(mode)) if n]
+    return Decoded(np.asarray(opaque), alpha, out_mode, img.info.get("icc_profile"), "; ".join(notes) or None)
+
+
+def precision_note(mode: str) -> str | None:
+    """Said in the file's line for inputs of more than 8 bits: the model sees (and returns) 8-bit values."""
+    if mode.startswith("I") or mode == "F":
+        return f"{'16' if mode.startswith('I;16') else '32'}-bit input upscaled with 8-bit precision"
+    return None
 
 
 def encode(img: Image.Image, alpha: np.ndarray | None, mode: str, fmt: str) -> Image.Image:

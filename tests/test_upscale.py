@@ -67,10 +67,11 @@ MODES = {
 def test_each_mode_round_trips_with_right_size_and_mode(name, generator_path, tmp_path, capsys):
     make, mode = MODES[name]
     make().save(tmp_path / name)
-    code, _ = run([tmp_path / name, "--model", generator_path], tmp_path, capsys)
+    code, text = run([tmp_path / name, "--model", generator_path], tmp_path, capsys)
     assert code == 0
     out = Image.open(tmp_path / "out" / name.replace(".png", "_x4.png"))
     assert out.size == (120, 80) and out.mode == mode
+    assert ("16-bit input upscaled with 8-bit precision" in text.out) == (mode == "I;16")  # said, not hidden
     if mode == "RGBA":  # alpha upscaled bicubically and re-attached
         alpha = np.asarray(out)[..., 3]
         assert alpha[:, 0].mean() < 10 and alpha[:, -1].mean() > 220
