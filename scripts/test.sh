@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
-bash scripts/setup_env.sh tf,jax,test
+bash scripts/setup_env.sh tf,jax,test,export
 echo "== .venv ready in $((SECONDS - started)) s =="
 source scripts/test_env.sh   # scratch Keras home + JAX cache (removed at exit), workers, threads
 echo "== ruff (lint: pyproject.toml's [tool.ruff]) =="
