@@ -28,15 +28,13 @@ def evaluate(generator, folder: str | Path, scale: int = 4, progress: bool = Tru
     `with_niqe` adds NIQE (no reference; lower is more natural) of HR, bicubic and SR, for images of at
     least two 96-px blocks (NaN for smaller ones; their mean leaves them out). `degrade` ("mild",
     "strong"): the LR made from HR by that recipe (data/degrade.py; built once, cached in data/degraded/),
-    scored against the clean HR."""
-    from .inference import super_resolve
-
+    scored against the clean HR. Images larger than one tile are super-resolved tile by tile."""
     set_name, pairs = read_degraded_set(folder, degrade, scale) if degrade else read_eval_set(folder, scale)
     rows = []
     for name, hr, lr in tqdm(pairs, desc=set_name, disable=not progress, leave=False):
         outputs = {"bicubic": bicubic_upscale(lr, scale)}
         if generator is not None:
-            outputs["sr"] = super_resolve(generator, [lr])[0]
+            outputs["sr"] = super_resolve_bounded(generator, lr, scale)
         row = {"image": name}
         for label, image in outputs.items():
             row[f"{label}_psnr"], row[f"{label}_ssim"] = psnr(hr, image, scale), ssim(hr, image, scale)
@@ -45,6 +43,25 @@ def evaluate(generator, folder: str | Path, scale: int = 4, progress: bool = Tru
         rows.append(row)
     means = {k: _mean([r[k] for r in rows]) for k in rows[0] if k != "image"}
     return {"set": set_name, "n_images": len(rows), "images": rows, "mean": means}
+
+
+EVAL_TILE, EVAL_OVERLAP = 192, 32  # LR pixels: as srgan-upscale's defaults (memory bounded by the tile)
+
+
+def super_resolve_bounded(generator, lr: np.ndarray, scale: int) -> np.ndarray:
+    """The generator's output for one uint8 LR image: whole when it fits one tile (the benchmark sets),
+    else tile by tile as srgan-upscale does (a 1024-px photo no longer needs gigabytes)."""
+    import keras
+
+    from .inference import super_resolve
+    from .inference.tiling import upscale_tiled
+
+    if max(lr.shape[:2]) <= EVAL_TILE:
+        return super_resolve(generator, [lr])[0]
+    out = np.zeros((lr.shape[0] * scale, lr.shape[1] * scale, 3), np.uint8)
+    upscale_tiled(lambda batch: keras.ops.convert_to_numpy(generator(batch, training=False)), lr, scale, EVAL_TILE,
+                  EVAL_OVERLAP, out=out)
+    return out
 
 
 def niqe_or_nan(image: np.ndarray, border: int) -> float:

@@ -76,3 +76,24 @@ def test_niqe_joins_the_table_when_asked_and_is_left_out_for_images_too_small(ti
     small = evaluate.evaluate(None, tiny_set, progress=False, with_niqe=True)
     assert all(np.isnan(r["hr_niqe"]) for r in small["images"]) and np.isnan(small["mean"]["hr_niqe"])
     assert "niqe" not in evaluate.card_scores(small["mean"]) and "bicubic_psnr" in evaluate.card_scores(small["mean"])
+
+
+def test_large_images_are_evaluated_tile_by_tile_with_the_same_numbers(monkeypatch):
+    """Memory bounded by the tile, the numbers the whole image gives (Set5 with 64-px tiles)."""
+    from conftest import shared_data
+
+    from srgan_helpers import evaluate as ev
+    from srgan_helpers.inference import load_generator
+
+    generator, folder = load_generator("srresnet-x4"), shared_data("Set5")
+    whole = ev.evaluate(generator, folder, progress=False)
+    calls = []
+    monkeypatch.setattr(ev, "EVAL_TILE", 64)
+    from srgan_helpers.inference import tiling
+
+    original = tiling.upscale_tiled
+    monkeypatch.setattr(tiling, "upscale_tiled", lambda *a, **k: calls.append(a[1].shape) or original(*a, **k))
+    tiled = ev.evaluate(generator, folder, progress=False)
+    assert len(calls) == 4  # the Set5 images larger than a 64-px tile (butterfly's LR is 64 x 64: whole)
+    for a, b in zip(whole["images"], tiled["images"]):
+        assert abs(a["sr_psnr"] - b["sr_psnr"]) < 0.01 and abs(a["sr_ssim"] - b["sr_ssim"]) < 1e-3, a["image"]
