@@ -39,7 +39,7 @@ class TrainConfig:
     tone_patches: float = 0.0  # fraction of every batch replaced by flat fields and ramps of random colours (tones.py)
     degradation: str = "bicubic"  # LR of training pairs: bicubic (stored) or realistic (blur, noise, JPEG: degrade.py)
     degradation_ranges: dict | None = None  # realistic: ranges replaced, e.g. {"first": {"noise_range": [1, 10]}}
-    loader_workers: int | None = None  # processes making batches (same batches for any number); None: the machine's
+    loader_workers: int | None = None  # processes making batches (same batches for any number); None: by the LR kind
     # models: each names an entry of its table in networks.py
     generator: str = "srresnet"
     discriminator: str = "srgan"
@@ -205,10 +205,14 @@ def _choice_problems(cfg: TrainConfig) -> list[str]:
 
 
 def loader_workers(cfg: TrainConfig) -> int:
-    """The worker processes the loader uses: the config's, or what the machine allows (data/workers.py)."""
+    """The worker processes the loader uses: the config's; by default none for the stored bicubic LR (one
+    thread makes ~15,000 96-px pairs/s, more than workers pass back) and what the machine allows for the
+    realistic degradation (~120 pairs/s per core: benchmarks/loader_speed.py)."""
     from .data.workers import default_workers
 
-    return default_workers() if cfg.loader_workers is None else cfg.loader_workers
+    if cfg.loader_workers is not None:
+        return cfg.loader_workers
+    return default_workers() if cfg.degradation == "realistic" else 0
 
 
 def _degradation_problems(cfg: TrainConfig) -> list[str]:

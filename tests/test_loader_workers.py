@@ -83,8 +83,15 @@ def test_a_workers_error_reaches_the_trainer_as_one_line_and_the_workers_stop(wh
     assert loader._pool is None
 
 
-def test_the_default_worker_count_leaves_a_two_core_machine_to_training():
+def test_the_default_worker_count_leaves_a_two_core_machine_to_training(monkeypatch):
+    from srgan_helpers.config import TrainConfig, loader_workers
+    from srgan_helpers.data import workers
+
     assert default_workers(2) == 0 and default_workers(16) == 8 and default_workers(6) == 3
+    monkeypatch.setattr(workers.os, "cpu_count", lambda: 16)
+    assert loader_workers(TrainConfig(degradation="realistic")) == 8  # the degradation needs them
+    assert loader_workers(TrainConfig()) == 0  # the stored bicubic LR is faster made in-process
+    assert loader_workers(TrainConfig(loader_workers=3)) == 3
 
 
 CHILD = textwrap.dedent("""
