@@ -19,6 +19,7 @@ whole result); no float copy of the image is made.
 from __future__ import annotations
 
 import argparse
+import functools
 import glob
 import signal
 import sys
@@ -107,15 +108,22 @@ def upscale_alpha(alpha: np.ndarray, scale: int) -> np.ndarray:
 MIN_SIDE = 48  # input pixels: smaller images are mirrored out to this before upscaling (then cropped)
 
 
+def _paste(image: Image.Image, top: int, left: int, block: np.ndarray) -> None:
+    image.paste(Image.fromarray(to_uint8(block)), (left, top))
+
+
 class Upscaler:
     """A loaded generator with its scale and tiling settings."""
 
-    def __init__(self, model_path: str | Path, tile: int = 192, overlap: int = 32):
+    def __init__(self, model_path: str | Path, tile: int | str = 192, overlap: int = 32):
         from .inference import load_generator, model_scale
+        from .inference.memory import auto_tile
 
         self.model = load_generator(model_path)
         self.scale = model_scale(self.model)
-        self.tile, self.overlap = tile, overlap
+        self.auto = tile == "auto"  # sized from free memory, halved on an out-of-memory error
+        self.tile, self.overlap = auto_tile(overlap) if self.auto else int(tile), overlap
+        self.note: str | None = None
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
         import keras
@@ -131,14 +139,25 @@ class Upscaler:
         if pad_h or pad_w:
             rgb = np.pad(rgb, ((pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2), (0, 0)),
                          mode="symmetric")
-        result = Image.new("RGB", (rgb.shape[1] * self.scale, rgb.shape[0] * self.scale))
-
-        def paste(top, left, block):
-            result.paste(Image.fromarray(to_uint8(block)), (left, top))
-
-        upscale_tiled(self.predict, rgb, self.scale, self.tile, self.overlap, sink=paste, on_tile=on_tile)
+        result = self._tiled(rgb, on_tile)
         top, left = pad_h // 2 * self.scale, pad_w // 2 * self.scale
         return result.crop((left, top, left + w * self.scale, top + h * self.scale)) if pad_h or pad_w else result
+
+    def _tiled(self, rgb: np.ndarray, on_tile=None) -> Image.Image:
+        """The tiled upscale; with --tile auto, an out-of-memory error halves the tile and starts over."""
+        from .inference.memory import is_out_of_memory
+
+        while True:
+            result = Image.new("RGB", (rgb.shape[1] * self.scale, rgb.shape[0] * self.scale))
+            paste = functools.partial(_paste, result)
+            try:
+                upscale_tiled(self.predict, rgb, self.scale, self.tile, self.overlap, sink=paste, on_tile=on_tile)
+                return result
+            except Exception as exc:
+                if not (self.auto and is_out_of_memory(exc) and self.tile // 2 >= max(16, self.overlap)):
+                    raise
+                self.tile //= 2
+                self.note = f"out of memory: tile halved to {self.tile}"
 
     def upscale_array(self, rgb: np.ndarray, on_tile=None) -> np.ndarray:
         return np.asarray(self.upscale(rgb, on_tile))
@@ -219,7 +238,9 @@ def process(src: Path, args, up_a: Upscaler, up_b: Upscaler | None, out_dir: Pat
                         args.quality, None)
     except OSError as exc:
         raise InputError(f"{src}: could not write {dest} ({exc}); nothing partial was left") from exc
-    return dest, dec.note
+    notes = [n for n in (dec.note, up_a.note) if n]
+    up_a.note = None
+    return dest, "; ".join(notes) or None
 
 
 def comparison_strip(src: Path, rgb: np.ndarray, args, up_a: Upscaler, up_b: Upscaler | None, bar_factory):
@@ -255,8 +276,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--out", default="upscaled", help="output folder (default: upscaled/)")
     parser.add_argument("--layout", choices=LAYOUTS, default=None,
                         help="sr (default), lr-sr-hr, or compare (the default with --model-b)")
-    parser.add_argument("--tile", type=int, default=192, help="tile side in input pixels, >= 8 (default 192; "
-                        "memory grows with its square: lower it if memory runs out)")
+    parser.add_argument("--tile", type=tile_argument, default=192, help="tile side in input pixels, >= 8 "
+                        "(default 192; memory grows with its square: lower it if memory runs out), or auto: sized "
+                        "from free accelerator (or host) memory and halved on an out-of-memory error")
     parser.add_argument("--overlap", type=int, default=32, help=f"context pixels around each tile, from {MIN_OVERLAP} "
                         "to --tile (default 32). Neighbouring tiles are cross-faded over it; the network looks about "
                         "40 input pixels around each pixel, so less context leaves visible seams (0 gave a mean "
@@ -272,13 +294,23 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def tile_argument(text: str) -> int | str:
+    """--tile: a whole number of input pixels, or "auto"."""
+    if text == "auto":
+        return text
+    try:
+        return int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r}: a whole number of input pixels, or auto") from None
+
+
 def check_arguments(args) -> str | None:
     """The first problem with the arguments, in one line, or None."""
     if args.layout == "compare" and not args.model_b:
         return "--layout compare needs --model-b"
-    if args.tile < 8:
+    if args.tile != "auto" and args.tile < 8:
         return f"--tile {args.tile}: must be at least 8 input pixels"
-    if not MIN_OVERLAP <= args.overlap <= args.tile:
+    if not MIN_OVERLAP <= args.overlap <= (1024 if args.tile == "auto" else args.tile):
         return (f"--overlap {args.overlap}: must be from {MIN_OVERLAP} (less leaves visible seams) to the tile size "
                 f"{args.tile} (more only adds work); see --help")
     problem = suffix_problem(args.suffix)

@@ -335,3 +335,33 @@ def test_an_input_smaller_than_the_networks_reach_keeps_its_colour(tmp_path):
         out = Image.open(tmp_path / "out" / name)
         assert out.size == size
         assert np.abs(np.asarray(out).astype(int) - (200, 100, 50)).max() <= 4
+
+
+def test_tile_auto_sizes_the_tile_from_free_memory_and_halves_it_on_out_of_memory(generator_path, tmp_path,
+                                                                                  capsys, monkeypatch):
+    from srgan_helpers.inference import memory
+
+    assert memory.auto_tile(32, free=8 * 2**30) == 224 and memory.auto_tile(32, free=2**20) == 32
+    assert memory.auto_tile(32, free=10**15) == 1024  # clamped
+    assert memory.is_out_of_memory(RuntimeError("RESOURCE_EXHAUSTED: Out of memory while trying to allocate"))
+    assert not memory.is_out_of_memory(ValueError("bad shape"))
+    monkeypatch.setattr(memory, "free_host_bytes", lambda: 8 * 2**30)  # -> 256-px tiles
+    real_predict, windows = upscale.Upscaler.predict, []
+
+    def predict_with_little_memory(self, batch):  # fault injection: windows over 100 px "run out of memory"
+        windows.append(batch.shape[1])
+        if max(batch.shape[1:3]) > 100:
+            raise RuntimeError("RESOURCE_EXHAUSTED: Out of memory while trying to allocate 3.2GiB")
+        return real_predict(self, batch)
+
+    monkeypatch.setattr(upscale.Upscaler, "predict", predict_with_little_memory)
+    noise(160, 160, seed=3).save(tmp_path / "big.png")
+    code = upscale.main([str(tmp_path / "big.png"), "--model", str(generator_path), "--tile", "auto", "--overlap", "16",
+                         "--out", str(tmp_path / "out"), "--quiet"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    assert "tile halved to 64" in out.out and windows[:2] == [160, 144]  # 256 (the whole 160) -> 128 -> 64
+    expected = upscale.Upscaler(generator_path, 64, 16).upscale_array(np.asarray(Image.open(tmp_path / "big.png")))
+    assert np.array_equal(np.asarray(Image.open(tmp_path / "out" / "big_x4.png")), expected)
+    with pytest.raises(SystemExit):
+        upscale.build_parser().parse_args(["x.png", "--model", "m", "--tile", "nine"])
