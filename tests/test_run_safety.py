@@ -252,3 +252,18 @@ def test_two_fresh_starts_within_one_second_keep_both_set_aside_logs(tiny_config
     assert (run / "loss_log.set-aside-20261202T101500-2.csv").read_text() == "log 2\n"
     assert {p.name for p in run.glob("checkpoints.*")} == {"checkpoints.set-aside-20261202T101500",
                                                             "checkpoints.set-aside-20261202T101500-2"}
+
+
+def test_a_checkpoint_copied_in_from_another_run_is_refused_by_name(finished_run, tiny_config, tmp_path):
+    import shutil
+
+    from srgan_helpers.training import train
+
+    other = tmp_path / "other"
+    train(tiny_config.replace(epochs=3, seed=4), other, progress=False)  # its own run_id; epochs 1..4
+    shutil.copytree(other / "checkpoints" / "ckpt-000004", finished_run / "checkpoints" / "ckpt-000004")
+    before = sorted(p.name for p in (finished_run / "checkpoints").iterdir())
+    with pytest.raises(ValueError, match=r"checkpoints of 2 different runs \(ckpt-000004 of one, ckpt-000001, "
+                                         r"ckpt-000002 of another\).*nothing was changed"):
+        train(tiny_config.replace(epochs=5), finished_run, progress=False)
+    assert sorted(p.name for p in (finished_run / "checkpoints").iterdir()) == before

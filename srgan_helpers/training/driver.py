@@ -152,12 +152,32 @@ def open_checkpoints(cfg: TrainConfig, run_dir: Path, resume: bool, fresh_start:
     if latest is None:
         manager.run_id = new_run_id()
         return manager, None
+    refuse_foreign_checkpoints(manager, run_dir)
     clashes = resume_clashes(TrainConfig.from_dict(latest.state["config"]), cfg)
     if clashes:
         raise ValueError(f"This run folder was trained with other settings {clashes} (saved, asked); resume with "
                          f"the saved config (TrainConfig.from_json(run_dir / 'config.json')) or use a new run name")
     manager.run_id = latest.state.get("run_id")  # checkpoints made before 0.2 carry none: still this run's
     return manager, latest
+
+
+def refuse_foreign_checkpoints(manager, run_dir: Path) -> None:
+    """ValueError (one line) when the verified checkpoints belong to more than one run (one copied in)."""
+    owners: dict[str, list[str]] = {}
+    for path in manager.paths():
+        try:
+            run_id = manager.verify(path).get("run_id")
+        except ValueError:
+            continue  # unusable ones are skipped with a warning by latest()
+        if run_id is not None:
+            owners.setdefault(run_id, []).append(path.name)
+    if len(owners) > 1:
+        newest = max(owners.values(), key=lambda names: max(names))
+        others = sorted(name for names in owners.values() if names is not newest for name in names)
+        raise ValueError(f"{run_dir / 'checkpoints'} holds checkpoints of {len(owners)} different runs "
+                         f"({', '.join(newest)} of one, {', '.join(others)} of another): a checkpoint was copied "
+                         f"in from another run. Move the ones that are not this run's out of the folder (nothing "
+                         f"was changed), or start over with fresh_start=True (--fresh-start)")
 
 
 @contextlib.contextmanager
