@@ -1,8 +1,11 @@
-"""Bright areas side by side: bicubic | each model | HR on crops of real photos with sky and white walls,
-with each panel's PSNR (Y, on the crop). Made for the release of a fixed model: look before it ships.
+"""Crops side by side: bicubic | each model | HR on real photos, with each panel's PSNR (Y, on the crop)
+and, with --niqe, its NIQE (lower is more natural; crops of at least 48 LR pixels). Made for the release of
+a model: look before it ships (bright skies and white walls for a PSNR model, textures for a GAN).
 
     python benchmarks/highlight_figure.py --models before=/tmp/old.keras srresnet-x4 \\
         --crops BSD100/167062:0,0 BSD100/62096:0,40 Set14/ppt3:60,100 --out docs/figures/highlights.png
+    python benchmarks/highlight_figure.py --models srresnet-x4 srgan-x4 --niqe --side 64 \\
+        --crops BSD100/8023:10,20 Set14/baboon:10,10 --out docs/figures/srgan.png
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 def crop_rows(models: dict, crops: list[str], data: Path, side: int, scale: int = 4) -> list[list]:
-    """One row per crop: bicubic, each model, HR (uint8 arrays) and the PSNR of each but HR."""
+    """One row per crop: its name, the panels (bicubic, each model, HR; uint8) and the PSNR of each but HR."""
     from srgan_helpers.data.evalsets import read_paired_folder
     from srgan_helpers.inference import super_resolve
     from srgan_helpers.metrics import bicubic_upscale, psnr
@@ -39,6 +42,7 @@ def main(argv=None) -> Path:
     parser.add_argument("--crops", nargs="+", required=True, help="SET/IMAGE:Y,X (LR pixels) of each crop")
     parser.add_argument("--side", type=int, default=48, help="LR side of each crop")
     parser.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
+    parser.add_argument("--niqe", action="store_true", help="also each panel's NIQE (HR's too)")
     parser.add_argument("--out", default="outputs/highlights.png")
     args = parser.parse_args(argv)
     from srgan_helpers.backend import load_keras
@@ -54,7 +58,21 @@ def main(argv=None) -> Path:
     labels = ["bicubic"] + list(models) + ["HR"]
     note = "PSNR (Y) per crop: " + "; ".join(
         f"{w}: " + ", ".join(f"{s:.1f}" for s in scores) for w, _, scores in rows)
+    if args.niqe:
+        note += niqe_note(rows, labels)
     return save_image_atomic(strip_grid([panels for _, panels, _ in rows], labels, note=note), args.out)
+
+
+def niqe_note(rows, labels) -> str:
+    """'. NIQE (lower is more natural): <crop>: bicubic 7.1, ..., HR 3.9; ...' (each panel, 4-px border)."""
+    from srgan_helpers.evaluate import niqe_or_nan
+
+    parts = []
+    for where, panels, _ in rows:
+        scores = [niqe_or_nan(p, 4) for p in panels]
+        print(where, "NIQE", " ".join(f"{label} {s:.2f}" for label, s in zip(labels, scores)))
+        parts.append(f"{where}: " + ", ".join(f"{s:.1f}" for s in scores))
+    return ". NIQE (lower is more natural): " + "; ".join(parts)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """The offline end-to-end demo: embedded sample -> HR/LR pairs -> a short SRResNet + SRGAN training ->
-loss plot -> LR | Bicubic | shipped srresnet-x4 | this run's generator | HR comparison with PSNR/SSIM,
-all under outputs/demo/. The shipped starter model shows what a trained model does; the demo's own few
-minutes of training show the pipeline working end to end.
+loss plot -> LR | Bicubic | shipped srresnet-x4 | shipped srgan-x4 | this run's generator | HR comparison
+with PSNR/SSIM, all under outputs/demo/. The shipped models show what trained models do; the demo's own
+few minutes of training show the pipeline working end to end (offline, its GAN phase uses the
+random-weight VGG19 perceptual loss; with the ImageNet VGG19 weights cached, the paper's VGG54).
 
     python -m srgan_helpers.demo            # about 3 minutes on 2 CPU cores
 """
@@ -15,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-STARTER = "srresnet-x4"
+STARTER, GAN = "srresnet-x4", "srgan-x4"  # the shipped models shown beside the demo's own
 VGG_NOTOP = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
 
 
@@ -65,8 +66,8 @@ def main(argv=None) -> int:
     parser.add_argument("--steps", type=int, default=16, help="steps per epoch")
     args = parser.parse_args(argv)
 
-    from .config import TrainConfig, random_weights_note
-    from .named_models import resolve_model
+    from .config import TrainConfig, content_loss_name
+    from .named_models import resolve_model, shipped
     from .training import train
     from .workflows import prepare
 
@@ -74,14 +75,15 @@ def main(argv=None) -> int:
     data_dir, _ = prepare("sample", args.data_root, "demo", n_images=44, hr_size=176, scale=4, test_fraction=0.2)
     vgg = cached_vgg_weights()
     cfg = TrainConfig(data_dir=str(data_dir), crop_size=64, n_res_blocks=args.res_blocks, d_head="pool",
-                      vgg_weights=vgg, batch_size=8, epochs=args.epochs, pretrain_epochs=args.pretrain_epochs,
-                      steps_per_epoch=args.steps, learning_rate=5e-4, sample_every=max(1, args.epochs),
-                      keep_last=2, pixel_weight=0.0 if vgg else 1.0)
+                      content_loss="vgg19" if vgg else "random_vgg19", vgg_weights=vgg, batch_size=8,
+                      epochs=args.epochs, pretrain_epochs=args.pretrain_epochs, steps_per_epoch=args.steps,
+                      learning_rate=5e-4, sample_every=max(1, args.epochs), keep_last=2)
     result = train(cfg, args.out)
     out = Path(args.out)
-    models = {STARTER: resolve_model(STARTER), "demo run": result.generator_path}
-    means = comparison(models, data_dir, out / "comparison.png", note=random_weights_note(cfg))
-    print(f"\nDemo finished in {time.time() - start:.0f} s (VGG weights: {vgg or 'random - pipeline test only'}).")
+    models = {name: resolve_model(name) for name in (STARTER, GAN) if name in shipped()}
+    models["demo run"] = result.generator_path
+    means = comparison(models, data_dir, out / "comparison.png", note=f"demo run's GAN loss: {content_loss_name(cfg)}")
+    print(f"\nDemo finished in {time.time() - start:.0f} s (GAN loss: {content_loss_name(cfg)}).")
     print("  test PSNR/SSIM (Y, border 4): " + ", ".join(
         f"{label} {psnr_:.2f} dB / {ssim_:.4f}" for label, (psnr_, ssim_) in means.items()))
     print(f"  ({STARTER} is the model shipped with the package; `srgan-upscale photo.jpg --model {STARTER}`)")
