@@ -5,8 +5,9 @@ wherever a model path is accepted (srgan-upscale --model, evaluate --model, note
     python -m srgan_helpers.named_models card srresnet-x4
     python -m srgan_helpers.named_models check [NAME] [--full]   # the release check (inference/release_check.py)
 
-An MSE-trained model is an "SRResNet"; only a model trained with the real VGG perceptual loss is an
-"SRGAN". A known name whose weights are not shipped yet says how to train them.
+An MSE-trained model is an "SRResNet"; a model trained with the adversarial loss is an "SRGAN", and its
+card names the content loss it was trained with (pixel MSE: the paper's SRGAN-MSE; random-weight VGG19;
+ImageNet VGG54). A known name whose weights are not shipped yet says how to train them.
 """
 
 from __future__ import annotations
@@ -29,10 +30,16 @@ KNOWN = {
                           "with benchmarks/quality.py --train-set faces (on a GPU: benchmarks/gpu_check.sh), "
                           "--tone-patches 0.25 --freeze-bn, then check it: python -m srgan_helpers.named_models "
                           "check"),
-    "srgan-x4": ("general photos, x4, SRGAN (VGG19-54 perceptual + adversarial loss)",
-                 "notebook 02 with vgg_weights='imagenet' (needs the ImageNet VGG19 weights) on a GPU"),
-    "srgan-x4-faces": ("faces (CelebA), x4, SRGAN (VGG19-54 perceptual + adversarial loss)",
-                       "notebook 03 with vgg_weights='imagenet' (needs the ImageNet VGG19 weights) on a GPU"),
+    "srgan-x4": ("general photos, x4, SRGAN (adversarial; the card names its content loss): photo-realistic "
+                 "textures, lower PSNR",
+                 "benchmarks/quality.py --gan pixel --from srresnet-x4 (CPU or GPU), or notebook 02 with "
+                 "generator_from='srresnet-x4'"),
+    "srgan-x4-faces": ("faces (CelebA), x4, SRGAN (adversarial)",
+                       "benchmarks/quality.py --train-set faces --gan pixel --from srresnet-x4; not shipped: its "
+                       "realism (NIQE) cannot be measured on the 89x109 faces here (NIQE needs 192 px)"),
+    "srresnet-x4-real": ("photos from phones and the web (blur, noise, JPEG), x4, pixel-MSE SRResNet trained on "
+                         "the realistic degradation",
+                         "benchmarks/quality.py --from srresnet-x4 --degradation realistic"),
 }
 
 
