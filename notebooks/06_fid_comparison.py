@@ -21,7 +21,9 @@
 # FID, and LR | Bicubic | SR-A | SR-B | HR strips. The test set can be a set prepared by notebook 01 (its
 # test split), a benchmark folder (`HR/` + `LR_bicubic_x4/`, e.g. Set14) or a folder of HR images alone.
 # Models: a run folder, a `.keras` file or a shipped model's name: `-p model_a srresnet-x4 -p model_b
-# outputs/model_b_celeba` compares the shipped general model with your face run.
+# outputs/model_b_celeba` compares the shipped general model with your face run, and `-p model_a
+# srresnet-x4 -p model_b srgan-x4 -p data_dir ../shared/data/BSD100` the perception-distortion trade-off:
+# the SRGAN loses PSNR and wins NIQE.
 #
 # FID needs InceptionV3's ImageNet weights: offline they cannot be had (random weights cannot separate
 # models), and the table and chart then say so in one line; PSNR, SSIM and NIQE (no reference image,
