@@ -16,7 +16,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def crop_rows(models: dict, crops: list[str], data: Path, side: int, scale: int = 4) -> list[list]:
+def crop_rows(models: dict, crops: list[str], data: Path, side: int, scale: int = 4, with_lr: bool = False) -> list:
     """One row per crop: its name, the panels (bicubic, each model, HR; uint8) and the PSNR of each but HR."""
     from srgan_helpers.data.evalsets import read_paired_folder
     from srgan_helpers.inference import super_resolve
@@ -32,7 +32,8 @@ def crop_rows(models: dict, crops: list[str], data: Path, side: int, scale: int 
         lr_crop = lr[y:y + side, x:x + side]
         hr_crop = hr[y * scale:(y + side) * scale, x * scale:(x + side) * scale]
         panels = [bicubic_upscale(lr_crop, scale)] + [super_resolve(m, [lr_crop])[0] for m in models.values()]
-        rows.append((f"{folder}/{name}", panels + [hr_crop], [psnr(hr_crop, p, scale) for p in panels]))
+        lr_big = [lr_crop.repeat(scale, 0).repeat(scale, 1)] if with_lr else []  # the input, nearest neighbour
+        rows.append((f"{folder}/{name}", lr_big + panels + [hr_crop], [psnr(hr_crop, p, scale) for p in panels]))
     return rows
 
 
@@ -43,6 +44,7 @@ def main(argv=None) -> Path:
     parser.add_argument("--side", type=int, default=48, help="LR side of each crop")
     parser.add_argument("--data", default=str(REPO.parent / "shared" / "data"))
     parser.add_argument("--niqe", action="store_true", help="also each panel's NIQE (HR's too)")
+    parser.add_argument("--lr", action="store_true", help="show the LR input first (nearest neighbour)")
     parser.add_argument("--out", default="outputs/highlights.png")
     args = parser.parse_args(argv)
     from srgan_helpers.backend import load_keras
@@ -52,10 +54,10 @@ def main(argv=None) -> Path:
     load_keras()
     specs = [m.partition("=")[::2] if "=" in m else (m, m) for m in args.models]
     models = {label: load_generator(spec) for label, spec in specs}
-    rows = crop_rows(models, args.crops, Path(args.data), args.side)
+    rows = crop_rows(models, args.crops, Path(args.data), args.side, with_lr=args.lr)
     for where, _, scores in rows:
         print(where, " ".join(f"{label} {s:.2f} dB" for label, s in zip(["bicubic", *models], scores)))
-    labels = ["bicubic"] + list(models) + ["HR"]
+    labels = ["LR (input)"] * args.lr + ["bicubic"] + list(models) + ["HR"]
     note = "PSNR (Y) per crop: " + "; ".join(
         f"{w}: " + ", ".join(f"{s:.1f}" for s in scores) for w, _, scores in rows)
     if args.niqe:
@@ -69,8 +71,9 @@ def niqe_note(rows, labels) -> str:
 
     parts = []
     for where, panels, _ in rows:
-        scores = [niqe_or_nan(p, 4) for p in panels]
-        print(where, "NIQE", " ".join(f"{label} {s:.2f}" for label, s in zip(labels, scores)))
+        named = [(label, p) for label, p in zip(labels, panels) if not label.startswith("LR")]
+        scores = [niqe_or_nan(p, 4) for _, p in named]
+        print(where, "NIQE", " ".join(f"{label} {s:.2f}" for (label, _), s in zip(named, scores)))
         parts.append(f"{where}: " + ", ".join(f"{s:.1f}" for s in scores))
     return ". NIQE (lower is more natural): " + "; ".join(parts)
 

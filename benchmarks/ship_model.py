@@ -131,7 +131,7 @@ def write_card(name: str, ours: dict, record: dict, metrics: dict, target: Path,
     data, licence = DATA[ours.get("train_set", "291")]
     card = {
         "name": name,
-        "summary": summary_line(ours, cfg),
+        "summary": summary_line(ours, cfg) + (f" {extra['weights_note']}" if extra.get("weights_note") else ""),
         "kind": model_kind(cfg),  # psnr: held to +-4 levels and to bicubic; gan: +-8 levels and the paper's PSNR
         "architecture": f"SRResNet, {cfg['n_res_blocks']} residual blocks, 64 channels, pixel shuffle x4, tanh output; "
                         f"{ours['params']:,} parameters; {target.stat().st_size / 1e6:.1f} MB",
@@ -144,16 +144,24 @@ def write_card(name: str, ours: dict, record: dict, metrics: dict, target: Path,
     print(f"shipped {target} ({target.stat().st_size / 1e6:.1f} MB) and its card")
 
 
-def export_weights(source: str, target: str) -> None:
-    """The weights of a saved generator as a .weights.h5 file (any Keras that loads `source`)."""
+def export_weights(source: str, target: str, blend_with: str | None = None, alpha: float = 1.0) -> None:
+    """The weights of a saved generator as a .weights.h5 file (any Keras that loads `source`); with
+    `blend_with`, network interpolation (Wang et al., ESRGAN 2018): alpha x source + (1 - alpha) x blend_with,
+    two generators of one architecture (a GAN and the SRResNet it started from: realism against fidelity)."""
     sys.path.insert(0, str(REPO))
     from srgan_helpers.inference import load_generator
 
-    load_generator(source).save_weights(target)
-    print(f"wrote {target}")
+    generator = load_generator(source)
+    if blend_with:
+        other = load_generator(blend_with).get_weights()
+        generator.set_weights([alpha * a + (1 - alpha) * b for a, b in zip(generator.get_weights(), other,
+                                                                            strict=True)])
+    generator.save_weights(target)
+    print(f"wrote {target}" + (f" ({alpha:g} x {source} + {1 - alpha:g} x {blend_with})" if blend_with else ""))
 
 
-def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list[str], history: str = "") -> Path:
+def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list[str], history: str = "",
+                      note: str = "") -> Path:
     """Build the generator in float32 with the Keras in hand from its run's config (networks.GENERATORS),
     load `weights`, score it on the CPU (PSNR, SSIM, NIQE), ship it; `history`: what changed from the model
     shipped before under this name, and why."""
@@ -177,6 +185,8 @@ def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list
         print(f"{label}: {m['psnr']:.2f} dB / {m['ssim']:.4f} (bicubic {m['bicubic_psnr']:.2f})")
     refuse_if_not_better(name, metrics, model_kind(ours["config"]))
     extra = {"history": history} if history else {}
+    if note:  # e.g. how the shipped weights were made from the run's (network interpolation)
+        extra["weights_note"] = note
     if ours.get("train_set") == "faces":  # which faces it never saw, so anyone can score it on them
         extra["held_out_faces"] = held_out_sources(folders["faces_test"])
     target = weights_path(name)
@@ -208,17 +218,20 @@ def main(argv=None) -> None:
     exp = sub.add_parser("export-weights", help="a saved generator's weights as .weights.h5")
     exp.add_argument("source")
     exp.add_argument("target")
+    exp.add_argument("--blend-with", help="network interpolation: this generator's weights ...")
+    exp.add_argument("--alpha", type=float, default=1.0, help="... get 1 - alpha, the source's alpha")
     shp = sub.add_parser("ship", help="build, load weights, score on the CPU, save as a named model with its card")
     shp.add_argument("name")
     shp.add_argument("--weights", required=True)
     shp.add_argument("--result", required=True, help="the quality.py result JSON of the run")
     shp.add_argument("--eval", nargs="+", required=True, metavar="LABEL=FOLDER", help="sets scored for the card")
     shp.add_argument("--history", default="", help="what changed from the model shipped before, and why")
+    shp.add_argument("--note", default="", help="how the shipped weights were made from the run's, if not as trained")
     args = parser.parse_args(argv)
     if args.command == "export-weights":
-        export_weights(args.source, args.target)
+        export_weights(args.source, args.target, args.blend_with, args.alpha)
     else:
-        ship_from_weights(args.name, args.weights, args.result, args.eval, args.history)
+        ship_from_weights(args.name, args.weights, args.result, args.eval, args.history, args.note)
 
 
 if __name__ == "__main__":
