@@ -13,7 +13,8 @@ def test_list_shows_shipped_models_unshipped_names_and_your_runs(tmp_path, capsy
     rows = {r["name"]: r for r in named_models.list_models(tmp_path / "outputs")}
     assert rows["srresnet-x4"]["kind"] == "shipped" and rows["srresnet-x4"]["score"].startswith("Set5 31.")
     assert rows["srresnet-x4-faces"]["kind"] == "not shipped"  # withdrawn: it failed the release check
-    assert rows["srgan-x4"]["kind"] == "not shipped"
+    assert rows["srgan-x4"]["kind"] == "shipped" and rows["srgan-x4"]["score"].startswith("Set5 30.")
+    assert rows["srgan-x4-faces"]["kind"] == "not shipped"
     assert rows[str(run)]["kind"] == "your run"
     assert named_models.main(["card", "srresnet-x4"]) == 0
     card = capsys.readouterr().out
@@ -21,8 +22,8 @@ def test_list_shows_shipped_models_unshipped_names_and_your_runs(tmp_path, capsy
 
 
 def test_a_name_not_shipped_says_how_to_train_it_and_a_typo_lists_the_names():
-    with pytest.raises(named_models.ModelNotShipped, match="notebook 02"):
-        named_models.resolve_model("srgan-x4")
+    with pytest.raises(named_models.ModelNotShipped, match="quality.py --train-set faces.*NIQE needs 192 px"):
+        named_models.resolve_model("srgan-x4-faces")
     with pytest.raises(FileNotFoundError, match="srresnet-x4"):
         named_models.resolve_model("srresnet-x5")
 

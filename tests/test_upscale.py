@@ -365,3 +365,11 @@ def test_tile_auto_sizes_the_tile_from_free_memory_and_halves_it_on_out_of_memor
     assert np.array_equal(np.asarray(Image.open(tmp_path / "out" / "big_x4.png")), expected)
     with pytest.raises(SystemExit):
         upscale.build_parser().parse_args(["x.png", "--model", "m", "--tile", "nine"])
+
+
+@pytest.mark.parametrize("name", __import__("srgan_helpers.named_models", fromlist=["shipped"]).shipped())
+def test_every_shipped_model_upscales_by_its_name(name, tmp_path, capsys):
+    noise(40, 30, seed=5).save(tmp_path / "small.png")
+    code = upscale.main([str(tmp_path / "small.png"), "--model", name, "--out", str(tmp_path / "out"), "--quiet"])
+    assert code == 0, capsys.readouterr().err
+    assert Image.open(tmp_path / "out" / "small_x4.png").size == (160, 120)
