@@ -74,6 +74,18 @@ def decode(path: Path) -> Decoded:
     return Decoded(np.asarray(opaque), alpha, out_mode, img.info.get("icc_profile"), "; ".join(notes) or None)
 
 
+def check_output_memory(src: Path, shape: tuple, scale: int, allow_large: bool) -> None:
+    """InputError before anything is allocated when the result alone (uint8 RGB, scale^2 x the input's pixels)
+    would take more than half the available host memory, unless --allow-large."""
+    from .inference.memory import free_host_bytes
+
+    needed, free = shape[0] * shape[1] * scale * scale * 3, free_host_bytes()
+    if needed > free // 2 and not allow_large:
+        raise InputError(f"{src}: its x{scale} result ({shape[1] * scale}x{shape[0] * scale}) needs "
+                         f"{needed / 2**30:.1f} GiB of memory and {free / 2**30:.1f} GiB is available; split the "
+                         f"image, or pass --allow-large to try anyway")
+
+
 def precision_note(mode: str) -> str | None:
     """Said in the file's line for inputs of more than 8 bits: the model sees (and returns) 8-bit values."""
     if mode.startswith("I") or mode == "F":
@@ -226,6 +238,7 @@ def process(src: Path, args, up_a: Upscaler, up_b: Upscaler | None, out_dir: Pat
     if dest.exists() and not args.overwrite:
         raise InputError(f"{dest}: already exists; pass --overwrite to replace it")
     dec = decode(src)
+    check_output_memory(src, dec.rgb.shape, up_a.scale, args.allow_large)
     try:
         if args.layout == "sr":
             with bar_factory(tile_count(*dec.rgb.shape[:2], up_a.tile), src.name) as bar:

@@ -373,3 +373,19 @@ def test_every_shipped_model_upscales_by_its_name(name, tmp_path, capsys):
     code = upscale.main([str(tmp_path / "small.png"), "--model", name, "--out", str(tmp_path / "out"), "--quiet"])
     assert code == 0, capsys.readouterr().err
     assert Image.open(tmp_path / "out" / "small_x4.png").size == (160, 120)
+
+
+def test_a_result_too_large_for_memory_is_refused_before_anything_is_allocated(generator_path, tmp_path, capsys,
+                                                                              monkeypatch):
+    from srgan_helpers.inference import memory
+
+    noise(200, 100, seed=6).save(tmp_path / "wide.png")  # its x4 result: 800 x 400 x 3 = 0.96 MB
+    noise(20, 10, seed=7).save(tmp_path / "tiny.png")
+    monkeypatch.setattr(memory, "free_host_bytes", lambda: 1_000_000)  # as if 1 MB were free
+    code = upscale.main([str(tmp_path), "--model", str(generator_path), "--out", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and "wide.png: its x4 result (800x400) needs 0.0 GiB" in err and "--allow-large" in err
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["tiny_x4.png"]  # the others go on
+    code = upscale.main([str(tmp_path / "wide.png"), "--model", str(generator_path), "--out", str(tmp_path / "out"),
+                         "--quiet", "--allow-large"])
+    assert code == 0 and (tmp_path / "out" / "wide_x4.png").is_file()
