@@ -10,8 +10,9 @@ from pathlib import Path
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | Path, suffix: str = ""):
-    """Yield a temp path beside `path`; on success fsync it and rename it onto `path`, else delete it."""
+def atomic_path(path: str | Path, suffix: str = "", exclusive: bool = False):
+    """Yield a temp path beside `path`; on success fsync it and rename it onto `path`, else delete it.
+    `exclusive`: never replace an existing `path` (FileExistsError), even one another process writes now."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + suffix, dir=path.parent)
@@ -21,10 +22,24 @@ def atomic_path(path: str | Path, suffix: str = ""):
     try:
         yield tmp
         fsync_file(tmp)
-        os.replace(tmp, path)
+        _publish_exclusively(tmp, path) if exclusive else os.replace(tmp, path)
         fsync_dir(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _publish_exclusively(tmp: Path, path: Path) -> None:
+    """Give the finished `tmp` the name `path` only if nothing has it: a hard link (atomic, fails when the
+    name exists); where links are not supported, the name is claimed exclusively first, then replaced."""
+    try:
+        os.link(tmp, path)
+        return
+    except FileExistsError:
+        raise
+    except OSError:
+        pass  # no hard links here (some network and FUSE file systems)
+    os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o666))
+    os.replace(tmp, path)
 
 
 def current_umask() -> int:

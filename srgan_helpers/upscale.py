@@ -221,12 +221,19 @@ def output_path(src: Path, out_dir: Path, layout: str, fmt: str, scale: int, suf
     return path
 
 
-def save_atomic(img: Image.Image, path: Path, fmt: str, quality: int, icc: bytes | None) -> None:
+def save_atomic(img: Image.Image, path: Path, fmt: str, quality: int, icc: bytes | None,
+                overwrite: bool = True) -> None:
+    """Write `img` whole or not at all; without `overwrite`, never over a file that exists by then (another
+    upscale into the same --out may have written it meanwhile: InputError)."""
     kwargs = {"quality": quality} if fmt in ("jpg", "webp") else {}
     if icc and fmt in ("png", "jpg", "webp"):
         kwargs["icc_profile"] = icc
-    with atomic_path(path, suffix=f".{fmt}") as tmp:
-        img.save(tmp, format=FORMATS[fmt], **kwargs)
+    try:
+        with atomic_path(path, suffix=f".{fmt}", exclusive=not overwrite) as tmp:
+            img.save(tmp, format=FORMATS[fmt], **kwargs)
+    except FileExistsError:
+        raise InputError(f"{path}: already exists (written meanwhile by another run?); pass --overwrite to "
+                         f"replace it") from None
 
 
 def process(src: Path, args, up_a: Upscaler, up_b: Upscaler | None, out_dir: Path, bar_factory,
@@ -245,10 +252,10 @@ def process(src: Path, args, up_a: Upscaler, up_b: Upscaler | None, out_dir: Pat
                 result = up_a.upscale(dec.rgb, on_tile=lambda: bar.update(1))
             alpha = upscale_alpha(dec.alpha, up_a.scale) if dec.alpha is not None else None
             save_atomic(encode(result, alpha, dec.out_mode, args.format), dest, args.format, args.quality,
-                        dec.icc_profile)
+                        dec.icc_profile, args.overwrite)
         else:
             save_atomic(comparison_strip(src, dec.rgb, args, up_a, up_b, bar_factory), dest, args.format,
-                        args.quality, None)
+                        args.quality, None, args.overwrite)
     except OSError as exc:
         raise InputError(f"{src}: could not write {dest} ({exc}); nothing partial was left") from exc
     notes = [n for n in (dec.note, up_a.note) if n]

@@ -389,3 +389,21 @@ def test_a_result_too_large_for_memory_is_refused_before_anything_is_allocated(g
     code = upscale.main([str(tmp_path / "wide.png"), "--model", str(generator_path), "--out", str(tmp_path / "out"),
                          "--quiet", "--allow-large"])
     assert code == 0 and (tmp_path / "out" / "wide_x4.png").is_file()
+
+
+def test_an_output_written_meanwhile_by_another_run_is_not_overwritten(tmp_path):
+    """Two upscales into one --out: the second to finish finds the name taken and leaves the first's file."""
+    dest = tmp_path / "photo_x4.png"
+    with pytest.raises(upscale.InputError, match="already exists .*meanwhile"):
+        img = Image.fromarray(photo())
+        original_save = img.save
+
+        def save_then_lose_the_race(path, **kwargs):
+            original_save(path, **kwargs)
+            dest.write_bytes(b"the other run's result")  # written while this one was still encoding
+
+        img.save = save_then_lose_the_race
+        upscale.save_atomic(img, dest, "png", 95, None, overwrite=False)
+    assert dest.read_bytes() == b"the other run's result" and not hidden_files(tmp_path)
+    upscale.save_atomic(Image.fromarray(photo()), dest, "png", 95, None, overwrite=True)  # --overwrite replaces
+    assert Image.open(dest).size == (30, 20)
