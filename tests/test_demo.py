@@ -10,7 +10,7 @@ def test_demo_runs_offline_end_to_end(tmp_path, capsys):
     printed = capsys.readouterr().out
     assert "bicubic" in printed and "dB" in printed
     assert "srresnet-x4" in printed  # the shipped starter model is shown beside the demo's own run
-    assert "GAN loss: random-weight VGG19, 5 layers (Liu et al. 2021)" in printed  # offline: named, not "test only"
+    assert "GAN loss: pixel MSE + 0.001 x adversarial" in printed  # offline: named, not "pipeline test only"
 
 
 def test_the_shipped_starter_model_beats_bicubic_on_the_demo_sample(tmp_path):
