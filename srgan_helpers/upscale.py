@@ -380,7 +380,11 @@ def load_models(args) -> tuple[Upscaler, Upscaler | None]:
     return up_a, up_b
 
 
+_STOPPED = threading.Event()  # set by SIGTERM: checked between images too, as the raise can be swallowed
+
+
 def _raise_interrupted(signum, frame):
+    _STOPPED.set()  # an exception raised in a signal handler that lands in a gc callback is only printed
     raise Interrupted(f"signal {signum}")
 
 
@@ -395,6 +399,8 @@ def run_all(paths: list[Path], args, up_a: Upscaler, up_b: Upscaler | None, out_
 
     stems = output_stems(paths)
     for src in progress_bar(paths, desc="images", unit="img", disable=args.quiet or len(paths) < 2):
+        if _STOPPED.is_set():
+            raise Interrupted("signal 15")
         try:
             dest, note = process(src, args, up_a, up_b, out_dir, bar_factory, stems[src])
             done.append(src)
@@ -456,6 +462,7 @@ def main(argv=None) -> int:
     for message in failures:
         print(f"error: {message}", file=sys.stderr)
     in_main_thread = threading.current_thread() is threading.main_thread()
+    _STOPPED.clear()
     previous = signal.signal(signal.SIGTERM, _raise_interrupted) if in_main_thread else None
     done: list[Path] = []
     try:

@@ -407,3 +407,26 @@ def test_an_output_written_meanwhile_by_another_run_is_not_overwritten(tmp_path)
     assert dest.read_bytes() == b"the other run's result" and not hidden_files(tmp_path)
     upscale.save_atomic(Image.fromarray(photo()), dest, "png", 95, None, overwrite=True)  # --overwrite replaces
     assert Image.open(dest).size == (30, 20)
+
+
+def test_a_sigterm_whose_exception_was_swallowed_still_stops_before_the_next_image(generator_path, tmp_path, capsys,
+                                                                                  monkeypatch):
+    """A signal handler's exception that lands in a gc callback (JAX registers one) is only printed: the flag
+    it set stops the run at the next image, with the same one line."""
+    noise(24, 24, seed=1).save(tmp_path / "a.png")
+    noise(24, 24, seed=2).save(tmp_path / "b.png")
+    real_process = upscale.process
+
+    def process_then_swallowed_sigterm(*args, **kwargs):
+        result = real_process(*args, **kwargs)
+        try:
+            upscale._raise_interrupted(15, None)
+        except upscale.Interrupted:
+            pass  # swallowed, as in a gc callback
+        return result
+
+    monkeypatch.setattr(upscale, "process", process_then_swallowed_sigterm)
+    code = upscale.main([str(tmp_path / "a.png"), str(tmp_path / "b.png"), "--model", str(generator_path),
+                         "--out", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 130 and "interrupted: 1 of 2 done; not done: " in err and "b.png" in err
