@@ -193,7 +193,7 @@ def _choice_problems(cfg: TrainConfig) -> list[str]:
     problems += _degradation_problems(cfg)
     if cfg.loader_workers is not None and (not isinstance(cfg.loader_workers, int) or cfg.loader_workers < 0):
         problems.append(f"loader_workers={cfg.loader_workers!r}: use a whole number >= 0 (0: no worker processes) "
-                        f"or None (what the machine allows)")
+                        f"or None (workers for the realistic LR only, as many as the machine allows)")
     if cfg.mixed_precision not in (None, "mixed_float16", "mixed_bfloat16"):
         problems.append(f"mixed_precision={cfg.mixed_precision!r}: use None, 'mixed_float16' or 'mixed_bfloat16'")
     if cfg.vgg_layer not in VGG19_LAYERS:

@@ -17,23 +17,18 @@ AUTO_TILE_RANGE = (32, 1024)  # input pixels
 
 
 def free_accelerator_bytes() -> int | None:
-    """Free memory of the first accelerator the backend uses, or None on a CPU (or when it cannot say)."""
+    """Free memory of the first JAX accelerator, or None (a CPU, TensorFlow, or a device that cannot say)."""
     import keras
 
+    if keras.backend.backend() != "jax":
+        return None  # TensorFlow reports what it uses, not what is left: host memory decides there
     try:
-        if keras.backend.backend() == "jax":
-            import jax
+        import jax
 
-            device = jax.devices()[0]
-            stats = device.memory_stats() if device.platform != "cpu" else None
-            return int(stats["bytes_limit"] - stats["bytes_in_use"]) if stats else None
-        import tensorflow as tf
-
-        if not tf.config.list_physical_devices("GPU"):
-            return None
-        info = tf.config.experimental.get_memory_info("GPU:0")
-        return int(info["peak"] and (info.get("limit", 0) - info["current"])) or None
-    except Exception:  # noqa: BLE001 - a backend that cannot tell: fall back to host memory
+        device = jax.devices()[0]
+        stats = device.memory_stats() if device.platform != "cpu" else None
+        return int(stats["bytes_limit"] - stats["bytes_in_use"]) if stats else None
+    except Exception:  # noqa: BLE001 - a device that cannot tell: fall back to host memory
         return None
 
 
@@ -54,7 +49,7 @@ def auto_tile(overlap: int, free: int | None = None) -> int:
     free = free if free is not None else (free_accelerator_bytes() or free_host_bytes())
     window = math.isqrt(max(0, int(free * 0.5 / BYTES_PER_WINDOW_PIXEL)))
     tile = (window - 2 * overlap) // 16 * 16
-    return max(AUTO_TILE_RANGE[0], max(overlap, min(AUTO_TILE_RANGE[1], tile)))
+    return max(AUTO_TILE_RANGE[0], overlap, min(AUTO_TILE_RANGE[1], tile))
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
