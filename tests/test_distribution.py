@@ -1,18 +1,29 @@
 """Data-parallel training on 2 simulated CPU devices, on JAX (keras.distribution.DataParallel) and on
 TensorFlow (MirroredStrategy over 2 logical CPUs, synchronized BatchNorm).
 
-Tolerances. Losses: 1e-4 absolute. Two devices compute the same global-batch means and all-reduced
-gradients as one, but add partial sums in another order, so float32 results differ by rounding (about
-1e-7 in the first epochs; 1.5e-5 was seen on TensorFlow two epochs after a device-count switch, through
-the effect below). Weights: 1e-3 absolute; Adam moments: within 10% as whole arrays (element-wise they
-amplify rounding of near-zero gradients: up to 7% was seen on single elements on TensorFlow, whose
-synchronized BatchNorm sums partial statistics across replicas, and 6% on JAX for a whole array, the
-discriminator's first kernel; a lost or scrambled state is 100% off); iteration counters: exactly. The conv
-biases in front of a BatchNorm have a true gradient of exactly zero (BN removes the mean), so their
-computed gradient is pure rounding noise, and Adam normalises that noise into steps of up to
-(1 - beta_1) / sqrt(1 - beta_2) ~ 3.2 learning rates whatever its size: such parameters may drift by that
-much per step between any two summation orders, and are compared with that bound. All others agree
-to rounding.
+Tolerances, set from measurements (tiny config, 1 pre-training + 2 GAN epochs of 2 steps, batch 4; largest
+difference to one device after the third epoch; benchmarks/distribution_noise.py measures them):
+
+                                     rounding floor                    real bugs
+                                     TF oneDNN off  TF 2 dev  JAX 2 dev  BN not synced  Adam reset (TF / JAX)
+  g_loss, content_loss               2.9e-7         1.0e-7    1.9e-9     9.2e-4         1.4e-3 / 8.9e-4
+  d_loss, adv_loss, d_real, d_fake   4.4e-4         1.4e-4    8.0e-7     8.0e-3         1.9e-3 / 1.7e-3
+  D BatchNorm moving statistics      8.3e-3         3.5e-3    4.6e-6     1.1e-1         3.1e-2 / 3.8e-2
+  G BatchNorm moving statistics      3.2e-5         1.8e-5    9.5e-7     4.4e-2         1.2e-2 / 2.0e-2
+  G Adam moments (least r, below)    0.4%           0.3%      0.0%       31%            88% / 98%
+  D Adam moments (least r, below)    21%            12%       0.15%      140%           88% / 120%
+
+(bugs: the smallest difference over the group's columns; floors: the largest.)
+"TF oneDNN off" is the same one-device run with TF_ENABLE_ONEDNN_OPTS=0: the same arithmetic in other
+kernels. The discriminator side is the noisy one: Adam turns rounding in near-zero gradients into steps of up
+to (1 - beta_1) / sqrt(1 - beta_2) ~ 3.2 learning rates (the conv biases in front of a BatchNorm have a true
+gradient of exactly zero, so theirs is pure rounding noise), and oneDNN picks other kernels for a replica's
+half batch, so on TensorFlow two devices differ from one by more than summation order. Hence: generator
+losses 1e-5, discriminator losses 1e-3; BatchNorm moving statistics 1e-3 (generator) and 2e-2
+(discriminator; a lost statistic is >= 0.25 off); Adam moments as whole arrays, |diff| <= r |x| + 1e-6 with
+r = 10% (generator) and 50% (discriminator); other weights 1e-3 absolute, the dead biases steps x 3.2 x lr;
+iteration counters exactly. After 6 steps at lr 1e-4 weights move little: the losses, statistics and moments
+are what tell a bug.
 """
 
 import csv
@@ -21,7 +32,10 @@ import numpy as np
 import pytest
 from conftest import latest_arrays, run_training_worker
 
-KEYS = ("g_loss", "d_loss", "content_loss", "adv_loss", "d_real", "d_fake")
+LOSS_TOLERANCES = {"g_loss": 1e-5, "content_loss": 1e-5,  # the generator side, then the discriminator side
+                   "d_loss": 1e-3, "adv_loss": 1e-3, "d_real": 1e-3, "d_fake": 1e-3}
+KEYS = tuple(LOSS_TOLERANCES)
+MOMENT_TOLERANCES = {"g_optimizer": 0.1, "d_optimizer": 0.5}  # relative, whole arrays
 
 
 def train_in_process(backend, config, *jobs):
@@ -57,20 +71,24 @@ def dead_bias_indices(model) -> set[int]:
 
 
 def network_tolerances(cfg, steps: int) -> dict[str, dict[int, float]]:
-    """Per network, the tolerance of each dead bias and its BatchNorm's moving mean (steps x 3.2 x lr); all
-    other weights use 1e-3."""
+    """Per network, the tolerance of each dead bias and its BatchNorm's moving mean (steps x 3.2 x lr) and of
+    the discriminator's moving statistics (2e-2); all other weights use 1e-3."""
     from srgan_helpers.training.bundle import build_models
 
     models = build_models(cfg)
     drift = steps * 3.2 * cfg.learning_rate
-    return {name: dict.fromkeys(dead_bias_indices(model), drift)
-            for name, model in (("generator", models.generator), ("discriminator", models.discriminator))}
+    tolerances = {name: dict.fromkeys(dead_bias_indices(model), drift)
+                  for name, model in (("generator", models.generator), ("discriminator", models.discriminator))}
+    for i, variable in enumerate(models.discriminator.weights):
+        if "moving_" in variable.path:
+            tolerances["discriminator"][i] = 2e-2
+    return tolerances
 
 
 def assert_same(a, b, rows=None):
     for key in KEYS:
         x, y = a[key][:rows], b[key][:rows]
-        np.testing.assert_allclose(y, x, atol=1e-4, rtol=0, equal_nan=True, err_msg=key)
+        np.testing.assert_allclose(y, x, atol=LOSS_TOLERANCES[key], rtol=0, equal_nan=True, err_msg=key)
 
 
 @pytest.mark.parametrize("backend", ["jax", "tensorflow"])
@@ -100,7 +118,7 @@ def test_two_devices_match_one_and_checkpoints_move_between_counts(backend, tiny
                 elif x.ndim == 0:  # optimizer iteration counters: exactly equal
                     assert x == y, group
                 else:  # Adam moments amplify rounding of near-zero gradients: compare as a whole
-                    assert np.linalg.norm(y - x) <= 0.1 * np.linalg.norm(x) + 1e-6, group
+                    assert np.linalg.norm(y - x) <= MOMENT_TOLERANCES[group] * np.linalg.norm(x) + 1e-6, group
     from srgan_helpers.inference import load_generator
 
     assert load_generator(two).count_params() > 0  # plain BatchNorm: loads on any backend, in safe mode
