@@ -5,8 +5,14 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
+import re
 import tempfile
 from pathlib import Path
+
+from .processes import host_tag, owner_tag, pid_alive
+
+# '.<name>.<host tag>-<pid>.<random>.tmp<suffix>': atomic_path's temp files, named by their writer
+TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<host>[0-9a-f]{8})-(?P<pid>[0-9]+)\.[A-Za-z0-9_]+\.tmp")
 
 
 @contextlib.contextmanager
@@ -15,7 +21,7 @@ def atomic_path(path: str | Path, suffix: str = "", exclusive: bool = False):
     `exclusive`: never replace an existing `path` (FileExistsError), even one another process writes now."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp" + suffix, dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{owner_tag()}.", suffix=".tmp" + suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
     make_shareable(tmp)
@@ -26,6 +32,18 @@ def atomic_path(path: str | Path, suffix: str = "", exclusive: bool = False):
         fsync_dir(path.parent)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def remove_stale_temps(folder: str | Path) -> list[Path]:
+    """Delete the temp files of atomic_path in `folder` whose writer, a process of this host, is gone (a
+    killed run's leftovers); those of live processes and of other hosts stay. Returns what was removed."""
+    removed, here = [], host_tag()
+    for entry in Path(folder).glob(".*.tmp*"):
+        match = TEMP_NAME.match(entry.name)
+        if match and match["host"] == here and not pid_alive(int(match["pid"])) and entry.is_file():
+            entry.unlink(missing_ok=True)
+            removed.append(entry)
+    return removed
 
 
 def _publish_exclusively(tmp: Path, path: Path) -> None:

@@ -29,6 +29,8 @@ import uuid
 import warnings
 from pathlib import Path
 
+from .processes import pid_alive
+
 LOCK_NAME = ".lock"
 UNWRITTEN_GRACE = 5.0  # seconds a lock may stay empty while its creator writes it; after that it is stale
 
@@ -39,16 +41,6 @@ class RunLocked(RuntimeError):
 
 class LockLost(RunLocked):
     """This trainer's lock was taken over (or removed) while it ran; it must stop before writing again."""
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        return True
-    return True
 
 
 class RunLock:
@@ -86,7 +78,7 @@ class RunLock:
         same_host = holder.get("host") == socket.gethostname()
         pid = holder.get("pid")
         if same_host and isinstance(pid, int):
-            return not _pid_alive(pid)  # a live pid here owns its run, however long it has been stalled
+            return not pid_alive(pid)  # a live pid here owns its run, however long it has been stalled
         if "pid" not in holder:  # empty or unreadable: its creator died between creating and writing it
             return holder["heartbeat_age"] > UNWRITTEN_GRACE
         return holder["heartbeat_age"] > self.stale_after

@@ -31,9 +31,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
-from .fileio import atomic_path
+from .fileio import atomic_path, remove_stale_temps
 from .images import IMAGE_SUFFIXES, ImageError, frames_note, open_image, to_rgb
 from .inference.tiling import tile_count, to_uint8, upscale_tiled
+from .processes import owner_tag
 
 FORMATS = {"png": "PNG", "jpg": "JPEG", "webp": "WEBP"}
 LAYOUTS = ("sr", "lr-sr-hr", "compare")
@@ -365,7 +366,7 @@ def prepare_out_dir(out: str) -> Path:
         raise OSError(f"--out {out} is a file, not a folder")
     try:
         path.mkdir(parents=True, exist_ok=True)
-        with tempfile.NamedTemporaryFile(dir=path, prefix=".srgan-upscale-write-test-"):
+        with tempfile.NamedTemporaryFile(dir=path, prefix=f".srgan-upscale-write-test.{owner_tag()}.", suffix=".tmp"):
             pass
     except OSError as exc:
         raise OSError(f"--out {out} cannot be written ({exc.strerror or exc}); choose a writable folder") from exc
@@ -424,6 +425,9 @@ def setup(args) -> tuple[Path, Upscaler, Upscaler | None]:
     if problem:
         raise ValueError(problem)
     out_dir = prepare_out_dir(args.out)
+    leftovers = remove_stale_temps(out_dir)
+    if leftovers and not args.quiet:
+        print(f"removed {len(leftovers)} temp file(s) a killed run left in {out_dir}")
     if args.allow_large:
         Image.MAX_IMAGE_PIXELS = None
     try:

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from .config import TrainConfig
-from .data.datasets import DATASETS, acquire
+from .data.datasets import DATASETS, acquire, extraction_name
 from .data.preprocess import MANIFEST, preprocess, read_manifest
 
 
@@ -16,7 +16,10 @@ def set_name(dataset: str) -> str:
     """Folder name of a prepared set: the dataset's name, or the folder/archive's stem."""
     if dataset in DATASETS:
         return dataset
-    return Path(dataset).name.split(".")[0] or "custom"
+    try:
+        return extraction_name(Path(dataset))
+    except ValueError:
+        return "custom"
 
 
 def prepare(dataset: str = "sample", data_root: str | Path = "data", name: str = "", n_images: int | None = 2500,

@@ -159,6 +159,18 @@ def test_user_archive_and_folder_are_accepted(tmp_path, sample_raw):
         datasets.acquire("no/such/thing")
 
 
+def test_an_archive_named_with_a_leading_dot_extracts_into_its_own_folder(tmp_path, sample_raw):
+    members = {f"p/{p.name}": p.read_bytes() for p in sorted(sample_raw.glob("*.png"))[:2]}
+    raw = tmp_path / "raw"
+    raw.mkdir()
+    (raw / "other").mkdir()
+    folder = datasets.acquire(str(make_zip(tmp_path / ".hidden.zip", members)), raw)
+    assert folder == raw / "hidden" and len(list(folder.rglob("*.png"))) == 2
+    assert datasets.extraction_name(Path("faces.v2.tar.gz")) == "faces.v2"
+    with pytest.raises(ValueError, match="no folder name"):
+        datasets.extraction_name(Path("..zip"))
+
+
 def test_every_named_dataset_is_one_entry_of_one_table():
     """The names acquire takes, the names its error lists and the prepared sets' folder names are DATASETS."""
     from srgan_helpers.workflows import set_name

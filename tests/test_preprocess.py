@@ -146,6 +146,30 @@ def test_the_source_folder_is_never_written_to_or_replaced(tmp_path, sample_raw)
     assert (stranger / "keep.txt").read_text() == "mine"
 
 
+def test_a_folder_with_a_lookalike_manifest_or_a_photo_added_to_a_set_is_never_replaced(tmp_path, sample_raw):
+    """Only a manifest made by this package, in a folder holding nothing but the set's own layout, marks a
+    set that overwrite=True may replace: a user's manifest.json with a "params" key is not one, and a photo
+    put into a prepared set is not taken along."""
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "manifest.json").write_text(json.dumps({"params": {"hr_size": 1}, "note": "my own index"}))
+    (mine / "photo.jpg").write_bytes(b"my only copy")
+    with pytest.raises(FileExistsError, match="not a set this package prepared"):
+        preprocess(sample_raw, mine, n_images=4, hr_size=64, overwrite=True, progress=False)
+    assert (mine / "photo.jpg").read_bytes() == b"my only copy"
+    ours = tmp_path / "ours"
+    preprocess(sample_raw, ours, n_images=4, hr_size=64, progress=False)
+    (ours / "photo.jpg").write_bytes(b"put here later")
+    (ours / "train" / "notes.txt").write_text("mine too")
+    with pytest.raises(FileExistsError, match=r"holds files a prepared set does not \(photo.jpg, train/notes.txt\)"):
+        preprocess(sample_raw, ours, n_images=4, hr_size=96, overwrite=True, progress=False)
+    assert (ours / "photo.jpg").read_bytes() == b"put here later"
+    (ours / "photo.jpg").unlink()
+    (ours / "train" / "notes.txt").unlink()
+    replaced = preprocess(sample_raw, ours, n_images=4, hr_size=96, overwrite=True, progress=False)
+    assert replaced["params"]["hr_size"] == 96
+
+
 def test_whole_images_are_kept_with_their_bicubic_lr_and_packed(tmp_path):
     from srgan_helpers.data.loader import BatchLoader, open_split
     from srgan_helpers.data.pack import PackedImages

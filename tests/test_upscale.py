@@ -224,6 +224,32 @@ def test_sigterm_or_ctrl_c_removes_temp_files_and_lists_what_was_not_done(genera
     assert not hidden_files(out) and "Traceback" not in err
 
 
+def test_a_temp_file_a_killed_run_left_in_out_is_removed_by_the_next_run(generator_path, tmp_path, capsys):
+    """A real leftover: atomic_path's temp file of a process SIGKILLed while writing it. The next run removes
+    it; a live writer's temp file (this process) and another host's stay."""
+    import signal
+    import subprocess
+    import sys
+
+    from srgan_helpers.processes import owner_tag
+
+    out = tmp_path / "out"
+    killed = ("import os, signal, sys\nfrom srgan_helpers.fileio import atomic_path\n"
+              "with atomic_path(sys.argv[1]) as tmp:\n    tmp.write_bytes(b'half an image')\n"
+              "    os.kill(os.getpid(), signal.SIGKILL)\n")
+    assert subprocess.run([sys.executable, "-c", killed, str(out / "p_x4.png")]).returncode == -signal.SIGKILL
+    assert len(hidden_files(out)) == 1
+    live, other_host = f".q_x4.png.{owner_tag()}.abcd1234.tmp", ".r_x4.png.00000000-1.abcd1234.tmp"
+    for name in (live, other_host):
+        (out / name).write_bytes(b"being written")
+    src = tmp_path / "in"
+    src.mkdir()
+    noise(24, 24, seed=1).save(src / "p.png")
+    assert upscale.main([str(src), "--model", str(generator_path), "--out", str(out)]) == 0
+    assert sorted(hidden_files(out)) == sorted([live, other_host])
+    assert "removed 1 temp file(s) a killed run left in" in capsys.readouterr().out
+
+
 def test_an_input_whose_output_name_is_too_long_is_one_line_and_the_others_go_on(generator_path, tmp_path):
     src, out = tmp_path / "in", tmp_path / "out"
     src.mkdir()

@@ -344,6 +344,23 @@ DATASETS = {
 }
 
 
+ARCHIVE_SUFFIXES = (".tar.gz", ".tar.bz2", ".tar.xz", ".tgz", ".tbz2", ".txz", ".tar", ".zip")
+
+
+def extraction_name(archive: Path) -> str:
+    """The folder an archive of the user's unpacks into: its name without the archive suffix and leading
+    dots ('.hidden.zip' -> 'hidden', 'faces.v2.tar.gz' -> 'faces.v2'); never empty, never the raw folder."""
+    name = archive.name
+    for suffix in ARCHIVE_SUFFIXES:
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+            break
+    name = name.lstrip(".").strip()
+    if not name:
+        raise ValueError(f"{archive}: its name leaves no folder name to extract into; rename it (e.g. photos.zip)")
+    return name
+
+
 def acquire(dataset: str, raw_root: str | Path = "data/raw", archive: str | Path | None = None,
             folder: str | Path | None = None, **kw) -> Path:
     """One entry point: a name of DATASETS ('sample', '291', 'div2k', 'celeba', 'coco', ...), a folder of
@@ -354,6 +371,6 @@ def acquire(dataset: str, raw_root: str | Path = "data/raw", archive: str | Path
     if path.is_dir():
         return path
     if path.is_file():
-        return safe_extract(path, Path(raw_root) / path.name.split(".")[0], kw.get("limits"))
+        return safe_extract(path, Path(raw_root) / extraction_name(path), kw.get("limits"))
     raise ValueError(f"dataset={dataset!r}: use one of {', '.join(repr(n) for n in DATASETS)}, or the path of a "
                      f"folder or archive of images")

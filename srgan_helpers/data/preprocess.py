@@ -79,12 +79,32 @@ def check_paths(source: Path, out_dir: Path) -> None:
                          f"into (or over) your originals. Choose another name or data_root.")
 
 
+SET_LAYOUT = {MANIFEST: None, "train": {"hr", "lr", "pack"}, "test": {"hr", "lr", "pack"}}
+
+
+def foreign_entries(out_dir: Path) -> list[str]:
+    """What a folder holds beyond a prepared set's own layout (manifest.json, train/ and test/ with hr/, lr/
+    and pack/ only): anything else is someone's, and a set replaced would take it along."""
+    foreign = []
+    for entry in sorted(out_dir.iterdir()):
+        inner = SET_LAYOUT.get(entry.name, ())
+        if entry.name not in SET_LAYOUT or entry.is_dir() != (inner is not None):
+            foreign.append(entry.name)
+        elif inner:
+            foreign += [f"{entry.name}/{sub.name}" for sub in sorted(entry.iterdir()) if sub.name not in inner]
+    return foreign
+
+
 def _check_replaceable(out_dir: Path, existing: dict | None, params: dict, overwrite: bool) -> None:
     if not out_dir.exists():
         return
-    if existing is None or existing.get("made_by", MADE_BY if "params" in existing else None) != MADE_BY:
+    if existing is None or existing.get("made_by") != MADE_BY:
         raise FileExistsError(f"{out_dir} exists and is not a set this package prepared (no manifest.json of "
                               f"ours): it is never replaced. Choose another name or out_dir.")
+    foreign = foreign_entries(out_dir)
+    if foreign:
+        raise FileExistsError(f"{out_dir} holds files a prepared set does not ({', '.join(foreign[:3])}): it is "
+                              f"never replaced. Move them out, or choose another name or out_dir.")
     if not overwrite:
         differ = {k: (existing["params"].get(k), v) for k, v in params.items() if existing["params"].get(k) != v}
         raise FileExistsError(f"{out_dir} already holds a set made with other parameters ({differ}); choose another "
