@@ -25,8 +25,12 @@
 # srresnet-x4 -p model_b srgan-x4 -p data_dir ../shared/data/BSD100` the perception-distortion trade-off:
 # the SRGAN loses PSNR and wins NIQE.
 #
-# FID needs InceptionV3's ImageNet weights: offline they cannot be had (random weights cannot separate
-# models), and the table and chart then say so in one line; PSNR, SSIM and NIQE (no reference image,
+# Which FID: `fid_network="standard"` (the default) is the FID papers and tools report (pytorch-fid's
+# InceptionV3 with TensorFlow's 2015-12-05 weights, ported to Keras and proved exact against pytorch-fid:
+# benchmarks/fid_port.py); `"keras"` is the original project's (Keras InceptionV3, ImageNet weights), the
+# only one its published numbers compare with. The table and the chart name the one used. Each needs its
+# weights: offline they cannot be had (random weights cannot separate models), and the table and chart
+# then say so in one line; PSNR, SSIM and NIQE (no reference image,
 # lower is more natural: how photo-like the result looks) are always measured. Each model is named by
 # `label_a` / `label_b`, or by its model or run folder name; the original project's published FIDs keep
 # their own names (its models, not these) and say whether the setup is comparable.
@@ -42,7 +46,8 @@ label_a = ""  # how Model A is named in the table, chart and strips (empty: its 
 label_b = ""  # likewise for Model B
 backend = "tensorflow"  # tensorflow or jax (chosen before Keras loads)
 n_images = 500  # test images scored (the original used 500)
-fid_weights = "auto"  # auto (ImageNet when it can be had, else one line saying so), a weights path, or None
+fid_network = "standard"  # standard (pytorch-fid's, as papers report) or keras (the original project's)
+fid_weights = "auto"  # auto (the published weights when they can be had, else one line saying so), a path, or None
 n_strips = 4  # random test images shown as LR | Bicubic | SR-A | SR-B | HR
 strip_images = ""  # or a comma-separated list of test file names to show instead
 out_dir = "outputs/comparison"  # CSV, markdown, bar chart and strips go here
@@ -73,7 +78,7 @@ workflows.setup_notebook(backend, mount_drive=mount_drive)
 models = compare.labelled_models([model_a, model_b], [label_a, label_b])
 result = compare.compare(data_dir, models, out_dir,
                          n_images=n_images, fid_weights=workflows.none_if_empty(fid_weights), n_strips=n_strips,
-                         strip_images=workflows.name_list(strip_images), seed=seed)
+                         strip_images=workflows.name_list(strip_images), seed=seed, fid_network=fid_network)
 Markdown(compare.comparison_markdown(result))
 
 # %% [markdown]

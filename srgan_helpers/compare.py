@@ -21,9 +21,11 @@ from .strips import save_image_atomic, strip_grid
 PUBLISHED_FID = {"Bicubic": 50.11, "Model A (COCO)": 11.10, "Model B (CelebA)": 6.98}
 
 
-def comparable_to_published(n_images: int, hr_size: int, fid_weights) -> tuple[bool, str]:
+def comparable_to_published(n_images: int, hr_size: int, fid_weights, fid_network: str = "keras") -> tuple[bool, str]:
     reasons = []
-    if fid_weights != "imagenet":
+    if fid_network != "keras":
+        reasons.append("standard FID network, not the original's Keras InceptionV3")
+    elif fid_weights != "imagenet":
         reasons.append("InceptionV3 weights are not ImageNet")
     if n_images != 500:
         reasons.append(f"{n_images} images, not 500")
@@ -32,10 +34,14 @@ def comparable_to_published(n_images: int, hr_size: int, fid_weights) -> tuple[b
     return (not reasons, "comparable" if not reasons else "not comparable: " + "; ".join(reasons))
 
 
-NOT_AVAILABLE = ("not measured: the ImageNet InceptionV3 weights cannot be had here (offline?); put "
-                 "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5 in ~/.keras/models/ or pass "
-                 "fid_weights=<path>")
-NOT_MEASURABLE = ("not measurable offline: InceptionV3 has no ImageNet weights here, and random weights cannot "
+NOT_AVAILABLE = {
+    "keras": ("not measured: the ImageNet InceptionV3 weights cannot be had here (offline?); put "
+              "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5 in ~/.keras/models/ or pass "
+              "fid_weights=<path>"),
+    "standard": ("not measured: the standard FID weights cannot be had here ({why}); put "
+                 "pt_inception-2015-12-05-6726825d.pth in ~/.keras/models/ or pass fid_weights=<path>"),
+}
+NOT_MEASURABLE = ("not measurable offline: InceptionV3 has no real weights here, and random weights cannot "
                   "separate models (FID 6e-7 to 8e-5 for every method was measured)")
 
 
@@ -62,12 +68,13 @@ def labelled_models(specs: list, labels: list) -> dict:
 
 def compare(data_dir: str | Path, models: dict[str, str | Path | None], out_dir: str | Path, n_images: int = 500,
             fid_weights: str | None = "auto", n_strips: int = 4, strip_images: list[str] | None = None,
-            seed: int = 0, progress: bool = True, scale: int = 4) -> dict:
+            seed: int = 0, progress: bool = True, scale: int = 4, fid_network: str = "standard") -> dict:
     """Score bicubic and each labelled generator (a model name, .keras file or run folder; empty entries are
     skipped) against HR on an evaluation set (`evalsets`: a prepared set's test split, a benchmark folder,
-    or HR images alone); write comparison.csv/.md/.json, fid_bar.png and strips.png. FID and KID need
-    InceptionV3 weights: "auto" uses the ImageNet ones when they can be had and otherwise says so in one
-    line (everything else is still measured); None leaves them out."""
+    or HR images alone); write comparison.csv/.md/.json, fid_bar.png and strips.png. FID and KID use
+    `fid_network` (metrics.fid.FID_NETWORKS: "standard", the papers' FID; "keras", the original project's)
+    and need its weights: "auto" uses the published ones when they can be had and otherwise says so in one
+    line (everything else is still measured); a path; None leaves them out."""
     from .inference import load_generator, super_resolve
 
     out_dir = Path(out_dir)
@@ -79,13 +86,14 @@ def compare(data_dir: str | Path, models: dict[str, str | Path | None], out_dir:
     for label, spec in models.items():
         if spec:
             outputs[label] = super_resolve(load_generator(spec), lrs)
-    distances, fid_weights, fid_status = _distances(hrs, outputs, fid_weights, progress)
+    distances, fid_weights, fid_status = _distances(hrs, outputs, fid_weights, fid_network, progress)
     rows = [{"method": label, "n_images": len(hrs), **distances[label], **_fidelity(hrs, images, scale)}
             for label, images in outputs.items()]
     hr_side = int(np.median([h.shape[0] for h in hrs]))
-    _, status = comparable_to_published(len(hrs), hr_side, fid_weights)
+    _, status = comparable_to_published(len(hrs), hr_side, fid_weights, fid_network)
     result = {"rows": rows, "published_fid": PUBLISHED_FID, "published_status": status, "set": set_name,
-              "fid_status": fid_status, "data_dir": str(data_dir), "fid_weights": fid_weights}
+              "fid_status": fid_status, "data_dir": str(data_dir), "fid_weights": fid_weights,
+              "fid_network": fid_lib.FID_NETWORKS[fid_network]}
     strip_rows = [[lrs[i]] + [outputs[k][i] for k in outputs] + [hrs[i]] for i in chosen]
     result["paths"] = {k: str(v) for k, v in _write_outputs(result, strip_rows, list(outputs), out_dir).items()}
     return result
@@ -101,31 +109,35 @@ def _fidelity(hrs, images, scale: int) -> dict:
             "niqe": float(np.nanmean(niqe)) if np.isfinite(niqe).any() else float("nan")}
 
 
-def _inception_or_reason(fid_weights):
-    """(InceptionV3, weights, status) for `fid_weights`; "auto": ImageNet when it can be had, else (None, None,
-    the reason in one line)."""
+def _network_or_reason(fid_weights, fid_network: str):
+    """(FidNetwork, weights, status) for `fid_weights`; "auto": the published weights when they can be had,
+    else (None, None, the reason in one line)."""
+    if fid_network not in fid_lib.FID_NETWORKS:
+        raise ValueError(f"fid_network={fid_network!r}: use one of {', '.join(map(repr, fid_lib.FID_NETWORKS))}")
     if fid_weights is None:
         return None, None, NOT_MEASURABLE
+    published = "imagenet" if fid_network == "keras" else "download"
+    weights = published if fid_weights == "auto" else fid_weights
     try:
-        return fid_lib.build_inception("imagenet" if fid_weights == "auto" else fid_weights), \
-            ("imagenet" if fid_weights == "auto" else fid_weights), "measured"
-    except RuntimeError:
+        return fid_lib.build_fid_network(fid_network, weights), weights, "measured"
+    except (RuntimeError, OSError) as exc:
         if fid_weights != "auto":
             raise
-        print(f"FID and KID {NOT_AVAILABLE}; PSNR, SSIM and NIQE are measured")
-        return None, None, NOT_AVAILABLE
+        reason = NOT_AVAILABLE[fid_network].format(why=str(exc).split(". ")[0][:160])
+        print(f"FID and KID {reason}; PSNR, SSIM and NIQE are measured")
+        return None, None, reason
 
 
-def _distances(hrs, outputs: dict, fid_weights, progress: bool) -> tuple[dict[str, dict], str | None, str]:
-    """({method: {"fid", "kid", "kid_std"}}, weights used, status): measured with InceptionV3, or None for
+def _distances(hrs, outputs: dict, fid_weights, fid_network: str, progress: bool):
+    """({method: {"fid", "kid", "kid_std"}}, weights used, status): measured with the FID network, or None for
     each when it has no real weights."""
-    inception, fid_weights, status = _inception_or_reason(fid_weights)
-    if inception is None:
+    network, fid_weights, status = _network_or_reason(fid_weights, fid_network)
+    if network is None:
         return {label: {"fid": None, "kid": None, "kid_std": None} for label in outputs}, None, status
-    real = fid_lib.inception_features(hrs, inception, progress=progress, desc="FID: HR")
+    real = fid_lib.inception_features(hrs, network, progress=progress, desc="FID: HR")
     scores = {}
     for label, images in outputs.items():
-        feats = fid_lib.inception_features(images, inception, progress=progress, desc=f"FID: {label}")
+        feats = fid_lib.inception_features(images, network, progress=progress, desc=f"FID: {label}")
         kid_mean, kid_std = fid_lib.kid_from_features(real, feats, subset_size=min(1000, len(hrs)))
         scores[label] = {"fid": fid_lib.fid_from_features(real, feats), "kid": kid_mean, "kid_std": kid_std}
     return scores, fid_weights, status
@@ -181,7 +193,8 @@ def comparison_markdown(result: dict) -> str:
     published = ", ".join(f"{k} {v}" for k, v in result["published_fid"].items())
     lines.append(f"| the original project's published FID (its own models, not these) | 500 | {published} | - | - | "
                  f"- | - |")
-    text = "\n".join(lines) + f"\n\nPublished FID row: {result['published_status']}.\n"
+    network = result.get("fid_network", "")
+    text = "\n".join(lines) + f"\n\nFID network: {network}. Published FID row: {result['published_status']}.\n"
     if result["fid_status"] != "measured":
         text = f"**FID and KID {result['fid_status']}.** PSNR, SSIM and NIQE are measured.\n\n" + text
     return text
@@ -211,7 +224,7 @@ def _fid_panel(ax, result: dict) -> None:
         bars = ax.bar(x - 0.2, [r["fid"] for r in result["rows"]], width=0.4, label="this run", color="tab:blue")
         ax.bar_label(bars, fmt="%.2f", fontsize=8)
     else:
-        ax.text(0.5, 0.97, "FID not measurable offline:\nno ImageNet weights for InceptionV3",
+        ax.text(0.5, 0.97, "FID not measured:\nno real weights for its Inception network here",
                 transform=ax.transAxes, ha="center", va="top", fontsize=9, color="darkred")
     published = [result["published_fid"].get(m, result["published_fid"].get(_published_key(m))) for m in methods]
     if any(p is not None for p in published):
@@ -220,6 +233,7 @@ def _fid_panel(ax, result: dict) -> None:
         ax.bar_label(pub, labels=[f"{p}" if p else "" for p in published], fontsize=8)
     ax.set_xticks(x, methods, fontsize=8)
     ax.set_ylabel("FID (lower is better)")
+    ax.set_title(result.get("fid_network", ""), fontsize=8)
     ax.set_ylim(0, max([p or 0 for p in published] + [r["fid"] or 0 for r in result["rows"]] + [1]) * 1.35)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1, frameon=False)
 

@@ -1,5 +1,6 @@
 import json
 
+import numpy as np
 import pytest
 
 from srgan_helpers import compare
@@ -26,7 +27,7 @@ def test_offline_comparison_reports_fid_as_not_measurable_and_plots_no_fid_bar(t
     fid_axis = fig.axes[0]
     measured = [p for p in fid_axis.patches if p.get_facecolor()[:3] != (0, 0, 0) and p.get_fill()]
     assert not measured  # no FID bar of ours: only the hatched published ones
-    assert any("not measurable offline" in t.get_text() for t in fid_axis.texts)
+    assert any("FID not measured" in t.get_text() for t in fid_axis.texts)
     for name in ("fid_bar.png", "strips.png", "comparison.csv"):
         assert (tmp_path / "cmp" / name).stat().st_size > 0
     with pytest.raises(ValueError, match="not in the test set"):
@@ -35,18 +36,28 @@ def test_offline_comparison_reports_fid_as_not_measurable_and_plots_no_fid_bar(t
 
 
 @pytest.mark.slow
-def test_fid_is_measured_with_a_weights_file(tiny_set, generator, tmp_path):
-    """The measured path (here with a weights file of a random InceptionV3: plumbing, not a real FID)."""
-    import keras
+@pytest.mark.parametrize("network", ["standard", "keras"])
+def test_fid_is_measured_with_a_weights_file_and_the_network_is_named(tiny_set, generator, tmp_path, network):
+    """The measured path with each network (weights files of random networks: plumbing, not a real FID); the
+    table names the network, and only the original's Keras InceptionV3 can be comparable to its numbers."""
+    from test_fid_inception import random_state
 
-    with pytest.warns(UserWarning):
-        net = compare.fid_lib.build_inception(None)
-    weights = tmp_path / "inception_notop.weights.h5"
-    net.save_weights(weights)
-    result = compare.compare(tiny_set, {"Model B (CelebA)": generator}, tmp_path / "cmp", n_images=3,
-                             fid_weights=str(weights), n_strips=1, progress=False)
+    from srgan_helpers.metrics import fid_inception
+
+    if network == "keras":
+        with pytest.warns(UserWarning):
+            net = compare.fid_lib.build_inception(None)
+        weights = tmp_path / "inception_notop.weights.h5"
+        net.save_weights(weights)
+    else:
+        weights = tmp_path / "fid_inception.npz"
+        np.savez(weights, **random_state(fid_inception.build_fid_inception()))
+    result = compare.compare(tiny_set, {"Model B (CelebA)": generator}, tmp_path / "cmp", n_images=2,
+                             fid_weights=str(weights), n_strips=1, progress=False, fid_network=network)
     assert result["fid_status"] == "measured" and all(r["fid"] is not None for r in result["rows"])
-    assert keras.backend.backend() in ("tensorflow", "jax")
+    md = (tmp_path / "cmp" / "comparison.md").read_text()
+    assert f"FID network: {compare.fid_lib.FID_NETWORKS[network]}." in md
+    assert ("standard FID network" in result["published_status"]) == (network == "standard")
 
 
 def test_published_reference_only_comparable_on_the_original_setup():
@@ -64,7 +75,7 @@ def test_models_are_named_by_their_labels_or_names_and_niqe_joins_on_real_photos
         "srresnet-x4": "srresnet-x4", "run7": "outputs/run7", "mine": "srresnet-x4"}
     assert compare.labelled_models(["a.keras", "b/a.keras"], ["", ""]) == {"a": "a.keras", "a (2)": "b/a.keras"}
     result = compare.compare(shared_data("Set5"), {}, tmp_path / "cmp", n_images=5, n_strips=1, progress=False)
-    assert result["fid_status"].startswith("not measured: the ImageNet InceptionV3 weights cannot be had")
+    assert result["fid_status"].startswith("not measured: the standard FID weights cannot be had here")
     assert "FID and KID not measured" in capsys.readouterr().out
     assert 3 < result["rows"][0]["niqe"] < 15
     assert "| Bicubic | 5 |" in (tmp_path / "cmp" / "comparison.md").read_text()

@@ -193,7 +193,8 @@ def test_06_offline_shows_no_fid_bar_and_says_why(workdir, tiny_set, finished_ru
     md = (workdir / "cmp" / "comparison.md").read_text()
     assert "| Bicubic | 3 |" in md and "| srresnet-x4 | 3 |" in md and f"| {finished_run.name} | 3 |" in md
     assert "Model A (COCO)" not in md.split("the original project's published FID")[0]  # labels name the models
-    assert "FID and KID not measured: the ImageNet InceptionV3 weights cannot be had" in md
+    assert "FID and KID not measured: the standard FID weights cannot be had" in md
+    assert "FID network: standard FID (pytorch-fid's InceptionV3" in md
     assert "FID and KID not measured" in text_of(nb) and "NIQE" in md
     assert images_in(nb) >= 2
     assert_quiet(nb)

@@ -1,13 +1,20 @@
-"""FID and KID with InceptionV3 pool features (2048-d, 299x299 inputs), from keras.applications.
+"""FID and KID with InceptionV3 pool features (2048-d, 299x299 inputs), from one of two networks:
+
+- "standard": pytorch-fid's InceptionV3 (TensorFlow's 2015-12-05 weights), the FID papers and tools report
+  (fid_inception.py: the Keras port, its weights file and its input);
+- "keras": keras.applications' InceptionV3 with ImageNet weights, the original project's FID network (its
+  published numbers are comparable only with this one).
 
 The original project's FID script reshaped NHWC to NCHW instead of transposing (scrambling pixels) and
-crashed on its last line; here images stay NHWC, are resized with Pillow bicubic and preprocessed as
-InceptionV3 expects. FID is biased upwards for small sets: compare numbers only at equal set sizes.
+crashed on its last line; here images stay NHWC. FID is biased upwards for small sets: compare numbers only
+at equal set sizes.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
+from collections.abc import Callable
 
 import numpy as np
 from PIL import Image
@@ -17,6 +24,41 @@ from ..pretrained import load_application
 from ..progress import progress_bar as tqdm
 
 INCEPTION_SIZE = 299
+
+
+FID_NETWORKS = {"standard": "standard FID (pytorch-fid's InceptionV3, 2015-12-05 weights)",
+                "keras": "Keras InceptionV3 (ImageNet weights), as the original project"}
+
+
+@dataclasses.dataclass
+class FidNetwork:
+    """A feature network with the input it expects: `to_input` maps uint8 HxWx3 images to its batch."""
+
+    model: object
+    to_input: Callable
+    kind: str  # a key of FID_NETWORKS
+
+    @property
+    def description(self) -> str:
+        return FID_NETWORKS[self.kind]
+
+
+def build_fid_network(kind: str = "standard", weights: str | None = "download") -> FidNetwork:
+    """The `kind` network: "standard" with weights "download" (pytorch-fid's file), a .pth/.npz path or None;
+    "keras" with weights "imagenet", a no-top .h5 path or None. None: random weights, tests only."""
+    if kind == "keras":
+        return FidNetwork(build_inception("imagenet" if weights == "download" else weights), resize_for_inception,
+                          kind)
+    if kind != "standard":
+        raise ValueError(f"fid_network={kind!r}: use one of {', '.join(map(repr, FID_NETWORKS))}")
+    from . import fid_inception
+
+    model = fid_inception.build_fid_inception()
+    if weights is None:
+        warnings.warn("FID Inception with RANDOM weights: FID values are a pipeline test only", stacklevel=2)
+    else:
+        fid_inception.load_state_dict(model, fid_inception.read_state_dict(fid_inception.standard_weights(weights)))
+    return FidNetwork(model, fid_inception.fid_inception_input, kind)
 
 
 def random_weights_note(weights) -> str | None:
@@ -45,12 +87,15 @@ def resize_for_inception(images) -> np.ndarray:
 
 
 def inception_features(images, model, batch_size: int = 32, progress: bool = True, desc: str = "FID features"):
-    """(N, 2048) float64 pool features of uint8 images (a list or array of HxWx3)."""
+    """(N, 2048) float64 pool features of uint8 images (a list or array of HxWx3); `model` is a FidNetwork,
+    or a keras.applications InceptionV3 (its own preprocessing)."""
     import keras
 
+    to_input = model.to_input if isinstance(model, FidNetwork) else resize_for_inception
+    model = model.model if isinstance(model, FidNetwork) else model
     feats = []
     for start in tqdm(range(0, len(images), batch_size), disable=not progress, desc=desc, leave=False):
-        batch = resize_for_inception(images[start:start + batch_size])
+        batch = to_input(images[start:start + batch_size])
         feats.append(keras.ops.convert_to_numpy(model(batch, training=False)).astype(np.float64))
     return np.concatenate(feats) if feats else np.zeros((0, 2048))
 
