@@ -16,7 +16,7 @@ KERAS_BACKEND=jax .venv/bin/python -m pytest -q -n "$workers" --dist worksteal -
 echo "== release check of every shipped model: tones, every Set5/Set14 image above bicubic, its card re-measured =="
 if [ -d ../shared/data/Set5 ]; then
   checked=$SECONDS
-  KERAS_BACKEND=tensorflow .venv/bin/python -m srgan_helpers.named_models check --data ../shared/data
+  KERAS_BACKEND=tensorflow .venv/bin/python -m srgan_helpers.named_models check --data ../shared/data --jobs "$(( workers > 0 ? workers : 1 ))"
   echo "== release check: $((SECONDS - checked)) s =="
 else
   echo "skipped: ../shared/data (Set5, Set14, faces) is not beside the repository"

@@ -31,10 +31,11 @@ def evaluate(generator, folder: str | Path, scale: int = 4, progress: bool = Tru
     scored against the clean HR. Images larger than one tile are super-resolved tile by tile."""
     set_name, pairs = read_degraded_set(folder, degrade, scale) if degrade else read_eval_set(folder, scale)
     rows = []
-    for name, hr, lr in tqdm(pairs, desc=set_name, disable=not progress, leave=False):
+    for (name, hr, lr), sr in tqdm(zip(pairs, _sr_outputs(generator, pairs, scale)), total=len(pairs), desc=set_name,
+                                   disable=not progress, leave=False):
         outputs = {"bicubic": bicubic_upscale(lr, scale)}
-        if generator is not None:
-            outputs["sr"] = super_resolve_bounded(generator, lr, scale)
+        if sr is not None:
+            outputs["sr"] = sr
         row = {"image": name}
         for label, image in outputs.items():
             row[f"{label}_psnr"], row[f"{label}_ssim"] = psnr(hr, image, scale), ssim(hr, image, scale)
@@ -46,6 +47,23 @@ def evaluate(generator, folder: str | Path, scale: int = 4, progress: bool = Tru
 
 
 EVAL_TILE, EVAL_OVERLAP = 192, 32  # LR pixels: as srgan-upscale's defaults (memory bounded by the tile)
+EVAL_CHUNK = 16  # images super-resolved together (equal sizes in one batch: 400 faces 4x faster than one by one)
+
+
+def _sr_outputs(generator, pairs, scale: int):
+    """The generator's output for each (name, hr, lr), in order (None without a generator): chunk by chunk,
+    images that fit one tile batched by size, larger ones tile by tile."""
+    from .inference import super_resolve
+
+    for start in range(0, len(pairs), EVAL_CHUNK):
+        chunk = [lr for _, _, lr in pairs[start:start + EVAL_CHUNK]]
+        if generator is None:
+            yield from [None] * len(chunk)
+            continue
+        small = [i for i, lr in enumerate(chunk) if max(lr.shape[:2]) <= EVAL_TILE]
+        whole = dict(zip(small, super_resolve(generator, [chunk[i] for i in small])))
+        yield from (whole[i] if i in whole else super_resolve_bounded(generator, lr, scale)
+                    for i, lr in enumerate(chunk))
 
 
 def super_resolve_bounded(generator, lr: np.ndarray, scale: int) -> np.ndarray:

@@ -131,7 +131,7 @@ def card_markdown(name: str) -> str:
 def main(argv=None) -> int:
     args = _parser().parse_args(argv)
     if args.command == "check":
-        return check_command(args.names or shipped(), args.data, args.full)
+        return check_command(args.names or shipped(), args.data, args.full, args.jobs)
     if args.command == "card":
         try:
             print(card_markdown(args.name), end="")
@@ -155,6 +155,7 @@ def _parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="the release check: tones, no image below bicubic, the card re-measured")
     check.add_argument("names", nargs="*", help="shipped models (default: all of them)")
     check.add_argument("--full", action="store_true", help="also BSD100; the result is kept in the card")
+    check.add_argument("--jobs", type=int, default=1, help="models checked at once, each in its own process")
     check.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"),
                        help="folder holding Set5/, Set14/, BSD100/ (benchmark layout) and faces/ (default: "
                             "../shared/data beside the repository)")
@@ -165,21 +166,19 @@ def _unknown(name: str) -> str:
     return _not_shipped(name) if name in KNOWN else f"no model named {name!r}; names: {sorted(KNOWN)}"
 
 
-def check_command(names: list[str], data_root: str, full: bool) -> int:
-    """Run the release check on each model; 0 when all pass, 1 when one fails, 2 on a usage error."""
-    from .backend import load_keras
-    from .inference.release_check import record_in_card, run_check
+def check_command(names: list[str], data_root: str, full: bool, jobs: int = 1) -> int:
+    """Run the release check on each model (`jobs` models at a time, each in its own process when more than
+    one); 0 when all pass, 1 when one fails, 2 on a usage error."""
+    from .inference.release_check import record_in_card
 
-    load_keras()
+    unknown = [name for name in names if name not in shipped()]
+    if unknown:
+        print(f"error: {_unknown(unknown[0])}", file=sys.stderr)
+        return 2
     failed = []
-    for name in names:
-        if name not in shipped():
-            print(f"error: {_unknown(name)}", file=sys.stderr)
-            return 2
-        try:
-            findings = run_check(name, data_root, full)
-        except FileNotFoundError as exc:
-            print(f"error: {exc}", file=sys.stderr)
+    for name, findings in zip(names, _checked(names, data_root, full, jobs)):
+        if isinstance(findings, str):
+            print(f"error: {findings}", file=sys.stderr)
             return 2
         for f in findings:
             print(f"{name}: {'PASS' if f.passed else 'FAIL'} {f.line}")
@@ -189,6 +188,32 @@ def check_command(names: list[str], data_root: str, full: bool) -> int:
     print(f"release check{' (full)' if full else ''}: {len(names) - len(failed)} of {len(names)} models passed"
           + (f"; failed: {', '.join(failed)} (do not ship them)" if failed else ""))
     return 1 if failed else 0
+
+
+def _check_one(name: str, data_root: str, full: bool):
+    """One model's findings, or the one-line reason its data is missing."""
+    from .backend import load_keras
+    from .inference.release_check import run_check
+
+    load_keras()
+    try:
+        return run_check(name, data_root, full)
+    except FileNotFoundError as exc:
+        return str(exc)
+
+
+def _checked(names: list[str], data_root: str, full: bool, jobs: int):
+    """Each model's _check_one, in order: here, or in `jobs` spawned processes sharing the cores."""
+    import concurrent.futures
+    import multiprocessing
+    import os
+
+    jobs = max(1, min(jobs, len(names)))
+    if jobs == 1:
+        return [_check_one(name, data_root, full) for name in names]
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(max(1, (os.cpu_count() or 1) // jobs)))
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        return list(pool.map(_check_one, names, [data_root] * len(names), [full] * len(names)))
 
 
 if __name__ == "__main__":

@@ -78,6 +78,9 @@ def test_check_command_refuses_an_unknown_name_and_a_missing_data_folder_in_one_
     assert named_models.main(["check", "srresnet-x4", "--data", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "Set5, Set14 not found under" in err and "--data" in err
+    assert named_models.main(["check", "srresnet-x4", "srgan-x4", "--data", str(tmp_path), "--jobs", "2"]) == 2
+    err = capsys.readouterr().err.strip()  # the same line from a checking process
+    assert err.count("\n") == 0 and "Set5, Set14 not found under" in err
 
 
 def test_the_issues_gray_ramp_comes_back_within_four_levels_from_srresnet_x4():

@@ -162,13 +162,15 @@ def run_check(name: str, data_root: str | Path, full: bool = False) -> list[Find
     from ..inference import load_generator, model_scale
     from ..named_models import card as read_card
 
-    card, generator = read_card(name), load_generator(name)
-    kind, scale = card.get("kind", "psnr"), model_scale(generator)
+    card = read_card(name)
+    kind = card.get("kind", "psnr")
+    benchmarks = benchmark_sets(data_root, FULL_SETS if full else QUICK_SETS)  # missing data: before any work
+    generator = load_generator(name)
+    scale = model_scale(generator)
     findings = [check_tones(generator, scale, TONE_TOLERANCE[kind])]
     measured, niqe_sets = {}, {label for label, m in card.get("metrics", {}).items() if "niqe" in m}
     if kind == "psnr":
-        finding, measured = check_above_bicubic(generator, benchmark_sets(data_root, FULL_SETS if full else
-                                                                          QUICK_SETS), scale, niqe_sets)
+        finding, measured = check_above_bicubic(generator, benchmarks, scale, niqe_sets)
         findings.append(finding)
     with tempfile.TemporaryDirectory(prefix="srgan-release-") as work:
         for label, folder in card_sets(card, Path(data_root), Path(work), full).items():
