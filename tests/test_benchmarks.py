@@ -49,7 +49,8 @@ def test_torch_reference_smoke(tmp_path):
 
 @pytest.mark.slow
 def test_loader_and_upscale_benchmarks_smoke(tmp_path):
-    run("loader_speed.py", "--steps", "5", "--realistic-steps", "2", "--workers", "0,1", "--out", str(tmp_path / "l.json"))
+    run("loader_speed.py", "--steps", "5", "--realistic-steps", "2", "--workers", "0,1",
+        "--out", str(tmp_path / "l.json"))
     rows = json.loads((tmp_path / "l.json").read_text())["results"]
     assert all(r["pairs_per_s"] > 0 for r in rows) and {r["lr"] for r in rows} == {"bicubic", "realistic"}
     run("upscale_speed.py", "--res-blocks", "1", "--sizes", "64x48,128x96", "--tile", "32", "--overlap", "8",
