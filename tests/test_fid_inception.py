@@ -95,7 +95,10 @@ def test_a_wrong_weights_file_is_named_in_one_error(weights_npz, tmp_path):
         fid.build_fid_network("inception", None)
 
 
-def test_the_published_file_is_downloaded_once_and_checked_by_its_hash_prefix(server, tmp_path):  # noqa: F811
+def test_the_published_file_is_downloaded_once_and_checked_by_its_hash_prefix(server, tmp_path,  # noqa: F811
+                                                                               monkeypatch):
+    """Downloaded into the cache, reused without a request, a tampered file deleted; a copy pytorch-fid
+    already put in PyTorch's hub cache ($TORCH_HOME/hub/checkpoints) is used as it is."""
     root, url = server
     payload = b"weights" * 1000
     (root / "pt_inception-2015-12-05-6726825d.pth").write_bytes(payload)
@@ -110,3 +113,8 @@ def test_the_published_file_is_downloaded_once_and_checked_by_its_hash_prefix(se
     with pytest.raises(RuntimeError, match="does not begin with 00000000; deleted"):
         fid_inception.standard_weights("download", tmp_path / "c2", f"{url}/bad.pth", "00000000")
     assert not (tmp_path / "c2" / "bad.pth").exists()
+    monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
+    hub = tmp_path / "torch" / "hub" / "checkpoints"
+    hub.mkdir(parents=True)
+    (hub / "pt_inception-2015-12-05-6726825d.pth").write_bytes(payload)
+    assert fid_inception.standard_weights("download", tmp_path / "c3", published, prefix) == hub / path.name

@@ -230,7 +230,7 @@ def standard_weights(weights: str | Path, cache_dir: str | Path | None = None, u
             raise FileNotFoundError(f"fid_weights={weights}: no such file")
         return Path(weights)
     name = url.rsplit("/", 1)[-1]
-    for folder in (Path(cache_dir or _keras_models_dir()), Path.home() / ".cache" / "torch" / "hub" / "checkpoints"):
+    for folder in (Path(cache_dir or _keras_models_dir()), _torch_hub_dir()):
         if (folder / name).is_file() and file_digest(folder / name).startswith(sha256_prefix):
             return folder / name
     path = download(url, Path(cache_dir or _keras_models_dir()) / name, timeout=timeout, quiet=True)
@@ -244,3 +244,10 @@ def _keras_models_dir() -> Path:
     import os
 
     return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
+
+
+def _torch_hub_dir() -> Path:
+    """Where pytorch-fid (torch.hub) keeps the file: $TORCH_HOME/hub/checkpoints, ~/.cache/torch by default."""
+    import os
+
+    return Path(os.environ.get("TORCH_HOME", Path.home() / ".cache" / "torch")) / "hub" / "checkpoints"
