@@ -233,7 +233,7 @@ def standard_weights(weights: str | Path, cache_dir: str | Path | None = None, u
     for folder in (Path(cache_dir or _keras_models_dir()), _torch_hub_dir()):
         if (folder / name).is_file() and file_digest(folder / name).startswith(sha256_prefix):
             return folder / name
-    path = download(url, Path(cache_dir or _keras_models_dir()) / name, timeout=timeout, quiet=True)
+    path = download(url, Path(cache_dir or _keras_models_dir()) / name, timeout=timeout, quiet=False)  # 91 MB: a bar
     if not file_digest(path).startswith(sha256_prefix):
         path.unlink()
         raise RuntimeError(f"{name} from {url}: its SHA-256 does not begin with {sha256_prefix}; deleted")
