@@ -55,11 +55,11 @@ def _sr_outputs(generator, pairs, scale: int):
     images that fit one tile batched by size, larger ones tile by tile."""
     from .inference import super_resolve
 
+    if generator is None:
+        yield from [None] * len(pairs)
+        return
     for start in range(0, len(pairs), EVAL_CHUNK):
         chunk = [lr for _, _, lr in pairs[start:start + EVAL_CHUNK]]
-        if generator is None:
-            yield from [None] * len(chunk)
-            continue
         small = [i for i, lr in enumerate(chunk) if max(lr.shape[:2]) <= EVAL_TILE]
         whole = dict(zip(small, super_resolve(generator, [chunk[i] for i in small])))
         yield from (whole[i] if i in whole else super_resolve_bounded(generator, lr, scale)

@@ -211,9 +211,17 @@ def _checked(names: list[str], data_root: str, full: bool, jobs: int):
     jobs = max(1, min(jobs, len(names)))
     if jobs == 1:
         return [_check_one(name, data_root, full) for name in names]
-    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", str(max(1, (os.cpu_count() or 1) // jobs)))
-    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+    threads = str(max(1, (os.cpu_count() or 1) // jobs))
+    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
+                                                initializer=_share_cores, initargs=(threads,)) as pool:
         return list(pool.map(_check_one, names, [data_root] * len(names), [full] * len(names)))
+
+
+def _share_cores(threads: str) -> None:
+    """In a checking process, before TensorFlow starts: its share of the cores (unless the caller set one)."""
+    import os
+
+    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", threads)
 
 
 if __name__ == "__main__":

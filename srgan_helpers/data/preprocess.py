@@ -87,11 +87,11 @@ def foreign_entries(out_dir: Path) -> list[str]:
     and pack/ only): anything else is someone's, and a set replaced would take it along."""
     foreign = []
     for entry in sorted(out_dir.iterdir()):
-        inner = SET_LAYOUT.get(entry.name, ())
-        if entry.name not in SET_LAYOUT or entry.is_dir() != (inner is not None):
+        if entry.name not in SET_LAYOUT or entry.is_dir() != (SET_LAYOUT[entry.name] is not None):
             foreign.append(entry.name)
-        elif inner:
-            foreign += [f"{entry.name}/{sub.name}" for sub in sorted(entry.iterdir()) if sub.name not in inner]
+        elif SET_LAYOUT[entry.name]:
+            foreign += [f"{entry.name}/{sub.name}" for sub in sorted(entry.iterdir())
+                        if sub.name not in SET_LAYOUT[entry.name]]
     return foreign
 
 

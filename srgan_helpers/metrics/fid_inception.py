@@ -12,6 +12,7 @@ the 2,048 pool features on real images.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import numpy as np
@@ -241,13 +242,9 @@ def standard_weights(weights: str | Path, cache_dir: str | Path | None = None, u
 
 
 def _keras_models_dir() -> Path:
-    import os
-
     return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
 
 
 def _torch_hub_dir() -> Path:
     """Where pytorch-fid (torch.hub) keeps the file: $TORCH_HOME/hub/checkpoints, ~/.cache/torch by default."""
-    import os
-
     return Path(os.environ.get("TORCH_HOME", Path.home() / ".cache" / "torch")) / "hub" / "checkpoints"
