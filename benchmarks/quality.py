@@ -34,9 +34,11 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"), choices=["tensorflow", "jax"])
     p.add_argument("--data", default=str(REPO.parent / "shared" / "data"), help="holds T91/, BSD200/, Set5/...")
-    p.add_argument("--train-set", default="291", choices=["291", "faces"],
+    p.add_argument("--train-set", default="291", choices=["291", "faces", "faces_essex"],
                    help="291: T91 + BSD200 whole images, --patch crops; faces: <data>/faces (CelebA) as "
-                        "--hr-size centre crops, 20%% held out for the curve and the score")
+                        "--hr-size centre crops, 20%% held out for the curve and the score; faces_essex: the Essex "
+                        "faces, whole images, --patch crops, 10%% of the people held out for the curve; these face "
+                        "sets are also scored on <data>/faces_lfw (248-px centre crops: faces of another source)")
     p.add_argument("--hr-size", type=int, default=88, help="faces: HR side of the centre crops (LR: a quarter)")
     p.add_argument("--n-images", type=int, default=None, help="train on this many of the images (default: all)")
     p.add_argument("--data-root", default="data", help="where the training set is prepared")
@@ -102,6 +104,11 @@ def prepare_train_set(args) -> tuple[Path, Path]:
     from srgan_helpers.workflows import prepare
 
     subset = f"_n{args.n_images}" if args.n_images else ""
+    if args.train_set == "faces_essex":
+        data_dir, _ = prepare("faces_essex", args.data_root, f"faces_essex_min{args.patch}{subset}",
+                              n_images=args.n_images, test_fraction=0.1, mode="whole", min_size=args.patch,
+                              folder=args.data)
+        return data_dir, data_dir
     if args.train_set == "faces":
         data_dir, _ = prepare(str(Path(args.data) / "faces"), args.data_root, f"faces{args.hr_size}{subset}",
                               n_images=args.n_images, hr_size=args.hr_size, test_fraction=0.2, mode="fixed")
@@ -114,8 +121,21 @@ def prepare_train_set(args) -> tuple[Path, Path]:
 def eval_folders(args, curve_folder: Path) -> dict[str, Path]:
     """The sets scored at the end: the held-out faces (faces) and the benchmark sets in --sets."""
     folders = {"faces_test": curve_folder} if args.train_set == "faces" else {}
+    if args.train_set == "faces_essex":
+        folders["faces_essex_test"] = curve_folder
+    if args.train_set in ("faces", "faces_essex") and (Path(args.data) / "faces_lfw").is_dir():
+        folders["faces_lfw"] = lfw_check_set(args)
     folders.update({name: Path(args.data) / name for name in args.sets.split(",") if name})
     return folders
+
+
+def lfw_check_set(args) -> Path:
+    """The LFW faces as a check set: every photo's 248-px centre crop and its bicubic LR (never trained on)."""
+    from srgan_helpers.workflows import prepare
+
+    data_dir, _ = prepare("faces_lfw", args.data_root, "faces_lfw248", n_images=None, hr_size=248, test_fraction=0,
+                          folder=args.data)
+    return data_dir / "train"
 
 
 def register_experiment_init(init: str) -> tuple[str, str]:
@@ -146,7 +166,7 @@ def make_config(args, data_dir: Path):
     generator, init = register_experiment_init(args.init)
     budget = args.eval_steps[-1] if not args.minutes else 10**7
     epochs = -(-budget // args.steps_per_epoch)
-    faces = args.train_set == "faces"
+    faces = args.train_set == "faces"  # fixed pairs; faces_essex: whole images, patches as 291
     gan = {"content_loss": args.gan, "adv_weight": args.adv_weight, "pixel_weight": args.pixel_weight} \
         if args.gan else {"vgg_weights": None}
     return TrainConfig(data_dir=str(data_dir), crop_size=None if faces else args.patch,

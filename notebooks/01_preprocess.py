@@ -29,19 +29,20 @@
 #     papermill notebooks/01_preprocess.ipynb out.ipynb -p dataset celeba -p n_images 2500
 
 # %% tags=["parameters"]
-dataset = "sample"  # sample (offline), celeba, coco, coco_train2017, div2k, 291, or a folder / archive path
-source_folder = ""  # dataset 291 only: a folder holding T91/ and BSD200/ (e.g. ../shared/data)
+dataset = "sample"  # sample (offline), celeba, coco, coco_train2017, div2k, 291, faces_essex, faces_lfw, or a folder / archive path
+source_folder = ""  # 291, faces_essex, faces_lfw: the folder holding T91/ and BSD200/ or the face set (e.g. ../shared/data)
 archive = ""  # an archive you uploaded yourself (e.g. img_align_celeba.zip) instead of downloading
 data_root = "data"  # raw downloads go to <data_root>/raw, the prepared set to <data_root>/<name>
 name = ""  # name of the prepared set (empty: the dataset's name)
 mode = "fixed"  # fixed (centre crops, the original) or whole (whole images for random patches)
-n_images = 2500  # images chosen (seeded; None: all): the original used 2500 = 2000 train + 500 test
+n_images = 2500  # images chosen (seeded; None: all): the original used 2500, i.e. 2000 train + 500 test
 hr_size = 176  # fixed mode: HR crop side in pixels
 min_size = 96  # whole mode: images with a side below this are skipped
-scale = 4  # LR side = HR side / scale
+scale = 4  # the LR side is the HR side divided by this
 test_fraction = 0.2  # share of the chosen images held out for testing
+split_by = ""  # image, or folder (a whole folder to one split: one folder per person); empty: the dataset's own
 seed = 0  # the random choice of images
-preview_degradation = True  # show what the realistic degradation (TrainConfig degradation="realistic") makes
+preview_degradation = True  # show what the realistic degradation (TrainConfig degradation realistic) makes
 overwrite = False  # replace a set this notebook made earlier with other parameters
 mount_drive = False  # Colab: mount Google Drive first (then point data_root at /content/drive/MyDrive/...)
 install_from = "git+https://github.com/srgan-notebooks/srgan-suite"  # where Colab installs the package from
@@ -73,7 +74,8 @@ workflows.setup_notebook(mount_drive=mount_drive)
 # %%
 data_dir, manifest = workflows.prepare(dataset, data_root, name, n_images=n_images, hr_size=hr_size,
                                        scale=scale, test_fraction=test_fraction, seed=seed, archive=archive,
-                                       overwrite=overwrite, mode=mode, min_size=min_size, folder=source_folder)
+                                       overwrite=overwrite, mode=mode, min_size=min_size, folder=source_folder,
+                                       split_by=split_by or None)
 manifest["counts"]
 
 # %% [markdown]

@@ -45,6 +45,43 @@ d_head = "flatten"  # flatten as the original (Dense on the 11x11 maps), or pool
 devices = "auto"  # auto: every GPU / TPU core (one device on CPU), or a count
 seed = 0
 install_from = "git+https://github.com/srgan-notebooks/srgan-suite"  # where Colab installs the package from
+# every other TrainConfig setting (config.py), at its default:
+scale = 4
+augment = True  # random flips and 90-degree rotations
+tone_patches = 0.0  # fraction of every batch replaced by flat fields and ramps of random colours (tones.py)
+degradation = "bicubic"  # LR of training pairs: bicubic (stored) or realistic (blur, noise, JPEG: degrade.py)
+degradation_ranges = None  # realistic: ranges replaced, e.g. {"first": {"noise_range": [1, 10]}}
+loader_workers = None  # processes making batches (same batches for any number); None: by the LR kind
+generator = "srresnet"
+discriminator = "srgan"
+content_loss = "vgg19"  # or "random_vgg19" (offline, Liu et al. 2021) or "pixel" (SRGAN-MSE)
+init = "torch"  # weight initialisation: "torch" (PyTorch's default; see models.py) or "keras"
+generator_from = None  # start the generator from a shipped model's name, a run folder or a .keras
+freeze_batchnorm = False  # BatchNorm keeps its statistics and scales (fine-tuning: training computes what inference does)
+vgg_rescale = 12.75  # content loss vgg19: features divided by this before the MSE (the paper's 1/12.75)
+adv_weight = 0.001
+pixel_weight = 0.0  # optional pixel-MSE term in the GAN generator loss (keeps colours when VGG is random)
+real_label_mean = 0.9
+fake_label_mean = 0.1
+gen_label_mean = 0.9
+label_std = 0.05
+learning_rate = 0.0001
+beta_1 = 0.9
+learning_rate_schedule = "constant"  # constant, step (decay at a GAN epoch) or cosine (training/schedules.py)
+warmup_epochs = 0  # linear warm-up at the start of each phase
+learning_rate_decay_epoch = None  # schedule "step": multiply by the factor from this GAN epoch on
+learning_rate_decay_factor = 0.1
+steps_per_epoch = None  # None: one pass over the training set
+jit_compile = None  # TensorFlow: XLA-compile the steps (None: only when TF sees a GPU)
+deterministic = True  # seeded runs bit-identical on CPU (TF op determinism); False: faster GPU runs
+nan_policy = "stop"  # on a NaN/Inf loss: "stop", or "rollback" to an earlier checkpoint with a lower lr
+nan_learning_rate_factor = 0.5  # learning-rate multiplier applied at each rollback
+nan_max_rollbacks = 3  # give up (stop) after this many rollbacks
+save_every = 1  # checkpoint every N epochs (and always at the end)
+keep_last = 3  # newest verified checkpoints kept
+keep_every = 100  # every M-th epoch's checkpoint is kept for good (0: never)
+sample_every = 10  # write an LR | SR | HR strip every N epochs
+n_samples = 4  # images in each sample strip
 
 # %% [markdown]
 # ## Setup

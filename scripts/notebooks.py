@@ -26,7 +26,40 @@ def render(name: str) -> str:
     missing = set(re.findall(r"<<(\w+)>>", text)) - set(values)
     if missing:
         raise KeyError(f"{name}: no value for {sorted(missing)} in training_notebooks.json")
-    return re.sub(r"<<(\w+)>>", lambda m: values[m.group(1)], text)
+    return with_every_config_field(re.sub(r"<<(\w+)>>", lambda m: values[m.group(1)], text))
+
+
+def config_field_lines() -> dict[str, str]:
+    """{field: 'name = default  # comment'} for every TrainConfig field, the comment taken from config.py."""
+    import dataclasses
+
+    sys.path.insert(0, str(NOTEBOOKS.parent))
+    from srgan_helpers.config import TrainConfig
+
+    source = (NOTEBOOKS.parent / "srgan_helpers" / "config.py").read_text()
+    comments = dict(re.findall(r"^    (\w+): [^=\n]+=[^#\n]*#\s*(.*)$", source, re.M))
+    lines = {}
+    for field in dataclasses.fields(TrainConfig):
+        comment = comments.get(field.name, "")
+        value = f'"{field.default}"' if isinstance(field.default, str) else repr(field.default)
+        lines[field.name] = f"{field.name} = {value}" + (f"  # {comment}" if comment else "")
+        if lines[field.name].count("=") != 1 or "#" in value:  # what papermill's parameter parser reads
+            raise ValueError(f"config.py: the line of {field.name} would not parse as a papermill parameter "
+                             f"(one '=' a line, no '#' in the value): {lines[field.name]}")
+    return lines
+
+
+def with_every_config_field(text: str) -> str:
+    """The training notebook's parameters cell with every TrainConfig field the cell does not set yet
+    appended (its default and config.py's comment), so that papermill's `-p field value` and
+    `--help-notebook` know every field."""
+    start = text.index('# %% tags=["parameters"]\n')
+    end = text.index("\n# %%", start + 1)
+    cell = text[start:end]
+    present = set(re.findall(r"^(\w+) = ", cell, re.M))
+    extra = [line for name, line in config_field_lines().items() if name not in present]
+    block = "# every other TrainConfig setting (config.py), at its default:\n" + "\n".join(extra) + "\n"
+    return text[:end].rstrip("\n") + "\n" + block + text[end:]
 
 
 def ipynb_text(py_text: str) -> str:

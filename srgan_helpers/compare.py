@@ -202,8 +202,8 @@ def comparison_markdown(result: dict) -> str:
 
 def fid_bar_chart(result: dict):
     """FID per method beside the original's published numbers (hatched), like its performance.jpg, then PSNR
-    and NIQE per method. Without real Inception weights the FID panel says so and shows only the published
-    bars; NIQE (no reference, so always measurable) needs images of at least two 96-px blocks."""
+    and NIQE per method. Without real Inception weights the FID panel says so, draws no bar and gives the
+    published numbers as text; NIQE (no reference, so always measurable) needs images of at least two 96-px blocks."""
     from matplotlib.figure import Figure
 
     fig = Figure(figsize=(15, 4.2))
@@ -217,23 +217,28 @@ def fid_bar_chart(result: dict):
 
 
 def _fid_panel(ax, result: dict) -> None:
+    """This run's FID beside the original's published bars; when nothing was measured, no bar at all (a
+    published bar alone reads as a score of your data), and the published numbers as a line of text."""
     methods = [r["method"] for r in result["rows"]]
     x = np.arange(len(methods))
-    measured = result["fid_status"] == "measured"
-    if measured:
-        bars = ax.bar(x - 0.2, [r["fid"] for r in result["rows"]], width=0.4, label="this run", color="tab:blue")
-        ax.bar_label(bars, fmt="%.2f", fontsize=8)
-    else:
-        ax.text(0.5, 0.97, "FID not measured:\nno real weights for its Inception network here",
-                transform=ax.transAxes, ha="center", va="top", fontsize=9, color="darkred")
-    published = [result["published_fid"].get(m, result["published_fid"].get(_published_key(m))) for m in methods]
-    if any(p is not None for p in published):
-        pub = ax.bar(x + (0.2 if measured else 0), [p or 0 for p in published], width=0.4, fill=False, hatch="//",
-                     edgecolor="0.4", label=f"original project, published ({result['published_status']})")
-        ax.bar_label(pub, labels=[f"{p}" if p else "" for p in published], fontsize=8)
     ax.set_xticks(x, methods, fontsize=8)
     ax.set_ylabel("FID (lower is better)")
     ax.set_title(result.get("fid_network", ""), fontsize=8)
+    if result["fid_status"] != "measured":
+        published = ", ".join(f"{k} {v}" for k, v in result["published_fid"].items())
+        ax.text(0.5, 0.97, "FID not measured:\nno real weights for its Inception network here", transform=ax.transAxes,
+                ha="center", va="top", fontsize=9, color="darkred")
+        ax.text(0.5, 0.5, f"the original project published, for its own models\n(not these): {published}",
+                transform=ax.transAxes, ha="center", va="center", fontsize=7, color="0.35", wrap=True)
+        ax.set_yticks([])
+        return
+    bars = ax.bar(x - 0.2, [r["fid"] for r in result["rows"]], width=0.4, label="this run", color="tab:blue")
+    ax.bar_label(bars, fmt="%.2f", fontsize=8)
+    published = [result["published_fid"].get(m, result["published_fid"].get(_published_key(m))) for m in methods]
+    if any(p is not None for p in published):
+        pub = ax.bar(x + 0.2, [p or 0 for p in published], width=0.4, fill=False, hatch="//",
+                     edgecolor="0.4", label=f"original project, published ({result['published_status']})")
+        ax.bar_label(pub, labels=[f"{p}" if p else "" for p in published], fontsize=8)
     ax.set_ylim(0, max([p or 0 for p in published] + [r["fid"] or 0 for r in result["rows"]] + [1]) * 1.35)
     ax.legend(fontsize=7, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=1, frameon=False)
 

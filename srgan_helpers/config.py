@@ -51,9 +51,9 @@ class TrainConfig:
     vgg_layer: str = "block5_conv4"
     vgg_weights: str | None = "imagenet"  # "imagenet", a path to a weights file, or None (random: tests only)
     generator_from: str | None = None  # start the generator from a shipped model's name, a run folder or a .keras
-    freeze_batchnorm: bool = False  # BatchNorm keeps its statistics and scales (fine-tuning: train = inference)
+    freeze_batchnorm: bool = False  # BatchNorm keeps its statistics and scales (fine-tuning: training computes what inference does)
     # losses
-    vgg_rescale: float = 12.75  # content_loss="vgg19": features divided by this before the MSE (the paper's 1/12.75)
+    vgg_rescale: float = 12.75  # content loss vgg19: features divided by this before the MSE (the paper's 1/12.75)
     adv_weight: float = 1e-3
     pixel_weight: float = 0.0  # optional pixel-MSE term in the GAN generator loss (keeps colours when VGG is random)
     real_label_mean: float = 0.9

@@ -125,6 +125,12 @@ def _paste(image: Image.Image, top: int, left: int, block: np.ndarray) -> None:
     image.paste(Image.fromarray(to_uint8(block)), (left, top))
 
 
+def model_label(model_path: str | Path) -> str:
+    """What a figure calls a model: a shipped model's name, a run folder's name, a .keras file's stem."""
+    path = Path(model_path)
+    return path.stem if path.suffix == ".keras" else path.name or str(model_path)
+
+
 class Upscaler:
     """A loaded generator with its scale and tiling settings."""
 
@@ -133,6 +139,7 @@ class Upscaler:
         from .inference.memory import auto_tile
 
         self.model = load_generator(model_path)
+        self.label = model_label(model_path)
         self.scale = model_scale(self.model)
         self.auto = tile == "auto"  # sized from free memory, halved on an out-of-memory error
         self.tile, self.overlap = auto_tile(overlap) if self.auto else int(tile), overlap
@@ -265,7 +272,8 @@ def process(src: Path, args, up_a: Upscaler, up_b: Upscaler | None, out_dir: Pat
 
 
 def comparison_strip(src: Path, rgb: np.ndarray, args, up_a: Upscaler, up_b: Upscaler | None, bar_factory):
-    """LR | SR | HR (or LR | Bicubic | SR-A | SR-B | HR): the input downscaled, upscaled back, beside itself."""
+    """LR | SR | HR (or LR | Bicubic | SR-A | SR-B | HR), each SR panel titled with its model's name: the input
+    downscaled, upscaled back, beside itself."""
     from .metrics import bicubic_upscale
     from .strips import strip_grid
 
@@ -280,10 +288,10 @@ def comparison_strip(src: Path, rgb: np.ndarray, args, up_a: Upscaler, up_b: Ups
         labels.append("Bicubic")
     with bar_factory(tile_count(*lr.shape[:2], up_a.tile) * (2 if up_b else 1), src.name) as bar:
         panels.append(up_a.upscale_array(lr, on_tile=lambda: bar.update(1)))
-        labels.append("SR-A" if up_b else "SR")
+        labels.append(up_a.label)
         if up_b:
             panels.append(up_b.upscale_array(lr, on_tile=lambda: bar.update(1)))
-            labels.append("SR-B")
+            labels.append(up_b.label if up_b.label != up_a.label else f"{up_b.label} (B)")
     return strip_grid([panels + [hr]], labels + ["HR"])
 
 

@@ -25,18 +25,21 @@ def set_name(dataset: str) -> str:
 def prepare(dataset: str = "sample", data_root: str | Path = "data", name: str = "", n_images: int | None = 2500,
             hr_size: int = 176, scale: int = 4, test_fraction: float = 0.2, seed: int = 0,
             archive: str | None = None, overwrite: bool = False, mode: str = "fixed", min_size: int = 96,
-            folder: str | None = None) -> tuple[Path, dict]:
+            folder: str | None = None, split_by: str | None = None) -> tuple[Path, dict]:
     """Acquire `dataset` into <data_root>/raw and preprocess it into <data_root>/<name>; (folder, manifest).
 
     When the source is itself <data_root>/<name> (your photos in data/myphotos), the set goes to
-    <data_root>/<name>_prepared: your folder is never written to."""
+    <data_root>/<name>_prepared: your folder is never written to. `split_by` None: the dataset's own
+    ("folder" for the face sets of one folder per person, else "image")."""
     data_root = Path(data_root)
+    split_by = split_by or (DATASETS[dataset].split_by if dataset in DATASETS else "image")
     source = acquire(dataset, data_root / "raw", archive=archive or None, folder=folder or None)
     out_dir = data_root / (name or set_name(dataset))
     if not name and out_dir.resolve() == Path(source).resolve():
         out_dir = out_dir.with_name(f"{out_dir.name}_prepared")
     manifest = preprocess(source, out_dir, n_images=n_images, hr_size=hr_size, scale=scale,
-                          test_fraction=test_fraction, seed=seed, overwrite=overwrite, mode=mode, min_size=min_size)
+                          test_fraction=test_fraction, seed=seed, overwrite=overwrite, mode=mode, min_size=min_size,
+                          split_by=split_by)
     c = manifest["counts"]
     kind = (f"whole images (>= {min_size} px)" if mode == "whole"
             else f"{hr_size}px HR / {hr_size // scale}px LR pairs")

@@ -283,3 +283,21 @@ def test_a_zip_member_with_an_empty_name_is_refused_in_one_line(tmp_path):
     with pytest.raises(UnsafeArchiveError, match="a member has an empty name"):
         datasets.safe_extract(archive, tmp_path / "out")
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("name, people", [("faces_essex", 153), ("faces_lfw", 10)])
+def test_the_face_sets_are_named_local_sets_with_their_licence(tmp_path, name, people):
+    from conftest import shared_data
+
+    root = shared_data(name).parent
+    entry = datasets.DATASETS[name]
+    assert entry.split_by == "folder" and "research" in entry.licence
+    for folder in (root, root / name):  # the folder holding the set, or the set itself
+        source = datasets.acquire(name, tmp_path / "raw", folder=folder)
+        assert source == root / name
+        assert len({p.parent for p in source.rglob("*.jpg")}) == people
+    assert not (tmp_path / "raw").exists()  # read where they are: nothing copied
+    with pytest.raises(ValueError, match="needs folder="):
+        datasets.acquire(name, tmp_path / "raw")
+    with pytest.raises(FileNotFoundError, match=f"no {name}/ folder"):
+        datasets.acquire(name, tmp_path / "raw", folder=tmp_path)

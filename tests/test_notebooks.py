@@ -107,6 +107,28 @@ def test_hints_name_only_parameters_the_notebook_has():
             assert "overwrite" in parameters_of(py.stem), py.stem
 
 
+@pytest.mark.parametrize("py", NOTEBOOKS, ids=lambda p: p.stem)
+def test_papermill_knows_every_parameter_of_the_cell(py, caplog):
+    """`papermill --help-notebook` and `-p` read the cell with their own parser (one '=' a line): every name
+    the cell assigns is a parameter papermill lists, with nothing it cannot parse."""
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="papermill"):
+        listed = set(papermill.inspect_notebook(str(py.with_suffix(".ipynb"))))
+    assert parameters_of(py.stem) <= listed, sorted(parameters_of(py.stem) - listed)
+    assert "Unable to parse" not in caplog.text
+
+
+def test_training_notebooks_take_every_config_field_as_a_parameter():
+    """README: any TrainConfig field is set with `-p field value`; papermill warns of none as unknown."""
+    import dataclasses
+
+    from srgan_helpers.config import TrainConfig
+
+    for name in ("02_train_coco", "03_train_celeba"):
+        assert {f.name for f in dataclasses.fields(TrainConfig)} <= parameters_of(name), name
+
+
 def test_training_notebooks_are_generated_from_their_template():
     sys.path.insert(0, str(REPO / "scripts"))
     import notebooks as generator

@@ -211,3 +211,29 @@ def test_a_huge_16_bit_image_is_cropped_before_it_is_converted(tmp_path):
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     assert peak < 80e6, peak  # the decoded 16-bit image is 32 MB; a float64 copy of it alone would be 128 MB
+
+
+def test_split_by_folder_keeps_each_person_in_one_split(tmp_path):
+    """LFW: 10 people of 10 photos; by folder, no person is in both splits (their shots are near duplicates)."""
+    source = shared_data("faces_lfw")
+    manifest = preprocess(source, tmp_path / "lfw", n_images=None, hr_size=248, test_fraction=0.2,
+                          split_by="folder", progress=False)
+    people = {split: {r["source"].split("/")[0] for r in manifest[split]} for split in ("train", "test")}
+    assert len(people["train"]) == 8 and len(people["test"]) == 2 and not people["train"] & people["test"]
+    assert manifest["counts"]["train"] + manifest["counts"]["test"] == 100
+    assert manifest["params"]["split_by"] == "folder"
+    again = preprocess(source, tmp_path / "lfw2", n_images=None, hr_size=248, test_fraction=0.2,
+                       split_by="folder", progress=False)
+    assert [r["source"] for r in again["test"]] == [r["source"] for r in manifest["test"]]  # seeded
+    by_image = preprocess(source, tmp_path / "lfw3", n_images=None, hr_size=248, test_fraction=0.2, progress=False)
+    mixed = {r["source"].split("/")[0] for r in by_image["train"]} & {r["source"].split("/")[0]
+                                                                       for r in by_image["test"]}
+    assert mixed and "split_by" not in by_image["params"]  # by image, people straddle (and old sets keep params)
+
+
+def test_split_by_folder_refuses_one_folder_and_unknown_values(tmp_path, sample_raw):
+    with pytest.raises(ValueError, match="a single folder holds the images"):
+        preprocess(sample_raw, tmp_path / "one", n_images=8, hr_size=64, split_by="folder", progress=False)
+    with pytest.raises(ValueError, match="split_by='person'"):
+        preprocess(sample_raw, tmp_path / "bad", n_images=8, hr_size=64, split_by="person", progress=False)
+    assert not (tmp_path / "one").exists() and not (tmp_path / "bad").exists()

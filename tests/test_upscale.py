@@ -1,4 +1,5 @@
 import io
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -456,3 +457,17 @@ def test_a_sigterm_whose_exception_was_swallowed_still_stops_before_the_next_ima
                          "--out", str(tmp_path / "out"), "--quiet"])
     err = capsys.readouterr().err
     assert code == 130 and "interrupted: 1 of 2 done; not done: " in err and "b.png" in err
+
+
+def test_compare_strips_are_titled_with_the_models_names(generator_path, tmp_path, capsys, monkeypatch):
+    """Notebook 07 and --layout compare: the SR panels say which model made them, not 'SR-A' / 'SR-B'."""
+    from srgan_helpers import strips
+
+    titles = []
+    real = strips.strip_grid
+    monkeypatch.setattr(strips, "strip_grid", lambda rows, labels, **kw: titles.append(labels) or real(rows, labels))
+    Image.fromarray(photo(64, 48)).save(tmp_path / "p.png")
+    other = tmp_path / "other.keras"
+    other.write_bytes(Path(generator_path).read_bytes())
+    assert run([tmp_path / "p.png", "--model", generator_path, "--model-b", other], tmp_path, capsys)[0] == 0
+    assert titles == [["LR (nearest)", "Bicubic", Path(generator_path).stem, "other", "HR"]]

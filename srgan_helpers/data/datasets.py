@@ -317,12 +317,29 @@ class Dataset:
 
     what: str
     fetch: object  # (raw_root, archive, folder, **kw) -> the folder of its images
+    licence: str = ""  # the terms its images come under (and so do weights trained on them)
+    split_by: str = "image"  # "folder": one folder per person; preprocess keeps a person in one split
 
 
 def _need_folder(folder) -> Path:
     if not folder:
         raise ValueError("dataset='291' needs folder=<a folder holding T91/ and BSD200/>")
     return Path(folder)
+
+
+def local_set(name: str):
+    """The fetch of a set kept in a local folder: `folder` is the set itself or holds it as `name`/
+    (../shared/data does). Its images are read where they are; nothing is copied."""
+
+    def fetch(raw_root, archive, folder, **kw) -> Path:
+        if not folder:
+            raise ValueError(f"dataset={name!r} needs folder=<the folder {name}/ is in (e.g. ../shared/data)>")
+        for candidate in (Path(folder) / name, Path(folder)):
+            if candidate.is_dir() and candidate.name == name:
+                return candidate
+        raise FileNotFoundError(f"{folder}: no {name}/ folder there; point folder= at the folder holding it")
+
+    return fetch
 
 
 def _remote(remote: RemoteArchive):
@@ -337,7 +354,16 @@ DATASETS = {
     "291": Dataset("T91 + BSD200 from a local folder (folder=...)",
                    lambda raw_root, archive, folder, **kw: acquire_291(_need_folder(folder), raw_root)),
     "div2k": Dataset("DIV2K's 800 training photos (HTTP, 3.5 GB)", _remote(DIV2K)),
-    "celeba": Dataset("CelebA aligned faces (Google Drive, 1.4 GB)", _remote(CELEBA)),
+    "celeba": Dataset("CelebA aligned faces (Google Drive, 1.4 GB)", _remote(CELEBA),
+                      "CelebA: non-commercial research purposes only (its agreement)"),
+    "faces_essex": Dataset("Essex Faces94: 3,059 frontal faces of 153 people, 180x200, one folder per person "
+                           "(local folder: folder=...)", local_set("faces_essex"),
+                           "Essex Faces94 (L. Spacek, University of Essex): free for research use with credit to "
+                           "the collection; no open licence", split_by="folder"),
+    "faces_lfw": Dataset("Labeled Faces in the Wild: 100 news photos of 10 people, 250x250 (local folder: "
+                         "folder=...)", local_set("faces_lfw"),
+                         "LFW (Huang et al. 2007): research use; the photos' copyrights stay with their owners",
+                         split_by="folder"),
     "coco": Dataset("COCO val2017 (HTTP, 5,000 images, 778 MB)", _remote(COCO["val2017"])),
     "coco_val2017": Dataset("the same as 'coco'", _remote(COCO["val2017"])),
     "coco_train2017": Dataset("COCO train2017 (HTTP, 118,287 images, 18 GB)", _remote(COCO["train2017"])),

@@ -43,6 +43,7 @@ from .pack import PackWriter
 MANIFEST = "manifest.json"
 SPLITS = ("train", "test")
 MODES = ("fixed", "whole")
+SPLIT_BY = ("image", "folder")
 MADE_BY = "srgan_helpers.data.preprocess"
 
 
@@ -113,7 +114,7 @@ def _check_replaceable(out_dir: Path, existing: dict | None, params: dict, overw
 
 def preprocess(source: str | Path, out_dir: str | Path, n_images: int | None = 2500, hr_size: int = 176,
                scale: int = 4, test_fraction: float = 0.2, seed: int = 0, overwrite: bool = False,
-               progress: bool = True, mode: str = "fixed", min_size: int = 96) -> dict:
+               progress: bool = True, mode: str = "fixed", min_size: int = 96, split_by: str = "image") -> dict:
     """Build the prepared set in `out_dir` and return its manifest.
 
     Args:
@@ -127,18 +128,20 @@ def preprocess(source: str | Path, out_dir: str | Path, n_images: int | None = 2
         overwrite: replace a set this package made with other parameters (only once the new one is complete).
         mode: "fixed" (centre crops) or "whole" (whole images + a memory-mapped pack).
         min_size: whole mode: images with a side below this are skipped.
+        split_by: "image" (each image drawn alone) or "folder" (whole sub-folders go to one split: one
+            folder per person in a face set, whose shots are near duplicates).
 
     Re-running with the same parameters does nothing.
     """
     source, out_dir = Path(source), Path(out_dir)
-    params = _params(source, n_images, hr_size, scale, test_fraction, seed, mode, min_size)
+    params = _params(source, n_images, hr_size, scale, test_fraction, seed, mode, min_size, split_by)
     check_paths(source, out_dir)
     existing = _read_existing(out_dir)
     if existing is not None and existing.get("params") == params:
         return existing
     _check_replaceable(out_dir, existing, params, overwrite)
     files = list_images(source)
-    order = np.random.default_rng(seed).permutation(len(files))
+    order = seeded_order(files, source, seed, split_by)
     tmp = temp_dir_beside(out_dir)
     try:
         staging = tmp / ".staging"
@@ -151,9 +154,24 @@ def preprocess(source: str | Path, out_dir: str | Path, n_images: int | None = 2
     return manifest
 
 
-def _params(source, n_images, hr_size, scale, test_fraction, seed, mode, min_size) -> dict:
+def seeded_order(files: list[Path], source: Path, seed: int, split_by: str) -> np.ndarray:
+    """The seeded order images are taken in; by folder, each sub-folder's images stay together."""
+    if split_by == "image":
+        return np.random.default_rng(seed).permutation(len(files))
+    groups = sorted({_group(path, source) for path in files})
+    rank = {group: i for i, group in enumerate(np.random.default_rng(seed).permutation(groups))}
+    return np.array(sorted(range(len(files)), key=lambda i: (rank[_group(files[i], source)], i)), dtype=int)
+
+
+def _group(path: Path, source: Path) -> str:
+    return str(path.parent.relative_to(source))
+
+
+def _params(source, n_images, hr_size, scale, test_fraction, seed, mode, min_size, split_by="image") -> dict:
     if mode not in MODES:
         raise ValueError(f"mode={mode!r}: use one of {MODES}")
+    if split_by not in SPLIT_BY:
+        raise ValueError(f"split_by={split_by!r}: use one of {SPLIT_BY}")
     if scale < 2 or hr_size % scale:
         raise ValueError(f"hr_size={hr_size} must be a multiple of scale={scale}")
     if not 0.0 <= test_fraction < 1.0:
@@ -164,6 +182,7 @@ def _params(source, n_images, hr_size, scale, test_fraction, seed, mode, min_siz
         raise ValueError(f"min_size={min_size} must be >= scale={scale}")
     params = {"source": str(Path(source).resolve()), "n_images": n_images, "hr_size": hr_size, "scale": scale,
               "test_fraction": test_fraction, "seed": seed}
+    params = params if split_by == "image" else {**params, "split_by": split_by}
     return params if mode == "fixed" else {**params, "mode": mode, "min_size": min_size}
 
 
@@ -211,8 +230,8 @@ def _select(files, order, source: Path, params: dict, staging: Path, progress: b
 
 
 def _write_set(tmp: Path, staging: Path, kept, skipped, notes, params: dict, n_files: int) -> dict:
-    n_test = int(round(len(kept) * params["test_fraction"]))
-    splits = {"train": kept[: len(kept) - n_test], "test": kept[len(kept) - n_test:]}
+    n_train = _train_count(kept, params)
+    splits = {"train": kept[:n_train], "test": kept[n_train:]}
     manifest = {"format": 2, "made_by": MADE_BY, "params": params, "created": time.strftime("%Y-%m-%dT%H:%M:%S"),
                 "counts": {"source_files": n_files, "train": len(splits["train"]), "test": len(splits["test"]),
                            "skipped": len(skipped)},
@@ -223,6 +242,20 @@ def _write_set(tmp: Path, staging: Path, kept, skipped, notes, params: dict, n_f
         manifest["min_hr_side"] = min(min(item["size"]) for item in kept)
     write_text_atomic(tmp / MANIFEST, json.dumps(manifest, indent=1) + "\n")
     return manifest
+
+
+def _train_count(kept: list[dict], params: dict) -> int:
+    """How many of the kept images train; by folder, the cut moves back to the start of the folder it falls in."""
+    n_train = len(kept) - int(round(len(kept) * params["test_fraction"]))
+    if params.get("split_by") != "folder" or n_train == len(kept):
+        return n_train
+    group_of = [str(Path(item["source"]).parent) for item in kept]
+    while 0 < n_train and group_of[n_train - 1] == group_of[n_train]:
+        n_train -= 1
+    if n_train == 0:
+        raise ValueError("split_by='folder': a single folder holds the images, so no folder is left to train on; "
+                         "use split_by='image' or more folders")
+    return n_train
 
 
 def _place_split(folder: Path, staging: Path, items, params: dict) -> list[dict]:
