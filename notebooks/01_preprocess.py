@@ -29,8 +29,8 @@
 #     papermill notebooks/01_preprocess.ipynb out.ipynb -p dataset celeba -p n_images 2500
 
 # %% tags=["parameters"]
-dataset = "sample"  # sample (offline), celeba, coco, coco_train2017, div2k, 291, faces_essex, faces_lfw, or a folder / archive path
-source_folder = ""  # 291, faces_essex, faces_lfw: the folder holding T91/ and BSD200/ or the face set (e.g. ../shared/data)
+dataset = "sample"  # sample, celeba, coco, coco_train2017, div2k, 291, faces_essex, faces_lfw, a folder or archive
+source_folder = ""  # 291, faces_essex, faces_lfw: the folder holding T91/ + BSD200/ or the set (../shared/data)
 archive = ""  # an archive you uploaded yourself (e.g. img_align_celeba.zip) instead of downloading
 data_root = "data"  # raw downloads go to <data_root>/raw, the prepared set to <data_root>/<name>
 name = ""  # name of the prepared set (empty: the dataset's name)

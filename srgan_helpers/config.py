@@ -51,7 +51,7 @@ class TrainConfig:
     vgg_layer: str = "block5_conv4"
     vgg_weights: str | None = "imagenet"  # "imagenet", a path to a weights file, or None (random: tests only)
     generator_from: str | None = None  # start the generator from a shipped model's name, a run folder or a .keras
-    freeze_batchnorm: bool = False  # BatchNorm keeps its statistics and scales (fine-tuning: training computes what inference does)
+    freeze_batchnorm: bool = False  # BatchNorm keeps its statistics and scales (fine-tuning: train as inference)
     # losses
     vgg_rescale: float = 12.75  # content loss vgg19: features divided by this before the MSE (the paper's 1/12.75)
     adv_weight: float = 1e-3
