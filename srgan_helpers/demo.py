@@ -66,7 +66,13 @@ def main(argv=None) -> int:
     parser.add_argument("--res-blocks", type=int, default=4)
     parser.add_argument("--steps", type=int, default=16, help="steps per epoch")
     args = parser.parse_args(argv)
+    from . import interrupts
 
+    return interrupts.run_command(lambda: demo(args), lambda: f"the demo stopped; {args.out} holds what was done")
+
+
+def demo(args) -> int:
+    """Prepare the sample, train, compare; prints where everything is."""
     from .config import TrainConfig, content_loss_name
     from .named_models import resolve_model, shipped
     from .training import train

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from . import interrupts
 from .data.evalsets import LAYOUTS, read_degraded_set, read_eval_set
 from .metrics import bicubic_upscale, psnr, ssim
 from .progress import progress_bar as tqdm
@@ -33,6 +34,7 @@ def evaluate(generator, folder: str | Path, scale: int = 4, progress: bool = Tru
     rows = []
     for (name, hr, lr), sr in tqdm(zip(pairs, _sr_outputs(generator, pairs, scale)), total=len(pairs), desc=set_name,
                                    disable=not progress, leave=False):
+        interrupts.check()  # under a command's handler, Ctrl-C stops between images
         outputs = {"bicubic": bicubic_upscale(lr, scale)}
         if sr is not None:
             outputs["sr"] = sr
@@ -159,7 +161,13 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv=None) -> int:
+    from . import interrupts
+
     args = _parser().parse_args(argv)
+    return interrupts.run_command(lambda: evaluate_command(args), lambda: "no scores were written")
+
+
+def evaluate_command(args) -> int:
     from .backend import load_keras
 
     load_keras()

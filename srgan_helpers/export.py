@@ -75,6 +75,12 @@ def main(argv=None) -> int:
     parser.add_argument("model", help="a shipped model's name, a run folder or a generator .keras file")
     parser.add_argument("out", help="the .onnx file to write")
     args = parser.parse_args(argv)
+    from . import interrupts
+
+    return interrupts.run_command(lambda: export_command(args), lambda: f"{args.out} was not written")
+
+
+def export_command(args) -> int:
     from .backend import load_keras
 
     load_keras()

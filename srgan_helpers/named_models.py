@@ -129,9 +129,12 @@ def card_markdown(name: str) -> str:
 
 
 def main(argv=None) -> int:
+    from . import interrupts
+
     args = _parser().parse_args(argv)
     if args.command == "check":
-        return check_command(args.names or shipped(), args.data, args.full, args.jobs)
+        return interrupts.run_command(lambda: check_command(args.names or shipped(), args.data, args.full, args.jobs),
+                                      lambda: "the release check did not finish; no card was changed")
     if args.command == "card":
         try:
             print(card_markdown(args.name), end="")
@@ -218,9 +221,12 @@ def _checked(names: list[str], data_root: str, full: bool, jobs: int):
 
 
 def _share_cores(threads: str) -> None:
-    """In a checking process, before TensorFlow starts: its share of the cores (unless the caller set one)."""
+    """In a checking process, before TensorFlow starts: its share of the cores (unless the caller set one).
+    Ctrl-C reaches the whole process group: the parent handles it, the checking processes ignore it."""
     import os
+    import signal
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     os.environ.setdefault("TF_NUM_INTRAOP_THREADS", threads)
 
 

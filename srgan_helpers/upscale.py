@@ -21,16 +21,15 @@ from __future__ import annotations
 import argparse
 import functools
 import glob
-import signal
 import sys
 import tempfile
-import threading
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PIL import Image
 
+from . import interrupts
 from .fileio import atomic_path, remove_stale_temps
 from .images import IMAGE_SUFFIXES, ImageError, frames_note, open_image, to_rgb
 from .inference.tiling import tile_count, to_uint8, upscale_tiled
@@ -43,10 +42,6 @@ MIN_OVERLAP = 8
 
 class InputError(ValueError):
     """A file that cannot be upscaled; the message names it and says why."""
-
-
-class Interrupted(KeyboardInterrupt):
-    """SIGTERM (or Ctrl-C) during a run: temp files are removed on the way out."""
 
 
 @dataclass
@@ -125,6 +120,17 @@ def _paste(image: Image.Image, top: int, left: int, block: np.ndarray) -> None:
     image.paste(Image.fromarray(to_uint8(block)), (left, top))
 
 
+def _checked(on_tile):
+    """The per-tile callback, with a check for Ctrl-C / SIGTERM first (a large image stops within a tile)."""
+
+    def tick():
+        interrupts.check()
+        if on_tile:
+            on_tile()
+
+    return tick
+
+
 def model_label(model_path: str | Path) -> str:
     """What a figure calls a model: a shipped model's name, a run folder's name, a .keras file's stem."""
     path = Path(model_path)
@@ -159,7 +165,7 @@ class Upscaler:
         if pad_h or pad_w:
             rgb = np.pad(rgb, ((pad_h // 2, pad_h - pad_h // 2), (pad_w // 2, pad_w - pad_w // 2), (0, 0)),
                          mode="symmetric")
-        result = self._tiled(rgb, on_tile)
+        result = self._tiled(rgb, _checked(on_tile))
         top, left = pad_h // 2 * self.scale, pad_w // 2 * self.scale
         return result.crop((left, top, left + w * self.scale, top + h * self.scale)) if pad_h or pad_w else result
 
@@ -389,18 +395,11 @@ def load_models(args) -> tuple[Upscaler, Upscaler | None]:
     return up_a, up_b
 
 
-_STOPPED = threading.Event()  # set by SIGTERM: checked between images too, as the raise can be swallowed
-
-
-def _raise_interrupted(signum, frame):
-    _STOPPED.set()  # an exception raised in a signal handler that lands in a gc callback is only printed
-    raise Interrupted(f"signal {signum}")
-
-
 def run_all(paths: list[Path], args, up_a: Upscaler, up_b: Upscaler | None, out_dir: Path, done: list[Path],
             failures: list[str]) -> None:
-    """Upscale every input, appending it to `done` or its one-line reason to `failures`. Raises Interrupted
-    on SIGTERM / Ctrl-C (temp files are removed on the way out)."""
+    """Upscale every input, appending it to `done` or its one-line reason to `failures`. Raises
+    interrupts.Interrupted after Ctrl-C / SIGTERM, at the next tile or image (temp files are removed on the way
+    out)."""
     from .progress import progress_bar, write_line
 
     def bar_factory(total, name):
@@ -408,8 +407,7 @@ def run_all(paths: list[Path], args, up_a: Upscaler, up_b: Upscaler | None, out_
 
     stems = output_stems(paths)
     for src in progress_bar(paths, desc="images", unit="img", disable=args.quiet or len(paths) < 2):
-        if _STOPPED.is_set():
-            raise Interrupted("signal 15")
+        interrupts.check()
         try:
             dest, note = process(src, args, up_a, up_b, out_dir, bar_factory, stems[src])
             done.append(src)
@@ -460,9 +458,23 @@ def describe_model(spec: str) -> str:
 
 
 def main(argv=None) -> int:
+    args = build_parser().parse_args(argv)
+    paths: list[Path] = []
+    done: list[Path] = []
+    try:
+        with interrupts.handled():  # from the start: a Ctrl-C while Keras loads is one line too
+            return upscale_command(args, paths, done)
+    except KeyboardInterrupt:  # Ctrl-C or SIGTERM (interrupts.Interrupted), or Ctrl-C where no handler was set
+        left = [str(p) for p in paths if p not in done]
+        print(f"interrupted: {len(done)} of {len(paths)} done; not done: {', '.join(left) or 'none'}",
+              file=sys.stderr)
+        return interrupts.EXIT_STATUS
+
+
+def upscale_command(args, paths: list[Path], done: list[Path]) -> int:
+    """The command's work; `paths` and `done` are filled as it goes (for the interrupt line)."""
     from .backend import load_keras
 
-    args = build_parser().parse_args(argv)
     load_keras()
     args.layout = args.layout or ("compare" if args.model_b else "sr")
     try:
@@ -470,22 +482,12 @@ def main(argv=None) -> int:
     except (ValueError, OSError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    paths, failures = expand_inputs(args.inputs)
+    found, failures = expand_inputs(args.inputs)
+    paths.extend(found)
     for message in failures:
         print(f"error: {message}", file=sys.stderr)
-    in_main_thread = threading.current_thread() is threading.main_thread()
-    _STOPPED.clear()
-    previous = signal.signal(signal.SIGTERM, _raise_interrupted) if in_main_thread else None
-    done: list[Path] = []
-    try:
-        run_all(paths, args, up_a, up_b, out_dir, done, failures)
-    except KeyboardInterrupt:  # Ctrl-C, or SIGTERM (Interrupted)
-        left = [str(p) for p in paths if p not in done]
-        print(f"interrupted: {len(done)} of {len(paths)} done; not done: {', '.join(left)}", file=sys.stderr)
-        return 130
-    finally:
-        if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
+    run_all(paths, args, up_a, up_b, out_dir, done, failures)
+    interrupts.check()  # a signal during the last image is not lost
     print(f"{len(done)} of {len(paths)} image(s) upscaled x{up_a.scale} into {out_dir}"
           + (f"; {len(failures)} problem(s)" if failures else ""), file=sys.stderr if failures else sys.stdout)
     return 1 if failures else 0

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from .. import interrupts
 from ..fileio import file_digest, fsync_dir, temp_dir_beside, write_text_atomic
 from ..images import (
     ImageError,
@@ -204,6 +205,7 @@ def _select(files, order, source: Path, params: dict, staging: Path, progress: b
     kept, skipped, notes = [], [], []
     bar = tqdm(total=wanted, desc=f"preprocess {source.name}", disable=not progress, unit="img", mininterval=1.0)
     for idx in order:
+        interrupts.check()  # under a command's handler, Ctrl-C stops between images (the temp set is removed)
         if len(kept) == wanted:
             break
         path = files[idx]

@@ -43,6 +43,19 @@ def load_config(args):
 
 def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
+    from .. import interrupts
+
+    try:
+        with interrupts.handled():  # Ctrl-C / SIGTERM: a flag, checked between steps and before "done"
+            return train_command(args)
+    except KeyboardInterrupt:
+        print(f"interrupted: {_newest_checkpoint(args.run_dir)}; run the same command again to resume from it",
+              file=sys.stderr)
+        return interrupts.EXIT_STATUS
+
+
+def train_command(args) -> int:
+    from .. import interrupts
     from ..backend import load_keras
 
     load_keras()
@@ -58,13 +71,10 @@ def main(argv=None) -> int:
     except (TrainingDiverged, CheckpointWriteError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print(f"interrupted: {_newest_checkpoint(args.run_dir)}; run the same command again to resume from it",
-              file=sys.stderr)
-        return 130
     except (ValueError, TypeError, OSError, RunLocked, RunFolderError, UnusableCheckpoints, RuntimeError) as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
+    interrupts.check()  # a signal during the last checkpoint or the export is not lost
     print(f"done: {result.run_dir} (checkpoint {result.checkpoint}, generator {result.generator_path})")
     return 0
 

@@ -7,7 +7,7 @@ import time
 
 import numpy as np
 
-from .. import losses
+from .. import interrupts, losses
 from ..progress import progress_bar, write_line
 from .errors import TrainingDiverged
 
@@ -42,6 +42,7 @@ def run_epoch(cfg, epoch: int, steps, loader, global_step: int, learning_rate: f
     bar = progress_bar(loader.prefetch(epoch), total=n_steps, disable=not progress, leave=False,
                        desc=phase_label(cfg, epoch))
     for step, (lr_batch, hr_batch) in enumerate(bar):
+        interrupts.check()  # Ctrl-C / SIGTERM (under a command's handler): stop between steps
         if labels is None:
             metrics.append(steps.pretrain_step(lr_batch, hr_batch))
         else:

@@ -9,6 +9,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from .. import interrupts
 from ..checkpoints import Checkpoint, CheckpointManager, NonFiniteWeights, pack_arrays, restore_arrays, training_state
 from ..config import content_loss_name, degradation_ranges, loader_workers, random_weights_note
 from ..data.loader import BatchLoader, open_split, sample_pairs
@@ -115,6 +116,7 @@ class TrainingSession:
                     continue
                 if stop:
                     break
+                interrupts.check()  # a signal during the checkpoint write stops here, the checkpoint whole
         finally:
             self.loader.close()  # the loader's worker processes, however training ends
         self.steps.sync_to_models()
