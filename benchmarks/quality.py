@@ -43,6 +43,10 @@ def parse_args(argv=None):
     p.add_argument("--n-images", type=int, default=None, help="train on this many of the images (default: all)")
     p.add_argument("--data-root", default="data", help="where the training set is prepared")
     p.add_argument("--work", default="outputs/quality", help="run folders go below this")
+    p.add_argument("--run-dir", help="this run folder instead of a new one below --work: a run stopped earlier "
+                   "(Ctrl-C, --sitting-minutes, a lost machine) continues from its newest checkpoint")
+    p.add_argument("--sitting-minutes", type=float, default=0, help="stop this sitting after this much training "
+                   "(a checkpoint is kept; exit status 3); the same command continues it (with --run-dir)")
     p.add_argument("--blocks", type=int, default=2, help="residual blocks")
     p.add_argument("--patch", type=int, default=64, help="HR patch side")
     p.add_argument("--batch", type=int, default=16)
@@ -183,42 +187,70 @@ def make_config(args, data_dir: Path):
                        freeze_batchnorm=args.freeze_bn)
 
 
+SITTING_OVER = 3  # exit status of a sitting that ended before the stage did (run the same command again)
+
+
 class Curve:
     """The on_epoch_end callback: PSNR on one set (Set5; the held-out faces) at the evaluation points, and the
-    step or time budget."""
+    step or time budget. Its points and the training time are kept in the run folder (curve.json), so a run
+    continued in a later sitting has its whole curve; `sitting_over` says a sitting ended early."""
 
-    def __init__(self, args, folder: Path):
-        self.args, self.folder, self.points, self.train_seconds = args, folder, [], 0.0
+    def __init__(self, args, folder: Path, run_dir: Path):
+        self.args, self.folder, self.path = args, folder, run_dir / "curve.json"
+        kept = json.loads(self.path.read_text()) if self.path.is_file() else {}
+        self.points, self.train_seconds = kept.get("points", []), kept.get("train_seconds", 0.0)
+        self.sitting_seconds, self.sitting_over = 0.0, False
 
     def __call__(self, event) -> bool:
-        from srgan_helpers.evaluate import evaluate
-
         step = event.row["step"]
         self.train_seconds += event.row["seconds"]
+        self.sitting_seconds += event.row["seconds"]
         done = (step >= self.args.eval_steps[-1] if not self.args.minutes
                 else self.train_seconds >= 60 * self.args.minutes)
         if done or step in self.args.eval_steps or step % self.args.eval_every == 0:
-            mean = evaluate(event.generator, self.folder, progress=False, with_niqe=bool(self.args.gan))["mean"]
-            self.points.append({"step": step, "train_seconds": round(self.train_seconds, 1),
-                                "psnr": mean["sr_psnr"], "ssim": mean["sr_ssim"], "niqe": mean.get("sr_niqe"),
-                                "g_loss": event.row["g_loss"]})
-            niqe = f", NIQE {mean['sr_niqe']:.2f}" if self.args.gan else ""
-            print(f"  step {step:>6} ({self.train_seconds:6.0f} s): {self.folder.name} {mean['sr_psnr']:.2f} dB{niqe} "
-                  f"({event.row['images_per_s']:.0f} img/s)", flush=True)
-        return done
+            self.add_point(event, step)
+        self._keep(event.run_dir)
+        self.sitting_over = not done and bool(self.args.sitting_minutes) and \
+            self.sitting_seconds >= 60 * self.args.sitting_minutes
+        return done or self.sitting_over
+
+    def _keep(self, run_dir: Path) -> None:
+        from srgan_helpers.fileio import write_text_atomic
+
+        write_text_atomic(self.path, json.dumps({"points": self.points, "train_seconds": self.train_seconds}))
+
+    def add_point(self, event, step: int) -> None:
+        from srgan_helpers.evaluate import evaluate
+
+        mean = evaluate(event.generator, self.folder, progress=False, with_niqe=bool(self.args.gan))["mean"]
+        self.points = [p for p in self.points if p["step"] < step]  # a resumed run redoes steps after its checkpoint
+        self.points.append({"step": step, "train_seconds": round(self.train_seconds, 1),
+                            "psnr": mean["sr_psnr"], "ssim": mean["sr_ssim"], "niqe": mean.get("sr_niqe"),
+                            "g_loss": event.row["g_loss"]})
+        niqe = f", NIQE {mean['sr_niqe']:.2f}" if self.args.gan else ""
+        print(f"  step {step:>6} ({self.train_seconds:6.0f} s): {self.folder.name} {mean['sr_psnr']:.2f} dB{niqe} "
+              f"({event.row['images_per_s']:.0f} img/s)", flush=True)
 
 
 def train_ours(args, data_dir: Path, curve_folder: Path) -> dict:
+    from speed import matmul_peak_gflops, run_speed
+
     from srgan_helpers.evaluate import score_sets
     from srgan_helpers.inference import load_generator
     from srgan_helpers.training import train
 
     cfg = make_config(args, data_dir)
-    run_dir = Path(args.work) / f"{args.backend}_{args.train_set}_{args.blocks}b_{time.strftime('%Y%m%dT%H%M%S')}"
-    curve = Curve(args, curve_folder)
+    run_dir = Path(args.run_dir or Path(args.work) / f"{args.backend}_{args.train_set}_{args.blocks}b_"
+                                                      f"{time.strftime('%Y%m%dT%H%M%S')}")
+    curve = Curve(args, curve_folder, run_dir)
+    peak = matmul_peak_gflops()  # before training, in the same run: what this machine does today
     start = time.perf_counter()
     result = train(cfg, run_dir, progress=False, on_epoch_end=curve)
     wall = time.perf_counter() - start
+    if curve.sitting_over:
+        print(f"sitting over at step {curve.points[-1]['step'] if curve.points else '?'} ({wall / 60:.1f} min); the "
+              f"newest checkpoint is in {run_dir}: run the same command again to continue", flush=True)
+        raise SystemExit(SITTING_OVER)
     generator = load_generator(result.generator_path)
     if args.generator_out:
         import shutil
@@ -230,7 +262,7 @@ def train_ours(args, data_dir: Path, curve_folder: Path) -> dict:
     return {"run_dir": str(run_dir), "train_set": args.train_set, "config": cfg.to_dict(),
             "curve_set": str(curve_folder), "curve": curve.points, "wall_seconds": round(wall, 1),
             "train_seconds": round(curve.train_seconds, 1), "steps": curve.points[-1]["step"],
-            "params": generator.count_params(),
+            "params": generator.count_params(), "speed": run_speed(run_dir, peak),
             "final": score_sets(generator, eval_folders(args, curve_folder), with_niqe=True),
             "generator": str(result.generator_path)}
 

@@ -30,6 +30,11 @@ DATA = {
               "their source), 88-px centre crops (LR 22 px): 1,600 to train, 400 held out (seed 0)",
               "CelebA is available for non-commercial research purposes only (its agreement); weights "
               "trained on it carry that restriction"),
+    "faces_essex": ("the Essex Faces94 collection (L. Spacek): 2,739 frontal faces of 137 people (180x200, 1990s "
+                    "video), whole images, random 96-px patches; 16 people held out by person (seed 0), never "
+                    "trained on; checked on 100 LFW news photos of 10 people (another source)",
+                    "Essex Faces94: free for research use with credit to the collection, no open licence; LFW "
+                    "(checked on only): research use. Weights trained on these carry the same research-use terms"),
 }
 
 
@@ -161,7 +166,7 @@ def export_weights(source: str, target: str, blend_with: str | None = None, alph
 
 
 def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list[str], history: str = "",
-                      note: str = "") -> Path:
+                      note: str = "", stages: str = "", recipe: str = "") -> Path:
     """Build the generator in float32 with the Keras in hand from its run's config (networks.GENERATORS),
     load `weights`, score it on the CPU (PSNR, SSIM, NIQE), ship it; `history`: what changed from the model
     shipped before under this name, and why."""
@@ -189,10 +194,16 @@ def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list
         extra["weights_note"] = note
     if ours.get("train_set") == "faces":  # which faces it never saw, so anyone can score it on them
         extra["held_out_faces"] = held_out_sources(folders["faces_test"])
+    if "faces_essex_test" in folders:  # the people it never saw (the release check prepares them again)
+        extra["held_out_people"] = sorted({str(Path(s).parent) for s in held_out_sources(folders["faces_essex_test"])})
+    if stages:  # the recipe's stages: each one's wall time, images/s and share of the machine's matmul peak
+        extra["stages"] = json.loads(Path(stages).read_text())
+        extra["recipe"] = f"python benchmarks/recipes.py run {recipe} (then ship {recipe})"
     target = weights_path(name)
     with atomic_path(target, suffix=".keras") as partial:
         generator.save(partial)
-    where = "bash benchmarks/gpu_check.sh" if record.get("accelerator") else "hand, on the CPU"
+    where = ("bash benchmarks/gpu_check.sh" if record.get("accelerator") else
+             "benchmarks/recipes.py, on the CPU" if recipe else "hand, on the CPU")
     write_card(name, ours, record, metrics, target,
                made_by_note=f" (run by {where}; shipped by benchmarks/ship_model.py ship)",
                saved_with=saved_with_line(keras.__version__, record), **extra)
@@ -227,11 +238,14 @@ def main(argv=None) -> None:
     shp.add_argument("--eval", nargs="+", required=True, metavar="LABEL=FOLDER", help="sets scored for the card")
     shp.add_argument("--history", default="", help="what changed from the model shipped before, and why")
     shp.add_argument("--note", default="", help="how the shipped weights were made from the run's, if not as trained")
+    shp.add_argument("--stages", default="", help="JSON of the recipe's stages (benchmarks/recipes.py ship)")
+    shp.add_argument("--recipe", default="", help="the recipe's name")
     args = parser.parse_args(argv)
     if args.command == "export-weights":
         export_weights(args.source, args.target, args.blend_with, args.alpha)
     else:
-        ship_from_weights(args.name, args.weights, args.result, args.eval, args.history, args.note)
+        ship_from_weights(args.name, args.weights, args.result, args.eval, args.history, args.note, args.stages,
+                          args.recipe)
 
 
 if __name__ == "__main__":

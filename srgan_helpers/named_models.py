@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 import warnings
 from pathlib import Path
@@ -133,7 +134,8 @@ def main(argv=None) -> int:
 
     args = _parser().parse_args(argv)
     if args.command == "check":
-        return interrupts.run_command(lambda: check_command(args.names or shipped(), args.data, args.full, args.jobs),
+        return interrupts.run_command(lambda: check_command(args.names or shipped(), args.data, args.full, args.jobs,
+                                                            args.record),
                                       lambda: "the release check did not finish; no card was changed")
     if args.command == "card":
         try:
@@ -157,9 +159,11 @@ def _parser() -> argparse.ArgumentParser:
     show.add_argument("name")
     check = sub.add_parser("check", help="the release check: tones, no image below bicubic, the card re-measured")
     check.add_argument("names", nargs="*", help="shipped models (default: all of them)")
-    check.add_argument("--full", action="store_true", help="also BSD100; the result is kept in the card")
+    check.add_argument("--full", action="store_true", help="also BSD100")
+    check.add_argument("--record", action="store_true", help="with --full, on the package's own data: keep the "
+                       "result (passed, date, each part's margin to its limit) in the shipped card")
     check.add_argument("--jobs", type=int, default=1, help="models checked at once, each in its own process")
-    check.add_argument("--data", default=str(Path(__file__).resolve().parents[2] / "shared" / "data"),
+    check.add_argument("--data", default=str(DEFAULT_DATA),
                        help="folder holding Set5/, Set14/, BSD100/ (benchmark layout) and faces/ (default: "
                             "../shared/data beside the repository)")
     return parser
@@ -169,14 +173,34 @@ def _unknown(name: str) -> str:
     return _not_shipped(name) if name in KNOWN else f"no model named {name!r}; names: {sorted(KNOWN)}"
 
 
-def check_command(names: list[str], data_root: str, full: bool, jobs: int = 1) -> int:
+DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+def record_problem(data_root: str, full: bool) -> str | None:
+    """Why `--record` cannot keep the result in the shipped cards (None: it can): only a full check on the
+    data the cards were measured on, into a writable package."""
+    from .fileio import remove_stale_temps
+
+    if not full:
+        return "--record keeps a full check's result: add --full"
+    if Path(data_root).resolve() != DEFAULT_DATA.resolve():
+        return (f"--record keeps only a check on the package's own data ({DEFAULT_DATA}); {data_root} is another "
+                f"folder, so its result is printed, never written into the cards")
+    if not os.access(WEIGHTS_DIR, os.W_OK):
+        return f"--record: {WEIGHTS_DIR} is read-only (an installed package); check a writable copy of the package"
+    remove_stale_temps(WEIGHTS_DIR)  # a card write a killed check left half-done
+    return None
+
+
+def check_command(names: list[str], data_root: str, full: bool, jobs: int = 1, record: bool = False) -> int:
     """Run the release check on each model (`jobs` models at a time, each in its own process when more than
-    one); 0 when all pass, 1 when one fails, 2 on a usage error."""
+    one); 0 when all pass, 1 when one fails, 2 on a usage error. `record`: keep the result in the cards."""
     from .inference.release_check import record_in_card
 
     unknown = [name for name in names if name not in shipped()]
-    if unknown:
-        print(f"error: {_unknown(unknown[0])}", file=sys.stderr)
+    problem = _unknown(unknown[0]) if unknown else record_problem(data_root, full) if record else None
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
         return 2
     failed = []
     for name, findings in zip(names, _checked(names, data_root, full, jobs)):
@@ -185,7 +209,7 @@ def check_command(names: list[str], data_root: str, full: bool, jobs: int = 1) -
             return 2
         for f in findings:
             print(f"{name}: {'PASS' if f.passed else 'FAIL'} {f.line}")
-        if full:
+        if record:
             record_in_card(name, findings, full)
         failed += [name] if not all(f.passed for f in findings) else []
     print(f"release check{' (full)' if full else ''}: {len(names) - len(failed)} of {len(names)} models passed"

@@ -25,7 +25,9 @@ class Upscaler:
 
 
 def test_tones_pass_for_a_faithful_upscaler_and_fail_where_one_clips_highlights():
-    assert release_check.check_tones(Upscaler(), 4, 4).passed
+    faithful = release_check.check_tones(Upscaler(), 4, 4)
+    assert faithful.passed and faithful.numbers["margin"] == 4 - max(v for k, v in faithful.numbers.items()
+                                                                    if k not in ("margin", "limit"))
     clipped = Upscaler(lambda img: Image.fromarray(np.where(np.asarray(img) > 220, 255, np.asarray(img)).astype(
         np.uint8)))
     finding = release_check.check_tones(clipped, 4, 4)
@@ -55,7 +57,9 @@ def test_above_bicubic_names_the_worst_image_of_a_model_that_blurs():
 def test_card_check_fails_when_a_stated_score_is_not_what_the_file_gives():
     stated = {"metrics": {"Set5": {"psnr": 30.0, "ssim": 0.9, "bicubic_psnr": 28.0}}}
     measured = {"Set5": {"mean": {"sr_psnr": 30.004, "sr_ssim": 0.9001, "bicubic_psnr": 28.0}}}
-    assert release_check.check_card(stated, measured).passed
+    finding = release_check.check_card(stated, measured)
+    assert finding.passed and finding.numbers["margin"] == pytest.approx(0.6)  # 0.004 dB of 0.01 used
+    assert "largest difference 40% of its tolerance" in finding.line
     measured["Set5"]["mean"]["sr_psnr"] = 30.05
     finding = release_check.check_card(stated, measured)
     assert not finding.passed and "Set5 psnr: card 30.0000, measured 30.0500" in finding.line
@@ -65,7 +69,8 @@ def test_a_gan_model_is_held_to_the_srgan_papers_psnr_on_each_set():
     measured = {"Set5": {"mean": {"sr_psnr": 29.5}}, "Set14": {"mean": {"sr_psnr": 26.1}},
                 "faces_test": {"mean": {"sr_psnr": 20.0}}}  # a set the paper has no number for is not held
     finding = release_check.check_psnr_floor(measured)
-    assert finding.passed and finding.line == "PSNR floor (SRGAN paper): Set5 29.50, Set14 26.10 dB"
+    assert finding.passed and finding.line == "PSNR floor (SRGAN paper): Set5 29.50, Set14 26.10 dB, margin +0.08 dB"
+    assert finding.numbers["margin"] == pytest.approx(0.08)  # the closest set (Set14) to its floor
     measured["Set14"]["mean"]["sr_psnr"] = 25.9
     finding = release_check.check_psnr_floor(measured)
     assert not finding.passed and finding.line == "below the SRGAN paper's PSNR: Set14 25.90 dB < 26.02"
@@ -108,3 +113,49 @@ def test_card_check_compares_niqe_where_the_card_states_it():
     assert "Set5 niqe: card 5.0000, measured 5.2000" in release_check.check_card(stated, measured).line
     del measured["Set5"]["mean"]["sr_niqe"]  # stated but not measured: a failure, never a silent pass
     assert not release_check.check_card(stated, measured).passed
+
+
+def test_a_full_check_writes_the_card_only_when_asked_on_the_packages_own_data(tmp_path, capsys, monkeypatch):
+    """`check --full --data <other>` once rewrote the shipped card with `passed: false`; now only `--record`
+    writes, only for the data the card was measured on, only into a writable package (else one line, at once)."""
+    import json
+    import shutil
+
+    weights = tmp_path / "weights"
+    shutil.copytree(named_models.WEIGHTS_DIR, weights)
+    monkeypatch.setattr(named_models, "WEIGHTS_DIR", weights)
+    card = weights / "srresnet-x4.json"
+    before = card.read_bytes()
+    finding = release_check.Finding("tones", False, "tones: worst 9 levels off", {"margin": -5})
+    monkeypatch.setattr(named_models, "_checked", lambda names, *a: [[finding] for _ in names])
+    own = str(named_models.DEFAULT_DATA)
+    assert named_models.main(["check", "srresnet-x4", "--full", "--data", own]) == 1  # no --record: printed only
+    assert card.read_bytes() == before and "FAIL tones: worst 9 levels off" in capsys.readouterr().out
+    refusals = ((["--record"], "add --full"), (["--full", "--record", "--data", str(tmp_path)], "another folder"))
+    for argv, why in refusals:
+        assert named_models.main(["check", "srresnet-x4", *argv]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and why in err and card.read_bytes() == before
+    stale = weights / ".srresnet-x4.json.00000000-999999999.abcd.tmp"
+    stale.write_text("half a card")  # not this host's: kept; a dead writer of this host's is swept
+    from srgan_helpers.processes import host_tag
+
+    ours = weights / f".srresnet-x4.json.{host_tag()}-{subprocess_pid()}.abcd1234.tmp"
+    ours.write_text("half a card")
+    assert named_models.main(["check", "srresnet-x4", "--full", "--record", "--data", own]) == 1
+    recorded = json.loads(card.read_text())["release_check"]
+    assert not recorded["passed"] and recorded["parts"]["tones"]["margin"] == -5
+    assert stale.exists() and not ours.exists()
+    capsys.readouterr()
+    monkeypatch.setattr(named_models.os, "access", lambda path, mode: False)  # an installed, read-only package
+    assert named_models.main(["check", "srresnet-x4", "--full", "--record", "--data", own]) == 2
+    assert "read-only" in capsys.readouterr().err
+
+
+def subprocess_pid() -> int:
+    """The pid of a process that has ended."""
+    import subprocess
+    import sys
+
+    return int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True).stdout)

@@ -66,9 +66,10 @@ def check_tones(generator, scale: int, tolerance: int) -> Finding:
     name, (level, colour) = max(worst.items(), key=lambda item: item[1][0])
     where = f"{name} {colour}" if colour else name
     passed = level <= tolerance
-    line = (f"tones: worst {level} levels off ({where}); limit {tolerance}"
+    line = (f"tones: worst {level} levels off ({where}); limit {tolerance}, margin {tolerance - level} levels"
             + ("" if passed else ": the model clips or tints these tones"))
-    return Finding("tones", passed, line, {k: v[0] for k, v in worst.items()})
+    return Finding("tones", passed, line, {k: v[0] for k, v in worst.items()} | {"margin": tolerance - level,
+                                                                                "limit": tolerance})
 
 
 def check_above_bicubic(generator, sets: dict[str, Path], scale: int, niqe_sets=()) -> tuple[Finding, dict]:
@@ -84,9 +85,9 @@ def check_above_bicubic(generator, sets: dict[str, Path], scale: int, niqe_sets=
     below = sum(m < 0 for m, _, _ in margins)
     passed = below == 0
     line = (f"above bicubic: {len(margins) - below} of {len(margins)} images ({', '.join(sets)}); worst {label}/"
-            f"{image} {margin:+.2f} dB")
+            f"{image} {margin:+.2f} dB (the margin to the limit)")
     return Finding("above_bicubic", passed, line, {"worst_image": f"{label}/{image}", "worst_margin_db": margin,
-                                                  "below": below}), results
+                                                  "below": below, "margin": round(margin, 4)}), results
 
 
 def check_psnr_floor(measured: dict[str, dict]) -> Finding:
@@ -95,13 +96,16 @@ def check_psnr_floor(measured: dict[str, dict]) -> Finding:
     low = [f"{label} {psnr:.2f} dB < {GAN_PSNR_FLOOR[label]:.2f}" for label, psnr in scores.items()
            if not psnr >= GAN_PSNR_FLOOR[label]]
     shown = ", ".join(f"{label} {psnr:.2f}" for label, psnr in scores.items())
-    line = f"PSNR floor (SRGAN paper): {shown} dB" if not low else "below the SRGAN paper's PSNR: " + "; ".join(low)
-    return Finding("psnr_floor", bool(scores) and not low, line, {"psnr": scores, "floor": GAN_PSNR_FLOOR})
+    margin = min((psnr - GAN_PSNR_FLOOR[label] for label, psnr in scores.items()), default=float("nan"))
+    line = (f"PSNR floor (SRGAN paper): {shown} dB, margin {margin:+.2f} dB" if not low
+            else "below the SRGAN paper's PSNR: " + "; ".join(low))
+    return Finding("psnr_floor", bool(scores) and not low, line, {"psnr": scores, "floor": GAN_PSNR_FLOOR,
+                                                                 "margin": round(margin, 4)})
 
 
 def check_card(card: dict, measured: dict[str, dict]) -> Finding:
     """The card's PSNR/SSIM/NIQE (and bicubic's) for every set measured now, within CARD_TOLERANCE."""
-    off = []
+    off, used = [], 0.0  # used: the largest difference as a share of its tolerance
     for label, result in measured.items():
         stated, mean = card.get("metrics", {}).get(label), result["mean"]
         if stated is None:
@@ -109,10 +113,13 @@ def check_card(card: dict, measured: dict[str, dict]) -> Finding:
             continue
         for key, now_key in ((k, n) for k, n in CARD_KEYS if k in stated):
             limit = CARD_TOLERANCE[key.split("_")[-1]]
-            if not abs(mean.get(now_key, float("nan")) - stated[key]) <= limit:
+            difference = abs(mean.get(now_key, float("nan")) - stated[key])
+            used = max(used, difference / limit) if difference == difference else used
+            if not difference <= limit:
                 off.append(f"{label} {key}: card {stated[key]:.4f}, measured {mean.get(now_key, float('nan')):.4f}")
-    line = f"card: {', '.join(measured)} as stated" if not off else "card differs: " + "; ".join(off)
-    return Finding("card", not off, line, {"sets": list(measured)})
+    line = (f"card: {', '.join(measured)} as stated (largest difference {used:.0%} of its tolerance)" if not off
+            else "card differs: " + "; ".join(off))
+    return Finding("card", not off, line, {"sets": list(measured), "margin": round(1 - used, 4)})
 
 
 def benchmark_sets(data_root: Path, labels) -> dict[str, Path]:
@@ -143,12 +150,39 @@ def held_out_faces(card: dict, data_root: Path, workdir: Path) -> Path:
     return out / "train"
 
 
+def held_out_people(card: dict, data_root: Path, workdir: Path) -> Path:
+    """The Essex people a face model never saw ("faces_essex_test": the folders the card lists), their whole
+    images with bicubic LR, as when the card was measured."""
+    from ..data.preprocess import preprocess
+
+    source = workdir / "held_out_people"
+    for person in card["held_out_people"]:
+        (source / person).parent.mkdir(parents=True, exist_ok=True)
+        (source / person).symlink_to((Path(data_root) / "faces_essex" / person).resolve())
+    out = workdir / "faces_essex_test"
+    preprocess(source, out, n_images=None, test_fraction=0, mode="whole", min_size=96, progress=False)
+    return out / "train"
+
+
+def lfw_faces(data_root: Path, workdir: Path) -> Path:
+    """The LFW faces ("faces_lfw": another source than any training set), 248-px centre crops + bicubic LR."""
+    from ..data.preprocess import preprocess
+
+    out = workdir / "faces_lfw"
+    preprocess(Path(data_root) / "faces_lfw", out, n_images=None, hr_size=248, test_fraction=0, progress=False)
+    return out / "train"
+
+
 def card_sets(card: dict, data_root: Path, workdir: Path, full: bool) -> dict[str, Path]:
     """The sets the card states scores for that this check re-measures (BSD100 only when `full`)."""
     sets = {}
     for label in card.get("metrics", {}):
         if label == "faces_test":
             sets[label] = held_out_faces(card, data_root, workdir)
+        elif label == "faces_essex_test":
+            sets[label] = held_out_people(card, data_root, workdir)
+        elif label == "faces_lfw":
+            sets[label] = lfw_faces(data_root, workdir)
         elif label in FULL_SETS and (full or label in QUICK_SETS):
             sets[label] = Path(data_root) / label
     return sets

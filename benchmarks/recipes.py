@@ -1,0 +1,148 @@
+"""How each shipped model is made on a 2-core CPU, stage by stage, from the shipped model it starts from:
+one command per model that anyone can rerun, and continue across sittings.
+
+    python benchmarks/recipes.py list                                   # the recipes and their stages
+    python benchmarks/recipes.py run srresnet-x4-faces                  # every stage not done yet
+    python benchmarks/recipes.py run srgan-x4-faces --sitting-minutes 30
+
+Each stage is one benchmarks/quality.py run in a fixed folder (outputs/recipes/<model>/stage<N>/run), so
+a sitting that ends (Ctrl-C, --sitting-minutes, a lost machine) continues from its newest checkpoint when
+the same command runs again; a stage is done when its result JSON exists, and the next stage starts from
+its generator. The result JSON holds the stage's wall time, training time, images/s and the share of a
+matmul peak measured in the same run (benchmarks/speed.py). Shipping is a separate, deliberate step:
+`ship` exports the last stage's weights (network interpolation where the recipe says so) and builds the
+named model with the oldest supported Keras (.venv-colab: benchmarks/ship_model.py explains why).
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+WORK = REPO / "outputs" / "recipes"
+SITTING_OVER = 3  # quality.py's exit status of a sitting that ended before its stage
+
+
+@dataclasses.dataclass(frozen=True)
+class Stage:
+    """One training run: quality.py's options (without --from, --run-dir, --out, --generator-out)."""
+
+    what: str
+    options: tuple[str, ...]
+
+
+@dataclasses.dataclass(frozen=True)
+class Recipe:
+    start_from: str  # a shipped model's name
+    stages: tuple[Stage, ...]
+    eval_sets: tuple[str, ...]  # LABEL=FOLDER scored for the card (relative to the repository)
+    blend: float = 1.0  # network interpolation of the shipped weights: blend x last stage + (1 - blend) x start
+
+
+FACE_TRAINING = ("--backend", "tensorflow", "--train-set", "faces_essex", "--blocks", "16", "--batch", "16",
+                 "--patch", "96", "--tone-patches", "0.25", "--freeze-bn", "--schedule", "cosine")
+FACE_EVAL = ("faces_essex_test=data/faces_essex_min96", "faces_lfw=data/faces_lfw248/train",
+             "Set5=../shared/data/Set5", "Set14=../shared/data/Set14")
+RECIPES = {
+    "srresnet-x4-faces": Recipe("srresnet-x4", (
+        Stage("pixel MSE on the Essex faces (137 people; 16 held out), 96-px patches",
+              (*FACE_TRAINING, "--learning-rate", "5e-5", "--steps", "300,600,900,1200,1500,1800",
+               "--eval-every", "300")),
+    ), FACE_EVAL),
+    "srgan-x4-faces": Recipe("srresnet-x4-faces", (
+        Stage("SRGAN-MSE (pixel MSE + 0.005 x adversarial, as srgan-x4) on the Essex faces",
+              (*FACE_TRAINING, "--learning-rate", "1e-4", "--warmup-epochs", "3", "--gan", "pixel",
+               "--adv-weight", "0.005", "--steps", "600,1200,1800,2000", "--eval-every", "600")),
+    ), FACE_EVAL, blend=0.6),
+}
+
+
+def stage_dir(name: str, index: int) -> Path:
+    return WORK / name / f"stage{index + 1}"
+
+
+def stage_command(name: str, index: int, sitting_minutes: float) -> list[str]:
+    """The quality.py command of stage `index` (it starts from the previous stage's generator)."""
+    recipe, folder = RECIPES[name], stage_dir(name, index)
+    start = recipe.start_from if index == 0 else str(stage_dir(name, index - 1) / "generator.keras")
+    command = [sys.executable, str(REPO / "benchmarks" / "quality.py"), *recipe.stages[index].options,
+               "--from", start, "--run-dir", str(folder / "run"), "--out", str(folder / "result.json"),
+               "--generator-out", str(folder / "generator.keras")]
+    return command + (["--sitting-minutes", str(sitting_minutes)] if sitting_minutes else [])
+
+
+def run(name: str, sitting_minutes: float = 0) -> int:
+    """Every stage not done yet, in order; 0 when all are done, SITTING_OVER when this sitting ended first."""
+    for index, stage in enumerate(RECIPES[name].stages):
+        folder = stage_dir(name, index)
+        if (folder / "result.json").is_file():
+            print(f"{name} stage {index + 1}: done ({folder / 'result.json'})")
+            continue
+        resumed = "continues" if (folder / "run" / "checkpoints").is_dir() else "starts"
+        print(f"{name} stage {index + 1} {resumed}: {stage.what}", flush=True)
+        code = subprocess.run(stage_command(name, index, sitting_minutes), cwd=REPO).returncode
+        if code:
+            return code
+    print(f"{name}: every stage done; ship it with: python benchmarks/recipes.py ship {name}")
+    return 0
+
+
+def stage_records(name: str) -> list[dict]:
+    """Each done stage's time and speed, as the card states them."""
+    records = []
+    for index, stage in enumerate(RECIPES[name].stages):
+        result = json.loads((stage_dir(name, index) / "result.json").read_text())
+        ours = result["ours"]
+        records.append({"stage": index + 1, "what": stage.what, "steps": ours["steps"],
+                        "wall_minutes": round(ours["wall_seconds"] / 60, 1),
+                        "train_minutes": round(ours["train_seconds"] / 60, 1), **ours["speed"],
+                        "command": " ".join(["python benchmarks/quality.py", *stage.options])})
+    return records
+
+
+def ship(name: str, python: str) -> int:
+    """Export the last stage's weights (blended where the recipe says) and ship them with `python` (the oldest
+    supported Keras); the card gets every stage's time and speed."""
+    recipe = RECIPES[name]
+    last = stage_dir(name, len(recipe.stages) - 1)
+    weights = last / "shipped.weights.h5"
+    blend = ["--blend-with", recipe.start_from, "--alpha", str(recipe.blend)] if recipe.blend != 1.0 else []
+    ship_model = str(REPO / "benchmarks" / "ship_model.py")
+    subprocess.run([sys.executable, ship_model, "export-weights", str(last / "generator.keras"), str(weights),
+                    *blend], check=True, cwd=REPO)
+    note = (f"Shipped weights: network interpolation (Wang et al., ESRGAN 2018) of {recipe.blend} x the last stage "
+            f"and {1 - recipe.blend:.1f} x {recipe.start_from}, its start." if blend else "")
+    (last / "stages.json").write_text(json.dumps(stage_records(name), indent=1) + "\n")
+    return subprocess.run([python, ship_model, "ship", name, "--weights", str(weights), "--result",
+                           str(last / "result.json"), "--eval", *recipe.eval_sets, "--note", note,
+                           "--stages", str(last / "stages.json"), "--recipe", name], cwd=REPO).returncode
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+    sub.add_parser("list", help="the recipes and their stages")
+    go = sub.add_parser("run", help="run the stages not done yet")
+    go.add_argument("name", choices=sorted(RECIPES))
+    go.add_argument("--sitting-minutes", type=float, default=0, help="end this sitting after this much training")
+    out = sub.add_parser("ship", help="ship the last stage as the named model")
+    out.add_argument("name", choices=sorted(RECIPES))
+    out.add_argument("--python", default=str(REPO / ".venv-colab" / "bin" / "python"),
+                     help="the interpreter with the oldest supported Keras (scripts/colab_stack.sh builds it)")
+    args = parser.parse_args(argv)
+    if args.command == "list":
+        for name, recipe in RECIPES.items():
+            print(f"{name} (from {recipe.start_from}):")
+            for index, stage in enumerate(recipe.stages):
+                print(f"  stage {index + 1}: {stage.what}\n    {' '.join(stage_command(name, index, 0)[1:])}")
+        return 0
+    return run(args.name, args.sitting_minutes) if args.command == "run" else ship(args.name, args.python)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
