@@ -223,11 +223,11 @@ def _degradation_problems(cfg: TrainConfig) -> list[str]:
     if cfg.degradation != "realistic":
         return ["degradation_ranges apply to degradation='realistic' only"]
     try:
-        degradation_ranges(cfg)
-    except (TypeError, AttributeError) as exc:
+        ranges = degradation_ranges(cfg)
+    except (TypeError, AttributeError, ValueError) as exc:
         return [f"degradation_ranges={cfg.degradation_ranges!r}: {exc} (the names are those of degrade.DegradeRanges "
                 f"and degrade.StageRanges)"]
-    return []
+    return ranges.problems()
 
 
 def degradation_ranges(cfg: TrainConfig):

@@ -70,14 +70,47 @@ def decode(path: Path) -> Decoded:
     return Decoded(np.asarray(opaque), alpha, out_mode, img.info.get("icc_profile"), "; ".join(notes) or None)
 
 
-def check_output_memory(src: Path, shape: tuple, scale: int, allow_large: bool) -> None:
-    """InputError before anything is allocated when the result alone (uint8 RGB, scale^2 x the input's pixels)
-    would take more than half the available host memory, unless --allow-large."""
+def declared_size(src: Path) -> tuple[int, int, bool]:
+    """(width, height, has alpha) from the file's header alone: nothing is decoded. Unreadable headers give
+    (0, 0, False): decoding then says what is wrong."""
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+        limit, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # the size is judged below, by us
+        try:
+            with Image.open(src) as img:
+                return img.width, img.height, "A" in img.mode or "transparency" in img.info
+        except Exception:  # noqa: BLE001 - any unreadable header: decode() names the problem
+            return 0, 0, False
+        finally:
+            Image.MAX_IMAGE_PIXELS = limit
+
+
+def bytes_needed(width: int, height: int, scale: int, alpha: bool) -> int:
+    """What upscaling one image allocates at once, by Pillow's layout: the decoded input (4 bytes a pixel:
+    Pillow stores RGB as RGBX) and its array (3), the x`scale` result image (4 a pixel) and, with alpha,
+    its plane at both sizes and the RGBA result (4 more a pixel)."""
+    pixels, out_pixels = width * height, width * height * scale * scale
+    return pixels * (7 + (5 if alpha else 0)) + out_pixels * (4 + (5 if alpha else 0))
+
+
+def check_declared_size(src: Path, scale: int, allow_large: bool) -> None:
+    """InputError from the header, before anything is decoded or allocated: an image over Pillow's
+    decompression-bomb limit (a 97 KB PNG may declare 100 Mpx), or one whose upscale needs more than half the
+    available host memory; --allow-large tries anyway."""
     from .inference.memory import free_host_bytes
 
-    needed, free = shape[0] * shape[1] * scale * scale * 3, free_host_bytes()
-    if needed > free // 2 and not allow_large:
-        raise InputError(f"{src}: its x{scale} result ({shape[1] * scale}x{shape[0] * scale}) needs "
+    width, height, alpha = declared_size(src)
+    if allow_large or not width:
+        return
+    if Image.MAX_IMAGE_PIXELS and width * height > Image.MAX_IMAGE_PIXELS:
+        raise InputError(f"{src}: declares {width}x{height} ({width * height / 1e6:.0f} Mpx), over Pillow's "
+                         f"decompression-bomb limit of {Image.MAX_IMAGE_PIXELS / 1e6:.0f} Mpx; if you trust this "
+                         f"file, pass --allow-large")
+    needed, free = bytes_needed(width, height, scale, alpha), free_host_bytes()
+    if needed > free // 2:
+        raise InputError(f"{src}: its x{scale} result ({width * scale}x{height * scale}) needs "
                          f"{needed / 2**30:.1f} GiB of memory and {free / 2**30:.1f} GiB is available; split the "
                          f"image, or pass --allow-large to try anyway")
 
@@ -258,8 +291,8 @@ def process(src: Path, args, up_a: Upscaler, up_b: Upscaler | None, out_dir: Pat
         raise InputError(f"{src}: the output would overwrite the input; choose another --out")
     if dest.exists() and not args.overwrite:
         raise InputError(f"{dest}: already exists; pass --overwrite to replace it")
+    check_declared_size(src, up_a.scale, args.allow_large)
     dec = decode(src)
-    check_output_memory(src, dec.rgb.shape, up_a.scale, args.allow_large)
     try:
         if args.layout == "sr":
             with bar_factory(tile_count(*dec.rgb.shape[:2], up_a.tile), src.name) as bar:

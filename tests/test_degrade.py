@@ -151,3 +151,47 @@ def test_the_preview_shows_one_patch_and_eight_seeds_each_titled_with_what_was_d
     d.degrade(np.ascontiguousarray(hr), np.random.default_rng([2, 3]), d.DegradeRanges(), 4, notes)
     assert titles[4].splitlines()[1:] == notes  # each title is what that seed drew
     assert any("JPEG" in line for line in notes) and any("noise" in line or "Poisson" in line for line in notes)
+
+
+ATTACK = [  # the outside attack's values: 18 of 19 were accepted before
+    ({"first": {"blur_sigma": [-1, 2]}}, "first.blur_sigma"),
+    ({"second": {"noise_range": [-5, 10]}}, "second.noise_range"),
+    ({"first": {"jpeg_range": [0, 90]}}, "first.jpeg_range"),
+    ({"second": {"jpeg_range": [30, 101]}}, "second.jpeg_range"),
+    ({"first": {"jpeg_range": [-5, 50]}}, "first.jpeg_range"),
+    ({"first": {"noise_range": [20, 10]}}, "first.noise_range"),
+    ({"second": {"resize_range": [1.2, 0.3]}}, "second.resize_range"),
+    ({"kernel_sizes": [0, 21]}, "kernel_sizes"),
+    ({"kernel_sizes": [-7, 21]}, "kernel_sizes"),
+    ({"kernel_sizes": [7, 2001]}, "kernel_sizes"),
+    ({"kernel_sizes": [8, 20]}, "kernel_sizes"),
+    ({"first": {"resize_prob": [0.5, 0.5, 0.5]}}, "first.resize_prob"),
+    ({"first": {"kernel_prob": [0, 0, 0, 0, 0, 0]}}, "first.kernel_prob"),
+    ({"first": {"sinc_prob": float("nan")}}, "first.sinc_prob"),
+    ({"clean_prob": 2}, "clean_prob"),
+    ({"final_sinc_prob": -0.1}, "final_sinc_prob"),
+    ({"second": {"poisson_scale_range": [0, float("inf")]}}, "second.poisson_scale_range"),
+    ({"first": {"gray_noise_prob": 1.5}}, "first.gray_noise_prob"),
+    ({"first": {"blur_sigma": [1]}}, "first.blur_sigma"),
+]
+
+
+@pytest.mark.parametrize("ranges, field", ATTACK, ids=[f for _, f in ATTACK])
+def test_every_degradation_range_is_checked_before_anything_is_written(tmp_path, ranges, field):
+    """Refused by TrainConfig itself (so before a run folder, config or log exists), naming the field and
+    its allowed range; the defaults and the attack's in-range neighbours pass."""
+    from srgan_helpers.config import TrainConfig
+
+    with pytest.raises(ValueError, match=rf"degradation_ranges: {field}=.*(probabilit|numbers|weights)") as error:
+        TrainConfig(degradation="realistic", degradation_ranges=ranges, crop_size=96)
+    assert str(error.value).count("degradation_ranges: ") == 1  # exactly the bad field, no collateral
+    assert not list(tmp_path.iterdir())
+
+
+def test_in_range_degradation_settings_pass():
+    from srgan_helpers.config import TrainConfig
+
+    assert not d.DegradeRanges().problems()
+    TrainConfig(degradation="realistic", crop_size=96, degradation_ranges={
+        "first": {"jpeg_range": [1, 100], "noise_range": [0, 0], "resize_prob": [0, 1, 0]}, "kernel_sizes": [3, 41],
+        "clean_prob": 1.0, "final_sinc_prob": 0})

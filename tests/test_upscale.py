@@ -387,10 +387,40 @@ def test_a_result_too_large_for_memory_is_refused_before_anything_is_allocated(g
     code = upscale.main([str(tmp_path), "--model", str(generator_path), "--out", str(tmp_path / "out"), "--quiet"])
     err = capsys.readouterr().err
     assert code == 1 and "wide.png: its x4 result (800x400) needs 0.0 GiB" in err and "--allow-large" in err
+    assert upscale.bytes_needed(200, 100, 4, False) == 200 * 100 * 7 + 800 * 400 * 4  # Pillow's RGB: 4 B a pixel
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["tiny_x4.png"]  # the others go on
     code = upscale.main([str(tmp_path / "wide.png"), "--model", str(generator_path), "--out", str(tmp_path / "out"),
                          "--quiet", "--allow-large"])
     assert code == 0 and (tmp_path / "out" / "wide_x4.png").is_file()
+
+
+def png_declaring(width: int, height: int) -> bytes:
+    """A small PNG whose header declares width x height (its data: one compressed row, then truncated)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+    header = struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0)  # 8-bit RGB
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * (3 * width + 1)))
+            + chunk(b"IEND", b""))
+
+
+def test_a_small_png_declaring_100_mpx_is_refused_from_its_header_before_decoding(generator_path, tmp_path, capsys,
+                                                                                 monkeypatch):
+    """The attack's 97 KB PNG of 100 Mpx was decoded (8.95 GB peak RSS): the check ran after decoding and
+    counted 3 bytes a pixel where Pillow allocates 4. Now the header decides, before any decoding."""
+    (tmp_path / "bomb.png").write_bytes(png_declaring(10_000, 10_000))
+    noise(20, 10, seed=7).save(tmp_path / "tiny.png")
+    decoded = []
+    real_decode = upscale.decode
+    monkeypatch.setattr(upscale, "decode", lambda path: decoded.append(path.name) or real_decode(path))
+    code = upscale.main([str(tmp_path), "--model", str(generator_path), "--out", str(tmp_path / "out"), "--quiet"])
+    err = capsys.readouterr().err
+    assert code == 1 and "bomb.png: declares 10000x10000 (100 Mpx), over Pillow's decompression-bomb limit" in err
+    assert decoded == ["tiny.png"] and err.count("error:") == 1  # never decoded; the others go on
+    assert (tmp_path / "bomb.png").stat().st_size < 100_000
 
 
 def test_an_output_written_meanwhile_by_another_run_is_not_overwritten(tmp_path):

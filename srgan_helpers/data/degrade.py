@@ -20,6 +20,7 @@ from scipy import ndimage, special
 
 from ..images import bicubic_resize
 
+MAX_KERNEL = 41  # the largest blur kernel side (Real-ESRGAN draws 7..21)
 KERNELS = ("iso", "aniso", "generalized_iso", "generalized_aniso", "plateau_iso", "plateau_aniso")
 RESIZE_MODES = {"area": Image.Resampling.BOX, "bilinear": Image.Resampling.BILINEAR,
                 "bicubic": Image.Resampling.BICUBIC}
@@ -42,6 +43,51 @@ class StageRanges:
     gray_noise_prob: float = 0.4
     jpeg_range: tuple = (30, 95)
 
+    def problems(self, prefix: str) -> list[str]:
+        """Every value outside what degrade() can use, named with its allowed range."""
+        found = [_probability_problem(f"{prefix}.{name}", getattr(self, name))
+                 for name in ("sinc_prob", "gaussian_noise_prob", "gray_noise_prob")]
+        found += [_range_problem(f"{prefix}.{name}", getattr(self, name), *bounds)
+                  for name, bounds in RANGE_BOUNDS.items()]
+        found.append(_weights_problem(f"{prefix}.kernel_prob", self.kernel_prob, len(KERNELS), normalised=True))
+        found.append(_weights_problem(f"{prefix}.resize_prob", self.resize_prob, 3, normalised=False))
+        return [p for p in found if p]
+
+
+# (lowest, highest, whole numbers only) of each (low, high) range a stage draws from
+RANGE_BOUNDS = {"blur_sigma": (0.01, 20, False), "betag_range": (0.01, 20, False), "betap_range": (0.01, 20, False),
+                "resize_range": (0.05, 4, False), "noise_range": (0, 255, False), "poisson_scale_range": (0, 20, False),
+                "jpeg_range": (1, 100, True)}
+
+
+def _finite(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _probability_problem(name: str, value) -> str | None:
+    if _finite(value) and 0 <= value <= 1:
+        return None
+    return f"{name}={value!r}: a probability, a number from 0 to 1"
+
+
+def _range_problem(name: str, value, lowest, highest, whole: bool) -> str | None:
+    kind = "whole numbers" if whole else "numbers"
+    ok = (isinstance(value, tuple) and len(value) == 2 and all(_finite(v) for v in value)
+          and (not whole or all(float(v).is_integer() for v in value))
+          and lowest <= value[0] <= value[1] <= highest)
+    return None if ok else f"{name}={list(value) if isinstance(value, tuple) else value!r}: two {kind} [low, high] " \
+                           f"with {lowest} <= low <= high <= {highest}"
+
+
+def _weights_problem(name: str, value, length: int, normalised: bool) -> str | None:
+    ok = isinstance(value, tuple) and len(value) == length and all(_finite(v) and v >= 0 for v in value)
+    total = sum(value) if ok else 0
+    if ok and (total > 0 if normalised else abs(total - 1) < 1e-6):
+        return None
+    rule = "weights >= 0, not all 0 (scaled to sum to 1)" if normalised else "probabilities >= 0 that sum to 1"
+    shown = list(value) if isinstance(value, tuple) else value
+    return f"{name}={shown!r}: {length} {rule}"
+
 
 @dataclasses.dataclass(frozen=True)
 class DegradeRanges:
@@ -54,6 +100,19 @@ class DegradeRanges:
     final_sinc_prob: float = 0.8
     kernel_sizes: tuple = (7, 21)  # odd sizes drawn from this range
     clean_prob: float = 0.0  # the share of LR made by a plain bicubic resize instead (keeps clean inputs sharp)
+
+    def problems(self) -> list[str]:
+        """Every value of both stages and of the whole outside what degrade() can use, each named with its
+        allowed range (checked before a run writes anything)."""
+        found = self.first.problems("first") + self.second.problems("second")
+        found += [_probability_problem(name, getattr(self, name))
+                  for name in ("second_blur_prob", "final_sinc_prob", "clean_prob")]
+        sizes = self.kernel_sizes
+        if not (isinstance(sizes, tuple) and len(sizes) == 2 and all(isinstance(v, int) and v % 2 for v in sizes)
+                and 3 <= sizes[0] <= sizes[1] <= MAX_KERNEL):
+            found.append(f"kernel_sizes={list(sizes) if isinstance(sizes, tuple) else sizes!r}: two odd whole "
+                         f"numbers [low, high] with 3 <= low <= high <= {MAX_KERNEL}")
+        return [f"degradation_ranges: {p}" for p in found if p]
 
     @classmethod
     def with_overrides(cls, overrides: dict | None) -> DegradeRanges:
