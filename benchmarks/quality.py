@@ -34,11 +34,14 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"), choices=["tensorflow", "jax"])
     p.add_argument("--data", default=str(REPO.parent / "shared" / "data"), help="holds T91/, BSD200/, Set5/...")
-    p.add_argument("--train-set", default="291", choices=["291", "faces", "faces_essex"],
+    p.add_argument("--train-set", default="291", choices=["291", "faces", "faces_essex", "faces_mix"],
                    help="291: T91 + BSD200 whole images, --patch crops; faces: <data>/faces (CelebA) as "
                         "--hr-size centre crops, 20%% held out for the curve and the score; faces_essex: the Essex "
                         "faces, whole images, --patch crops, 10%% of the people held out for the curve; these face "
-                        "sets are also scored on <data>/faces_lfw (248-px centre crops: faces of another source)")
+                        "sets are also scored on <data>/faces_lfw (248-px centre crops: faces of another source); "
+                        "faces_mix: the Essex training people and the 1,600 CelebA training faces together (whole "
+                        "images, --patch crops; curve on the held-out Essex people, also scored on the 400 held-out "
+                        "CelebA faces)")
     p.add_argument("--hr-size", type=int, default=88, help="faces: HR side of the centre crops (LR: a quarter)")
     p.add_argument("--n-images", type=int, default=None, help="train on this many of the images (default: all)")
     p.add_argument("--data-root", default="data", help="where the training set is prepared")
@@ -108,6 +111,8 @@ def prepare_train_set(args) -> tuple[Path, Path]:
     from srgan_helpers.workflows import prepare
 
     subset = f"_n{args.n_images}" if args.n_images else ""
+    if args.train_set == "faces_mix":
+        return prepare_face_mix(args)
     if args.train_set == "faces_essex":
         data_dir, _ = prepare("faces_essex", args.data_root, f"faces_essex_min{args.patch}{subset}",
                               n_images=args.n_images, test_fraction=0.1, mode="whole", min_size=args.patch,
@@ -122,15 +127,60 @@ def prepare_train_set(args) -> tuple[Path, Path]:
     return data_dir, Path(args.data) / args.curve_set
 
 
+def essex_split(args) -> Path:
+    """The Essex faces prepared as whole images, 10% of the people held out (seed 0): the same split for every
+    face recipe, whatever its patch size."""
+    from srgan_helpers.workflows import prepare
+
+    data_dir, _ = prepare("faces_essex", args.data_root, "faces_essex_min96", n_images=None, test_fraction=0.1,
+                          mode="whole", min_size=96, folder=args.data)
+    return data_dir
+
+
+def prepare_face_mix(args) -> tuple[Path, Path]:
+    """Essex's training people and CelebA's training faces (all but the 400 srresnet-x4's card holds out) as
+    one whole-image set; the curve is measured on the held-out Essex people."""
+    from srgan_helpers.named_models import card
+    from srgan_helpers.workflows import prepare
+
+    essex = essex_split(args)
+    manifest = json.loads((essex / "manifest.json").read_text())
+    source = Path(args.data_root) / "raw" / "faces_mix"
+    if not source.is_dir():
+        staging = source.with_name(".faces_mix.partial")
+        held_out = set(card("srresnet-x4")["held_out_faces"])
+        links = {f"essex/{item['source']}": Path(args.data) / "faces_essex" / item["source"]
+                 for item in manifest["train"]}
+        links.update({f"celeba/{p.name}": p for p in sorted((Path(args.data) / "faces").glob("*.jpg"))
+                      if p.name not in held_out})
+        for name, target in links.items():
+            (staging / name).parent.mkdir(parents=True, exist_ok=True)
+            (staging / name).symlink_to(target.resolve())
+        staging.rename(source)
+    data_dir, _ = prepare(str(source), args.data_root, f"faces_mix_min{args.patch}", n_images=None, test_fraction=0,
+                          mode="whole", min_size=args.patch)
+    return data_dir, essex
+
+
 def eval_folders(args, curve_folder: Path) -> dict[str, Path]:
     """The sets scored at the end: the held-out faces (faces) and the benchmark sets in --sets."""
     folders = {"faces_test": curve_folder} if args.train_set == "faces" else {}
-    if args.train_set == "faces_essex":
+    if args.train_set in ("faces_essex", "faces_mix"):
         folders["faces_essex_test"] = curve_folder
-    if args.train_set in ("faces", "faces_essex") and (Path(args.data) / "faces_lfw").is_dir():
+    if args.train_set == "faces_mix":
+        folders["faces_test"] = celeba_held_out(args)
+    if args.train_set != "291" and (Path(args.data) / "faces_lfw").is_dir():
         folders["faces_lfw"] = lfw_check_set(args)
     folders.update({name: Path(args.data) / name for name in args.sets.split(",") if name})
     return folders
+
+
+def celeba_held_out(args) -> Path:
+    """The 400 CelebA faces srresnet-x4's card holds out, as 88-px pairs (as the release check prepares them)."""
+    from srgan_helpers.inference.release_check import held_out_faces
+    from srgan_helpers.named_models import card
+
+    return held_out_faces(card("srresnet-x4"), Path(args.data), Path(args.data_root) / "celeba_held_out")
 
 
 def lfw_check_set(args) -> Path:
@@ -199,6 +249,8 @@ class Curve:
         self.args, self.folder, self.path = args, folder, run_dir / "curve.json"
         kept = json.loads(self.path.read_text()) if self.path.is_file() else {}
         self.points, self.train_seconds = kept.get("points", []), kept.get("train_seconds", 0.0)
+        self.earlier_wall = kept.get("wall_seconds", 0.0)  # the wall time of earlier sittings
+        self.started = time.perf_counter()
         self.sitting_seconds, self.sitting_over = 0.0, False
 
     def __call__(self, event) -> bool:
@@ -217,7 +269,9 @@ class Curve:
     def _keep(self, run_dir: Path) -> None:
         from srgan_helpers.fileio import write_text_atomic
 
-        write_text_atomic(self.path, json.dumps({"points": self.points, "train_seconds": self.train_seconds}))
+        wall = self.earlier_wall + time.perf_counter() - self.started
+        write_text_atomic(self.path, json.dumps({"points": self.points, "train_seconds": self.train_seconds,
+                                                 "wall_seconds": wall}))
 
     def add_point(self, event, step: int) -> None:
         from srgan_helpers.evaluate import evaluate
@@ -246,7 +300,7 @@ def train_ours(args, data_dir: Path, curve_folder: Path) -> dict:
     peak = matmul_peak_gflops()  # before training, in the same run: what this machine does today
     start = time.perf_counter()
     result = train(cfg, run_dir, progress=False, on_epoch_end=curve)
-    wall = time.perf_counter() - start
+    wall = curve.earlier_wall + time.perf_counter() - start  # every sitting's
     if curve.sitting_over:
         print(f"sitting over at step {curve.points[-1]['step'] if curve.points else '?'} ({wall / 60:.1f} min); the "
               f"newest checkpoint is in {run_dir}: run the same command again to continue", flush=True)

@@ -100,3 +100,29 @@ def test_the_initialisation_experiments_live_in_the_benchmark_as_generators_of_t
     generator = networks.build("generator", TrainConfig(n_res_blocks=1, init=config_init, generator=name))
     alphas = [np.asarray(layer.alpha) for layer in generator.layers if hasattr(layer, "alpha")]
     assert alphas and all(np.all(a == np.float32(slope)) for a in alphas)
+
+
+@pytest.mark.slow
+def test_a_recipe_stage_continues_in_a_second_sitting(tmp_path):
+    """recipes.py: a sitting that ends early (--sitting-minutes) exits 3 with its checkpoint kept; the same
+    command continues the stage from it (not from scratch), and the stage's result holds the whole curve,
+    both sittings' time and the speed against a matmul peak measured in the same run."""
+    from conftest import shared_data
+
+    shared_data("T91")
+    command = [sys.executable, str(REPO / "benchmarks" / "recipes.py"), "run", "smoke", "--work", str(tmp_path / "r"),
+               "--data-root", str(tmp_path / "prepared")]
+    first = subprocess.run([*command, "--sitting-minutes", "0.0001"], capture_output=True, text=True, cwd=REPO,
+                           timeout=600)
+    assert first.returncode == 3 and "sitting over at step 10" in first.stdout, first.stderr[-2000:]
+    stage = tmp_path / "r" / "smoke" / "stage1"
+    assert not (stage / "result.json").exists()
+    second = subprocess.run(command, capture_output=True, text=True, cwd=REPO, timeout=600)
+    assert second.returncode == 0 and "stage 1 continues" in second.stdout, second.stderr[-2000:]
+    ours = json.loads((stage / "result.json").read_text())["ours"]
+    assert [p["step"] for p in ours["curve"]] == [10, 20]  # the first sitting's point kept
+    rows = (stage / "run" / "loss_log.csv").read_text().splitlines()[1:]
+    assert [row.split(",")[2] for row in rows] == ["10", "20"]  # step 20 continued from the checkpoint at 10
+    speed = ours["speed"]
+    assert speed["epochs"] == 2 and speed["matmul_peak_gflops"] > 1 and 0 < speed["share_of_peak"]
+    assert ours["wall_seconds"] >= ours["train_seconds"] > 0
