@@ -14,7 +14,9 @@ VGG19_LAYERS = tuple(f"block{b}_conv{c}" for b, n in ((1, 2), (2, 2), (3, 4), (4
 UPSAMPLE_MODES = ("pixel_shuffle", "upsampling_lrelu")
 INITS = ("torch", "keras")
 SCHEDULES = ("constant", "step", "cosine")  # learning-rate schedules (training/schedules.py)
-DEGRADATIONS = ("bicubic", "realistic")  # how training LR is made (data/degrade.py)
+DEGRADATIONS = ("bicubic", "realistic")
+MAX_BATCH = 4096  # a global batch beyond this is a typo (the loader would try to allocate it)
+MAX_LOADER_WORKERS = 256  # how training LR is made (data/degrade.py)
 LEGACY_UPSAMPLE = {"seed": "upsampling_lrelu"}  # the name runs made before 0.2 wrote into config.json
 # Keys runs made before 0.3 wrote, when "lr" meant the learning rate too (it now means low resolution only).
 LEGACY_KEYS = {"lr_decay_epoch": "learning_rate_decay_epoch", "lr_decay_factor": "learning_rate_decay_factor",
@@ -191,9 +193,11 @@ def _choice_problems(cfg: TrainConfig) -> list[str]:
     if cfg.learning_rate_schedule not in SCHEDULES:
         problems.append(f"learning_rate_schedule={cfg.learning_rate_schedule!r}: use one of {SCHEDULES}")
     problems += _degradation_problems(cfg)
-    if cfg.loader_workers is not None and (not isinstance(cfg.loader_workers, int) or cfg.loader_workers < 0):
-        problems.append(f"loader_workers={cfg.loader_workers!r}: use a whole number >= 0 (0: no worker processes) "
-                        f"or None (workers for the realistic LR only, as many as the machine allows)")
+    if cfg.loader_workers is not None and (not isinstance(cfg.loader_workers, int)
+                                           or not 0 <= cfg.loader_workers <= MAX_LOADER_WORKERS):
+        problems.append(f"loader_workers={cfg.loader_workers!r}: use a whole number from 0 (no worker processes) to "
+                        f"{MAX_LOADER_WORKERS}, or None (workers for the realistic LR only, as many as the machine "
+                        f"allows)")
     if cfg.mixed_precision not in (None, "mixed_float16", "mixed_bfloat16"):
         problems.append(f"mixed_precision={cfg.mixed_precision!r}: use None, 'mixed_float16' or 'mixed_bfloat16'")
     if cfg.vgg_layer not in VGG19_LAYERS:
@@ -241,6 +245,8 @@ def degradation_ranges(cfg: TrainConfig):
 
 def _number_problems(cfg: TrainConfig) -> list[str]:
     problems = []
+    if cfg.batch_size > MAX_BATCH:
+        problems.append(f"batch_size={cfg.batch_size}: at most {MAX_BATCH} (the global batch; 16 to 128 is usual)")
     for name in ("batch_size", "save_every", "keep_last", "sample_every", "n_samples", "n_res_blocks", "hr_size"):
         if getattr(cfg, name) < 1:
             problems.append(f"{name}={getattr(cfg, name)} must be >= 1")

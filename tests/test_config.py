@@ -56,3 +56,12 @@ def test_the_installed_version_is_the_packages_own():
     import srgan_helpers
 
     assert importlib.metadata.version("srgan-helpers") == srgan_helpers.__version__
+
+
+@pytest.mark.parametrize("field, value, allowed", [("loader_workers", 2**63, "from 0 .* to 256"),
+                                                   ("batch_size", 10**12, "at most 4096")])
+def test_sizes_without_an_upper_bound_are_refused(field, value, allowed):
+    """The attack's loader_workers 2**63 and batch_size 10**12 were accepted (the loader hung after the run
+    folder was written); now the config refuses them by name."""
+    with pytest.raises(ValueError, match=rf"{field}={value}.*{allowed}"):
+        TrainConfig(**{field: value})

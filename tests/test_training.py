@@ -143,3 +143,7 @@ def test_a_generator_source_that_is_missing_or_of_another_shape_is_refused_befor
     assert not (tmp_path / "a" / "config.json").exists()
     with pytest.raises(ValueError, match="set n_res_blocks, scale and upsample"):
         build_models(tiny_config.replace(generator_from=str(finished_run), n_res_blocks=2))
+    for wrong in ({"n_res_blocks": 2}, {"upsample": "upsampling_lrelu"}):  # the attack: refused after config.json
+        with pytest.raises(ValueError, match="set n_res_blocks, scale and upsample"):
+            train(tiny_config.replace(generator_from=str(finished_run), **wrong), tmp_path / "b", progress=False)
+        assert not (tmp_path / "b").exists() or not any((tmp_path / "b").iterdir())

@@ -51,15 +51,19 @@ def build_models(cfg, placement=None) -> GanModels:
 def start_from(generator, source: str) -> None:
     """Copy the weights of `source` (a shipped model's name, a run folder or a .keras file) into `generator`;
     the architectures must match."""
+    generator.set_weights(check_same_architecture(generator, source).get_weights())
+
+
+def check_same_architecture(generator, source: str):
+    """The generator `source` names, loaded; ValueError when its weights do not fit `generator`'s shapes."""
     from ..inference import load_generator
 
     trained = load_generator(source)
-    mine, theirs = generator.get_weights(), trained.get_weights()
-    if [w.shape for w in mine] != [w.shape for w in theirs]:
+    if [w.shape for w in generator.get_weights()] != [w.shape for w in trained.get_weights()]:
         raise ValueError(f"generator_from={source!r}: its network ({trained.count_params():,} parameters) differs "
                          f"from this config's ({generator.count_params():,}): set n_res_blocks, scale and upsample "
                          f"as it was trained")
-    generator.set_weights(theirs)
+    return trained
 
 
 def freeze_batchnorm(model) -> None:

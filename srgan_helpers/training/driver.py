@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from .. import distribute
+from .. import distribute, networks
 from ..checkpoints import CheckpointManager, new_run_id
 from ..config import TrainConfig, resume_clashes
 from ..data.loader import set_mode
@@ -97,6 +97,9 @@ def check_generator_source(cfg: TrainConfig) -> None:
         if not path.is_file():
             raise ValueError(f"generator_from={cfg.generator_from!r}: {path} does not exist; give a shipped model's "
                              f"name, a run folder holding generator.keras, or a .keras file")
+        from .bundle import check_same_architecture
+
+        check_same_architecture(networks.build("generator", cfg), cfg.generator_from)  # before anything is written
 
 
 def check_run_folder(run_dir: Path) -> None:
