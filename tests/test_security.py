@@ -48,3 +48,29 @@ def test_config_is_data_never_code(tmp_path):
     with pytest.raises(ValueError, match="wrong type"):
         TrainConfig.from_json(tmp_path / "config.json")
     assert not (tmp_path / "pwned").exists()
+
+
+def test_a_model_file_whose_config_unpacks_to_gigabytes_is_refused_before_keras_reads_it(tmp_path, monkeypatch):
+    """The attack's 3.2 MB .keras with 1.5 GiB of padding in config.json loaded at 3.85 GB RSS. The zip's own
+    directory (no unpacking) shows the sizes; a real generator passes."""
+    import zipfile
+
+    import keras
+
+    from srgan_helpers import inference
+    from srgan_helpers.models import build_generator
+    from srgan_helpers.training import export_generator
+
+    good = export_generator(build_generator(4, n_res_blocks=1), tmp_path / "good.keras")
+    inference.check_model_file(good)
+    padded = tmp_path / "padded.keras"
+    with zipfile.ZipFile(good) as src, zipfile.ZipFile(padded, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item)
+            dst.writestr(item.filename, data + b" " * (40 * 2**20) if item.filename == "config.json" else data)
+    assert padded.stat().st_size < 2 * 2**20
+    loaded = []
+    monkeypatch.setattr(keras.saving, "load_model", lambda *a, **k: loaded.append(a))
+    with pytest.raises(ValueError, match=r"refusing to load: its config.json unpacks to 40 MiB .*limit 16 MiB"):
+        inference.load_generator(padded)
+    assert not loaded

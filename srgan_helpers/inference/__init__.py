@@ -22,6 +22,7 @@ def load_generator(spec: str | Path):
     if not path.is_file():
         raise FileNotFoundError(f"{path}: no generator found; pass a .keras file, a run folder that holds "
                                 f"generator.keras (training exports it at the end of every session) or a model name")
+    check_model_file(path)
     try:
         return keras.saving.load_model(path, safe_mode=True, compile=False)
     except ValueError as exc:
@@ -33,6 +34,29 @@ def load_generator(spec: str | Path):
     except Exception as exc:  # unknown classes or functions, a damaged zip...: one clear message
         reason = " ".join(str(exc).split())[:300]
         raise ValueError(f"{path}: not a loadable Keras model ({type(exc).__name__}: {reason})") from exc
+
+
+MAX_MODEL_TEXT = 16 * 2**20  # a .keras file's config.json / metadata.json: kilobytes for any real network
+MAX_MODEL_BYTES = 4 * 2**30  # everything a .keras file unpacks to
+
+
+def check_model_file(path: Path) -> None:
+    """Refuse, before Keras reads it, a .keras file that unpacks to far more than a model holds (a 3 MB file whose
+    config.json was 1.5 GiB of padding loaded at 3.85 GB RSS): as images and archives are guarded."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        return  # not a zip (an .h5 file, a damaged one): Keras says what it is
+    text = [m for m in members if m.filename in ("config.json", "metadata.json") and m.file_size > MAX_MODEL_TEXT]
+    total = sum(m.file_size for m in members)
+    if text or total > MAX_MODEL_BYTES:
+        what = (f"its {text[0].filename} unpacks to {text[0].file_size / 2**20:,.0f} MiB (a model's is kilobytes; "
+                f"limit {MAX_MODEL_TEXT // 2**20} MiB)" if text else
+                f"it unpacks to {total / 2**30:.1f} GiB (limit {MAX_MODEL_BYTES // 2**30} GiB)")
+        raise ValueError(f"{path}: refusing to load: {what}; this is not a model file this package wrote")
 
 
 def model_scale(model) -> int:
