@@ -178,6 +178,7 @@ class CheckpointManager:
         self.directory = Path(directory)
         self.keep_last, self.keep_every, self.run_id, self.required = keep_last, keep_every, run_id, required
         self._write_hook = write_hook
+        self.publish_guard = lambda: None  # a trainer sets its lock check here (RunLock.verify)
         # folder name -> (files' stat signature, state) for folders verified by this process; any change on
         # disk (an edit, a copy over it) changes the signature and forces a fresh verification
         self._verified: dict[str, tuple[tuple, dict]] = {}
@@ -260,6 +261,7 @@ class CheckpointManager:
             state = self._write(tmp, arrays, {**state, "run_id": self.run_id}, epoch)
             if self._write_hook:
                 self._write_hook(tmp)
+            self.publish_guard()  # still this run's writer, at the moment of publishing?
             self._clear_way(final)
             os.replace(tmp, final)
             fsync_dir(self.directory)

@@ -16,9 +16,11 @@ TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<host>[0-9a-f]{8})-(?P<pid>[0-9]+)\
 
 
 @contextlib.contextmanager
-def atomic_path(path: str | Path, suffix: str = "", exclusive: bool = False):
+def atomic_path(path: str | Path, suffix: str = "", exclusive: bool = False, before_publish=None):
     """Yield a temp path beside `path`; on success fsync it and rename it onto `path`, else delete it.
-    `exclusive`: never replace an existing `path` (FileExistsError), even one another process writes now."""
+    `exclusive`: never replace an existing `path` (FileExistsError), even one another process writes now.
+    `before_publish()`: called at the last moment before the rename; raising there publishes nothing (a
+    trainer checks that it still holds its run's lock)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{owner_tag()}.", suffix=".tmp" + suffix, dir=path.parent)
@@ -28,6 +30,8 @@ def atomic_path(path: str | Path, suffix: str = "", exclusive: bool = False):
     try:
         yield tmp
         fsync_file(tmp)
+        if before_publish is not None:
+            before_publish()
         _publish_exclusively(tmp, path) if exclusive else os.replace(tmp, path)
         fsync_dir(path.parent)
     finally:

@@ -139,3 +139,40 @@ def test_an_empty_lock_is_stale_after_seconds_not_minutes(tmp_path):
         lock.acquire()
     assert lock.owned()
     lock.release()
+
+
+@pytest.mark.parametrize("inside", ["export", "checkpoint"])
+def test_a_lock_lost_inside_a_write_is_checked_at_the_rename_and_nothing_is_published(tiny_config, tmp_path,
+                                                                                     monkeypatch, inside):
+    """The attack: stopped inside the export, another trainer took over and trained on; resumed, the first
+    replaced the newer export with older weights and exited 0. The lock is now checked at the moment of
+    publishing (the rename), for the export and for every checkpoint."""
+    import keras
+
+    from srgan_helpers.checkpoints import CheckpointManager
+    from srgan_helpers.training import train
+
+    run = tmp_path / "run"
+    train(tiny_config.replace(epochs=1), run, progress=False)  # a finished run: checkpoints 1-2, an export
+    (run / "generator.keras").write_bytes(b"the other trainer's newer export")
+    before = sorted(p.name for p in (run / "checkpoints").glob("ckpt-*"))
+
+    def taken_over():
+        write_lock(run, pid=1, host="another-vm", started="now", token="theirs")
+
+    if inside == "export":
+        real_save = keras.Model.save
+        monkeypatch.setattr(keras.Model, "save", lambda self, path, *a, **k: (real_save(self, path, *a, **k),
+                                                                             taken_over()))
+    else:
+        real_write = CheckpointManager._write
+        monkeypatch.setattr(CheckpointManager, "_write", lambda self, *a: (real_write(self, *a), taken_over())[0])
+    with pytest.raises(LockLost):
+        train(tiny_config.replace(epochs=2), run, progress=False)
+    assert (run / "generator.keras").read_bytes() == b"the other trainer's newer export"
+    after = sorted(p.name for p in (run / "checkpoints").glob("ckpt-*"))
+    if inside == "checkpoint":
+        assert after == before  # the epoch-3 checkpoint written, never renamed into place
+    else:
+        assert "ckpt-000003" in after  # saved while the lock was still held; only the export came after
+    assert not [p.name for p in run.rglob(".*tmp*")] and not list((run / "checkpoints").glob(".ckpt-*"))

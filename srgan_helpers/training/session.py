@@ -35,7 +35,7 @@ class EpochEnd(NamedTuple):
     run_dir: Path
 
 
-def export_generator(generator, path: Path, cfg=None) -> Path:
+def export_generator(generator, path: Path, cfg=None, guard=None) -> Path:
     """Save the generator as `.keras` atomically (loads with safe_mode=True: no Lambda layers); a generator
     with synchronized BatchNorm (TF, several devices) is saved as the plain single-device network, rebuilt
     from its run's config (`cfg`)."""
@@ -48,7 +48,7 @@ def export_generator(generator, path: Path, cfg=None) -> Path:
         plain = networks.build("generator", cfg)
         plain.set_weights(generator.get_weights())
         generator = plain
-    with atomic_path(path, suffix=".keras") as tmp:
+    with atomic_path(path, suffix=".keras", before_publish=guard) as tmp:  # guard: checked at the rename
         generator.save(tmp)
     return path
 
@@ -71,6 +71,7 @@ class TrainingSession:
         self.cfg, self.run_dir, self.manager, self.models = cfg, run_dir, manager, models
         self.placement, self.progress = placement, progress
         self.guard = guard or (lambda: None)  # raises when this trainer no longer owns the run (RunLock.verify)
+        manager.publish_guard = self.guard  # checked again at each checkpoint's rename
         self.note = random_weights_note(cfg)
         self.log = LossLogWriter(run_dir / LOG_NAME)
         self.epoch = self.global_step = 0
@@ -186,7 +187,8 @@ class TrainingSession:
 
         self.guard()
         try:
-            path = export_generator(self.models.generator, self.run_dir / GENERATOR_NAME, self.cfg)
+            path = export_generator(self.models.generator, self.run_dir / GENERATOR_NAME, self.cfg, self.guard)
+            self.guard()
             if self.log.rows():
                 plot_training_curves(load_log(self.log.path), self.run_dir / "loss_curves.png", self.note)
         except OSError as exc:
