@@ -33,6 +33,7 @@ from .processes import pid_alive
 
 LOCK_NAME = ".lock"
 UNWRITTEN_GRACE = 5.0  # seconds a lock may stay empty while its creator writes it; after that it is stale
+READ_TRIES, READ_PAUSE = 5, 0.2  # reading the lock: tries on an I/O error, and the growing pause between them
 
 
 class RunLocked(RuntimeError):
@@ -59,19 +60,30 @@ class RunLock:
         self._thread: threading.Thread | None = None
         self.token = uuid.uuid4().hex
         self.lost = False
+        self.heartbeat_failure: str | None = None  # why the heartbeat stopped, if it did
 
     def holder(self) -> dict | None:
-        """The current lock's owner (pid, host, started, age of its heartbeat in seconds), or None."""
+        """The current lock's owner (pid, host, started, age of its heartbeat in seconds), or None. A read that
+        fails with an I/O error (a network file system's hiccup) is tried again READ_TRIES times before the
+        error is raised: one EIO must not read as a lock that changed hands."""
+        for attempt in range(READ_TRIES):
+            try:
+                return self._read_holder()
+            except FileNotFoundError:
+                return None
+            except OSError:
+                if attempt == READ_TRIES - 1:
+                    raise
+                time.sleep(READ_PAUSE * (attempt + 1))
+
+    def _read_holder(self) -> dict:
+        text = self.path.read_text()
+        age = time.time() - self.path.stat().st_mtime
         try:
-            info = json.loads(self.path.read_text())
-            age = time.time() - self.path.stat().st_mtime
-        except FileNotFoundError:
-            return None
-        except (OSError, ValueError):
-            info, age = {}, time.time() - self.path.stat().st_mtime
-        if not isinstance(info, dict):
+            info = json.loads(text)
+        except ValueError:
             info = {}
-        return {**info, "heartbeat_age": age}
+        return {**(info if isinstance(info, dict) else {}), "heartbeat_age": age}
 
     def is_stale(self, holder: dict) -> bool:
         """Abandoned: its pid is gone on this host, it was never written, or (another host) no heartbeat."""
@@ -149,12 +161,21 @@ class RunLock:
                       f"(last heartbeat {holder['heartbeat_age']:.0f} s ago)", stacklevel=3)
 
     def _refusal(self, holder: dict) -> str:
-        wait = max(0.0, self.stale_after - holder["heartbeat_age"])
-        return (f"{self.path.parent} is being trained by pid {holder.get('pid')} on host {holder.get('host')} "
-                f"(since {holder.get('started')}, last heartbeat {holder['heartbeat_age']:.0f} s ago). One trainer "
-                f"per run folder. If that session is gone (e.g. a Colab disconnect), its lock counts as stale "
-                f"after {self.stale_after:.0f} s without a heartbeat: try again in {wait:.0f} s, or pass "
-                f"break_lock=True (--break-lock) if you are sure it no longer runs.")
+        if "pid" not in holder:  # empty or unreadable: a trainer creating it this instant, or one that died then
+            wait = max(1.0, UNWRITTEN_GRACE - holder["heartbeat_age"])
+            return (f"{self.path} is empty or unreadable: another trainer may be starting this instant. Try again "
+                    f"in {wait:.0f} s (an empty lock counts as abandoned after {UNWRITTEN_GRACE:.0f} s), or pass "
+                    f"break_lock=True (--break-lock) if no trainer runs.")
+        who = (f"pid {holder.get('pid')} on host {holder.get('host')} (since {holder.get('started')}, last heartbeat "
+               f"{holder['heartbeat_age']:.0f} s ago). One trainer per run folder.")
+        if holder.get("host") == socket.gethostname():
+            return (f"{self.path.parent} is being trained by {who} That process is alive on this machine, so it "
+                    f"holds the run until it ends: stop it first, or pass break_lock=True (--break-lock) if it is "
+                    f"not a trainer.")
+        wait = max(1.0, self.stale_after - holder["heartbeat_age"])
+        return (f"{self.path.parent} is being trained by {who} If that session is gone (e.g. a Colab disconnect), "
+                f"its lock counts as stale after {self.stale_after:.0f} s without a heartbeat: try again in "
+                f"{wait:.0f} s, or pass break_lock=True (--break-lock) if you are sure it no longer runs.")
 
     def _start_heartbeat(self) -> None:
         self._stop.clear()
@@ -162,14 +183,28 @@ class RunLock:
         self._thread.start()
 
     def _beat(self) -> None:
+        """Touch the lock every `heartbeat_every` s while it is ours. Whatever stops it is kept in
+        `heartbeat_failure` (the trainer's next verify() raises it in one line): it never dies silently."""
+        misses = 0
         while not self._stop.wait(self.heartbeat_every):
-            if not self.owned():
-                self.lost = True
-                return  # never refresh a lock another trainer now holds
+            try:
+                if not self.owned():  # reading it is already tried READ_TRIES times
+                    self.lost = True
+                    return  # never refresh a lock another trainer now holds
+            except OSError as exc:
+                self.heartbeat_failure = f"cannot read {self.path.name}: {exc}"
+                return
             try:
                 os.utime(self.path)
-            except OSError:
-                pass  # the next beat tries again
+                misses = 0
+            except OSError as exc:
+                misses += 1  # one failed touch is retried at the next beat; a run of them stops the trainer
+                if misses >= READ_TRIES:
+                    self.heartbeat_failure = f"cannot touch {self.path.name}: {exc}"
+                    return
+            except Exception as exc:  # noqa: BLE001 - anything else: said, never swallowed
+                self.heartbeat_failure = f"{type(exc).__name__}: {exc}"
+                return
 
     def owned(self) -> bool:
         """The lock file there is still this holder's (its token)."""
@@ -178,7 +213,17 @@ class RunLock:
 
     def verify(self) -> None:
         """Raise LockLost (one line) unless this trainer still holds its lock: call it before every write."""
-        if self.lost or not self.owned():
+        if self.heartbeat_failure:
+            raise LockLost(f"{self.path.parent}: this trainer's lock heartbeat stopped ({self.heartbeat_failure}); "
+                           f"without it another machine could take the run over, so it stops without writing "
+                           f"anything more. Run it again to resume from the newest checkpoint.")
+        try:
+            owned = not self.lost and self.owned()
+        except OSError as exc:
+            raise LockLost(f"{self.path}: this trainer cannot read its lock ({exc}, {READ_TRIES} tries); it stops "
+                           f"without writing anything more. Run it again to resume from the newest "
+                           f"checkpoint.") from exc
+        if not owned:
             self.lost = True
             holder = self.holder() or {}
             now = (f"now held by pid {holder.get('pid')} on host {holder.get('host')}" if holder.get("pid")

@@ -70,7 +70,8 @@ def test_training_stops_before_writing_the_epoch_after_its_lock_was_taken(tiny_c
         train(tiny_config.replace(epochs=2, save_every=1), run, progress=False,
               on_epoch_end=taken_over_after_first_epoch)
     assert list(log_columns(run / "loss_log.csv")["epoch"]) == [1]  # no row, checkpoint or export after
-    assert sorted(p.name for p in (run / "checkpoints").glob("ckpt-*")) == ["ckpt-000001"]
+    # taken over after epoch 1's log row but before its checkpoint: the checkpoint is refused at its rename
+    assert sorted(p.name for p in (run / "checkpoints").glob("ckpt-*")) == []
     assert not (run / "generator.keras").exists()
 
 
@@ -176,3 +177,48 @@ def test_a_lock_lost_inside_a_write_is_checked_at_the_rename_and_nothing_is_publ
     else:
         assert "ckpt-000003" in after  # saved while the lock was still held; only the export came after
     assert not [p.name for p in run.rglob(".*tmp*")] and not list((run / "checkpoints").glob(".ckpt-*"))
+
+
+def test_a_transient_io_error_reading_the_lock_is_retried_and_a_lasting_one_is_one_line(tmp_path, monkeypatch):
+    """The attack: one EIO reading .lock raised LockLost naming the trainer's own pid; EIO then ENOENT killed
+    the heartbeat thread and training went on without a heartbeat."""
+    import errno
+    from pathlib import Path
+
+    from srgan_helpers import runlock
+
+    monkeypatch.setattr(runlock, "READ_PAUSE", 0.001)
+    lock = RunLock(tmp_path, heartbeat_every=0.01)
+    lock.acquire()
+    real_read = Path.read_text
+    failures = {"left": 2}
+
+    def flaky_read(path, *a, **k):
+        if path.name == ".lock" and failures["left"]:
+            failures["left"] -= 1
+            raise OSError(errno.EIO, "Input/output error")
+        return real_read(path, *a, **k)
+
+    monkeypatch.setattr(Path, "read_text", flaky_read)
+    lock.verify()  # two EIOs, then a good read: still ours
+    failures["left"] = 10**6  # the file system stays broken: the heartbeat stops, and says why
+    deadline = time.monotonic() + 30
+    while lock.heartbeat_failure is None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert lock.heartbeat_failure and "Input/output error" in lock.heartbeat_failure
+    with pytest.raises(LockLost, match="heartbeat stopped .*Input/output error") as caught:
+        lock.verify()
+    assert "\n" not in str(caught.value) and f"pid {os.getpid()}" not in str(caught.value)
+    monkeypatch.setattr(Path, "read_text", real_read)
+    lock.release()
+
+
+def test_refusals_say_what_to_do_for_an_empty_lock_and_a_live_one_on_this_host(tmp_path):
+    write_lock(tmp_path)  # 0 bytes: a trainer creating it this instant
+    with pytest.raises(RunLocked) as empty:
+        RunLock(tmp_path).acquire()
+    assert "pid None" not in str(empty.value) and "empty or unreadable" in str(empty.value)
+    write_lock(tmp_path, pid=os.getpid(), host=socket.gethostname(), started="now", token="t")
+    with pytest.raises(RunLocked) as live:
+        RunLock(tmp_path).acquire()
+    assert "try again in 0 s" not in str(live.value) and "alive on this machine" in str(live.value)
