@@ -147,3 +147,45 @@ def test_training_with_workers_is_the_training_without_them_and_leaves_no_worker
     assert alone.keys() == with_workers.keys() and alone["generator"]
     for group in alone:
         assert all(np.array_equal(a, b) for a, b in zip(alone[group], with_workers[group], strict=True)), group
+
+
+def test_a_stalled_worker_is_one_line_within_the_deadline_and_closing_leaves_no_worker(whole_set, monkeypatch):
+    """The attack: one SIGSTOPped worker hung training forever with no message, and after Ctrl-C the trainer
+    never exited (it waited on the stopped worker). Now a per-batch deadline names the workers, and close()
+    kills what SIGTERM cannot stop."""
+    from srgan_helpers.data import workers
+
+    monkeypatch.setattr(workers, "BATCH_DEADLINE", 3.0)
+    loader = make_loader(whole_set, 1)
+    batches_ = loader.prefetch(0)
+    next(batches_)
+    (stalled,) = [p.pid for p in loader._pool.processes]
+    os.kill(stalled, signal.SIGSTOP)
+    started = time.monotonic()
+    with pytest.raises(LoaderWorkerError, match=rf"no batch from the loader workers for 3 s .*pid {stalled}") as caught:
+        for _ in batches_:
+            pass
+    assert "\n" not in str(caught.value) and time.monotonic() - started < 30
+    closing = time.monotonic()
+    loader.close()
+    assert time.monotonic() - closing < 15 and not alive(stalled)
+
+
+def test_ctrl_c_stops_a_wait_for_a_stalled_worker_at_once(whole_set):
+    """Under a command's handler the flag ends the wait at the next poll (half a second), not at the deadline."""
+    from srgan_helpers import interrupts
+
+    loader = make_loader(whole_set, 1)
+    batches_ = loader.prefetch(0)
+    next(batches_)
+    (stalled,) = [p.pid for p in loader._pool.processes]
+    os.kill(stalled, signal.SIGSTOP)
+    with interrupts.handled():
+        os.kill(os.getpid(), signal.SIGINT)
+        started = time.monotonic()
+        with pytest.raises(interrupts.Interrupted):
+            for _ in batches_:
+                pass
+    assert time.monotonic() - started < 10
+    loader.close()
+    assert not alive(stalled)

@@ -16,9 +16,11 @@ import queue
 import signal
 import sys
 import threading
+import time
 import types
 
 _POLL_SECONDS = 0.5
+BATCH_DEADLINE = 120.0  # seconds without any batch from a live worker: it is stalled (stopped, or blocked on I/O)
 
 
 class LoaderWorkerError(RuntimeError):
@@ -108,19 +110,31 @@ class WorkerPool:
                     return self.ready.pop((generation, step))
                 if generation != self.generation:
                     return None
-                made_for, made_step, batch = self._next_result()
+                made_for, made_step, batch = self._next_result(step)
                 if made_for == self.generation:
                     self.ready[(made_for, made_step)] = batch
 
-    def _next_result(self):
+    def _next_result(self, step: int | None = None):
+        """The next batch any worker made. Ctrl-C (under a command's handler) stops the wait at once; a worker
+        that died, or no batch at all for BATCH_DEADLINE seconds, is one LoaderWorkerError."""
+        from .. import interrupts
+
+        deadline = time.monotonic() + BATCH_DEADLINE
         while True:
             try:
                 return self.results.get(timeout=_POLL_SECONDS)
             except queue.Empty:
+                interrupts.check()
                 dead = [p for p in self.processes if not p.is_alive()]
                 if dead:
                     raise LoaderWorkerError(f"loader worker {dead[0].name} died (exit code {dead[0].exitcode}); "
                                             f"set loader_workers=0 to make batches in the training process") from None
+                if time.monotonic() > deadline:
+                    names = ", ".join(f"{p.name} (pid {p.pid})" for p in self.processes)
+                    raise LoaderWorkerError(f"no batch from the loader workers for {BATCH_DEADLINE:.0f} s (waiting "
+                                            f"for step {step}); one is stalled, stopped or blocked on its data "
+                                            f"(a pack on a slow or hung drive?): {names}. Set loader_workers=0, "
+                                            f"or check the data's drive") from None
 
     def close(self) -> None:
         """Stop every worker (a polite None, then terminate) and release the queues."""
@@ -131,9 +145,10 @@ class WorkerPool:
                 break
         for process in self.processes:
             process.join(timeout=2)
-            if process.is_alive():
-                process.terminate()
-                process.join(timeout=2)
+            for stop in (process.terminate, process.kill):  # SIGTERM waits in a stopped process; SIGKILL does not
+                if process.is_alive():
+                    stop()
+                    process.join(timeout=2)
         for q in (self.tasks, self.results):
             q.cancel_join_thread()
             q.close()
