@@ -1,3 +1,6 @@
+import os
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -96,3 +99,38 @@ def test_tone_patches_reach_pure_black_white_and_saturated_colours():
     corners = {tuple(int(v) for v in tone_patch(rng, 8)[0, 0]) for _ in range(400)}
     for colour in ((0, 0, 0), (255, 255, 255), (0, 255, 255), (255, 0, 0)):
         assert colour in corners
+
+
+def test_a_pack_truncated_while_training_is_a_named_error_not_sigbus(tmp_path):
+    """The attack: `truncate -s 1000 <set>/train/pack/hr.u8` during a run killed a 0-worker trainer with SIGBUS
+    (exit -7, nothing said). The pack's size is checked before every batch."""
+    from conftest import shared_data
+
+    from srgan_helpers.data.loader import BatchLoader, open_split
+    from srgan_helpers.data.preprocess import preprocess
+
+    out = tmp_path / "set"
+    preprocess(shared_data("Set14/HR"), out, n_images=4, test_fraction=0, mode="whole", progress=False)
+    loader = BatchLoader(open_split(out, "train"), 2, crop_size=48, seed=1, steps_per_epoch=3)
+    first = loader.batch_uint8(0, 0)
+    os.truncate(out / "train" / "pack" / "hr.u8", 1000)
+    with pytest.raises(ValueError, match=r"hr.u8 now holds 1000 bytes, its index says \d+: the set was changed"):
+        loader.batch_uint8(0, 1)
+    assert first[1].shape == (2, 48, 48, 3)
+
+
+def test_an_image_changed_after_preparation_is_refused_by_its_manifest_digest(tiny_set, tmp_path):
+    import shutil
+
+    from PIL import Image
+
+    from srgan_helpers.data.loader import load_pairs
+
+    data = Path(shutil.copytree(tiny_set, tmp_path / "set"))
+    victim = sorted((data / "train" / "lr").glob("*.png"))[3]
+    image = Image.open(victim).convert("RGB")
+    image.putpixel((0, 0), (255, 0, 0))  # same size, same mode: only the digest tells
+    image.save(victim)
+    with pytest.raises(ValueError, match=rf"{victim.name}: changed after the set was prepared"):
+        load_pairs(data, "train")
+    assert len(load_pairs(tiny_set, "train").names) == 12  # the untouched set loads

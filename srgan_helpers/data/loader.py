@@ -56,6 +56,7 @@ def load_pairs(data_dir: str | Path, split: str = "train", limit: int | None = N
     paths = list_images(hr_dir, recursive=False)[:limit]
     if not paths:
         raise ValueError(f"{hr_dir} holds no images: re-run preprocess with more images or test_fraction > 0")
+    check_digests(Path(data_dir), split, paths)
     hr = [load_uint8(p) for p in paths]
     lr = [load_uint8(hr_dir.parent / "lr" / p.name) for p in paths]
     for path, h, lo in zip(paths, hr, lr):
@@ -67,6 +68,24 @@ def load_pairs(data_dir: str | Path, split: str = "train", limit: int | None = N
     if hr.shape[1] % lr.shape[1] or hr.shape[1] // lr.shape[1] != hr.shape[2] // lr.shape[2]:
         raise ValueError(f"{data_dir}/{split}: HR {hr.shape[1:3]} is not an integer multiple of LR {lr.shape[1:3]}")
     return PairSet(hr=hr, lr=lr, names=[p.name for p in paths])
+
+
+def check_digests(data_dir: Path, split: str, paths: list[Path]) -> None:
+    """ValueError naming the first HR or LR file whose SHA-256 differs from what manifest.json recorded when
+    the set was prepared (a file edited or replaced since); sets without recorded digests pass."""
+    from ..fileio import file_digest
+
+    try:
+        records = {r["name"]: r for r in read_manifest(data_dir).get(split, []) if isinstance(r, dict)}
+    except (FileNotFoundError, ValueError):
+        return
+    for path in paths:
+        record = records.get(path.name, {})
+        for key, file in (("hr", path), ("lr", path.parent.parent / "lr" / path.name)):
+            wanted = record.get(f"{key}_sha256")
+            if wanted and file.is_file() and file_digest(file) != wanted:
+                raise ValueError(f"{file}: changed after the set was prepared (its SHA-256 differs from "
+                                 f"{data_dir / 'manifest.json'}); re-run preprocess with overwrite=True")
 
 
 def set_mode(data_dir: str | Path) -> str:
@@ -170,6 +189,8 @@ class BatchLoader:
     def batch_uint8(self, epoch: int, step: int, plan=None) -> tuple[np.ndarray, np.ndarray]:
         """Batch `step` of `epoch` as uint8 (lr, hr): a function of (seed, epoch, step) alone."""
         order, ys, xs, codes = plan if plan is not None else self.epoch_plan(epoch)
+        if hasattr(self.images, "check_intact"):  # a pack cut short under us: a named error, not SIGBUS
+            self.images.check_intact()
         c, s, b = self.crop_size // self.scale, self.scale, self.batch_size
         stored_lr = self.degradation is None
         hrs = self._tone_patches(epoch, step)

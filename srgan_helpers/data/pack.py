@@ -69,7 +69,21 @@ class PackedImages:
                                    dtype=np.int64).reshape(-1, 4)
         except (ValueError, KeyError, TypeError) as exc:
             raise ValueError(f"{index_path} is corrupt ({exc}); re-run preprocess with overwrite=True") from exc
-        self._maps = {k: self._map(k, int(index["bytes"][k])) for k in ("hr", "lr")}
+        self._bytes = {k: int(index["bytes"][k]) for k in ("hr", "lr")}
+        self._maps = {k: self._map(k, self._bytes[k]) for k in ("hr", "lr")}
+
+    def check_intact(self) -> None:
+        """ValueError naming the file when a pack file no longer has its indexed size (truncated or replaced
+        while training: reading the mapped pages past its new end would kill the process with SIGBUS)."""
+        for key, expected in self._bytes.items():
+            path = self.folder / f"{key}.u8"
+            try:
+                size = os.path.getsize(path)
+            except OSError:
+                size = -1
+            if size != expected:
+                raise ValueError(f"{path} now holds {size} bytes, its index says {expected}: the set was changed "
+                                 f"while in use; re-run preprocess with overwrite=True")
 
     def _map(self, key: str, expected: int) -> np.memmap:
         path = self.folder / f"{key}.u8"
