@@ -31,9 +31,10 @@ def _require(module: str) -> None:
                                 f"tf2onnx, onnx, onnxruntime)")
 
 
-def export_onnx(model_spec: str | Path, out: str | Path) -> Path:
-    """Write the generator `model_spec` names to `out` (.onnx) with dynamic batch, height and width."""
-    from .fileio import atomic_path
+def export_onnx(model_spec: str | Path, out: str | Path, overwrite: bool = False) -> Path:
+    """Write the generator `model_spec` names to `out` (.onnx) with dynamic batch, height and width; an
+    existing `out` is replaced only with `overwrite`. A killed export's temp file in the folder is removed."""
+    from .fileio import atomic_path, remove_stale_temps
     from .inference import load_generator
 
     for module in ("tensorflow", "tf2onnx", "onnx"):
@@ -41,10 +42,19 @@ def export_onnx(model_spec: str | Path, out: str | Path) -> Path:
     out = Path(out)
     if out.suffix.lower() != ".onnx":
         raise ValueError(f"{out}: the output name must end in .onnx")
+    if out.exists() and not overwrite:
+        raise ValueError(f"{out} already exists; pass --overwrite to replace it")
     generator = load_generator(model_spec)
     generator(np.zeros((1, 8, 8, 3), np.float32))  # Keras exports only a model that has been called
-    with atomic_path(out, suffix=".onnx") as partial:
-        generator.export(str(partial), format="onnx", verbose=False)
+    try:
+        if out.parent.is_dir():
+            remove_stale_temps(out.parent)
+        with atomic_path(out, suffix=".onnx", exclusive=not overwrite) as partial:
+            generator.export(str(partial), format="onnx", verbose=False)
+    except FileExistsError:
+        raise ValueError(f"{out}: written meanwhile by another run; pass --overwrite to replace it") from None
+    except OSError as exc:
+        raise OSError(f"{out}: cannot be written ({exc.strerror or exc}); nothing partial was left") from exc
     return out
 
 
@@ -74,6 +84,7 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("model", help="a shipped model's name, a run folder or a generator .keras file")
     parser.add_argument("out", help="the .onnx file to write")
+    parser.add_argument("--overwrite", action="store_true", help="replace an existing .onnx file")
     args = parser.parse_args(argv)
     from . import interrupts
 
@@ -85,7 +96,7 @@ def export_command(args) -> int:
 
     load_keras()
     try:
-        path = export_onnx(args.model, args.out)
+        path = export_onnx(args.model, args.out, args.overwrite)
         worst = largest_difference(args.model, path)
     except (ExportUnavailable, ValueError, OSError, RuntimeError) as exc:
         print(f"error: {' '.join(str(exc).split())}", file=sys.stderr)

@@ -23,7 +23,8 @@ def atomic_path(path: str | Path, suffix: str = "", exclusive: bool = False, bef
     trainer checks that it still holds its run's lock)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.{owner_tag()}.", suffix=".tmp" + suffix, dir=path.parent)
+    # the name's first 96 characters: a 250-character name must still leave room for the temp name's tags
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name[:96]}.{owner_tag()}.", suffix=".tmp" + suffix, dir=path.parent)
     os.close(fd)
     tmp = Path(tmp)
     make_shareable(tmp)

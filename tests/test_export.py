@@ -24,8 +24,35 @@ def test_a_shipped_model_exports_with_dynamic_sizes_and_keras_numbers(tmp_path, 
     assert [p.name for p in tmp_path.iterdir()] == ["srresnet-x4.onnx"]  # no temp file left
 
 
-def test_a_run_folder_exports_too(finished_run, tmp_path):
-    assert export.main([str(finished_run), str(tmp_path / "mine.onnx")]) == 0
+def test_a_run_folder_exports_too_and_an_existing_file_needs_overwrite(finished_run, tmp_path, capsys, monkeypatch):
+    """The attack: export replaced an existing .onnx without --overwrite, its write errors named no path, and a
+    killed export's hidden temp stayed for good."""
+    from srgan_helpers.processes import host_tag
+
+    out = tmp_path / "mine.onnx"
+    out.write_bytes(b"someone's model")
+    left = tmp_path / f".mine.onnx.{host_tag()}-999999999.abcd1234.tmp.onnx"  # a killed export's temp
+    left.write_bytes(b"half")
+    assert export.main([str(finished_run), str(out)]) == 2
+    assert f"{out} already exists; pass --overwrite" in capsys.readouterr().err
+    assert out.read_bytes() == b"someone's model"
+    assert export.main([str(finished_run), str(out), "--overwrite"]) == 0
+    assert out.read_bytes() != b"someone's model" and not left.exists()
+    import contextlib
+    import errno
+
+    from srgan_helpers import fileio
+
+    @contextlib.contextmanager
+    def full_disk(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+        yield
+
+    monkeypatch.setattr(fileio, "atomic_path", full_disk)
+    capsys.readouterr()
+    assert export.main([str(finished_run), str(tmp_path / "full.onnx")]) == 2
+    err = capsys.readouterr().err
+    assert f"{tmp_path / 'full.onnx'}: cannot be written (No space left on device)" in err and err.count("\n") == 1
 
 
 def test_bad_requests_are_one_line(tmp_path, capsys, monkeypatch):

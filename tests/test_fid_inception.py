@@ -84,6 +84,9 @@ def test_a_wrong_weights_file_is_named_in_one_error(weights_npz, tmp_path):
     state["Conv2d_1a_3x3.conv.weight"] = state["Conv2d_1a_3x3.conv.weight"][:, :, :2]
     with pytest.raises(ValueError, match="Conv2d_1a_3x3.conv has shapes"):
         fid_inception.load_state_dict(model, state)
+    state["Conv2d_1a_3x3.conv.weight"] = np.zeros((32, 27))  # the attack: numpy's "axes don't match array"
+    with pytest.raises(ValueError, match=r"Conv2d_1a_3x3.conv.weight has shape \(32, 27\), a convolution kernel"):
+        fid_inception.load_state_dict(model, state)
     pth = tmp_path / "pt_inception.pth"
     pth.write_bytes(b"not read here")
     try:
@@ -96,7 +99,7 @@ def test_a_wrong_weights_file_is_named_in_one_error(weights_npz, tmp_path):
 
 
 def test_the_published_file_is_downloaded_once_and_checked_by_its_hash_prefix(server, tmp_path,  # noqa: F811
-                                                                               monkeypatch):
+                                                                               monkeypatch, capsys):
     """Downloaded into the cache, reused without a request, a tampered file deleted; a copy pytorch-fid
     already put in PyTorch's hub cache ($TORCH_HOME/hub/checkpoints) is used as it is."""
     root, url = server
@@ -110,11 +113,35 @@ def test_the_published_file_is_downloaded_once_and_checked_by_its_hash_prefix(se
     (root / "pt_inception-2015-12-05-6726825d.pth").unlink()  # reused: no second request
     assert fid_inception.standard_weights("download", cache, published, prefix) == path
     (root / "bad.pth").write_bytes(b"tampered")
-    with pytest.raises(RuntimeError, match="does not begin with 00000000; deleted"):
+    with pytest.raises(RuntimeError, match="bad.pth downloaded from .*does not begin with 00000000; deleted"):
         fid_inception.standard_weights("download", tmp_path / "c2", f"{url}/bad.pth", "00000000")
     assert not (tmp_path / "c2" / "bad.pth").exists()
+    (tmp_path / "c4").mkdir()
+    (tmp_path / "c4" / "pt_inception-2015-12-05-6726825d.pth").write_bytes(payload[:100])  # a truncated copy
+    (root / "pt_inception-2015-12-05-6726825d.pth").write_bytes(payload)
+    assert fid_inception.standard_weights("download", tmp_path / "c4", published, prefix).read_bytes() == payload
+    assert "truncated or damaged) was deleted; downloading it anew" in capsys.readouterr().out
     monkeypatch.setenv("TORCH_HOME", str(tmp_path / "torch"))
     hub = tmp_path / "torch" / "hub" / "checkpoints"
     hub.mkdir(parents=True)
     (hub / "pt_inception-2015-12-05-6726825d.pth").write_bytes(payload)
     assert fid_inception.standard_weights("download", tmp_path / "c3", published, prefix) == hub / path.name
+
+
+def test_a_pickled_weights_file_is_refused_saying_why_not_with_torchs_advice(tmp_path, monkeypatch):
+    """torch's own refusal ends with advice to pass weights_only=False, i.e. to run the file's code: ours says
+    why we never do. (A stand-in torch whose load refuses as the real one does: PyTorch is not installed here.)"""
+    import pickle
+    import sys
+    import types
+
+    def refusing_load(path, map_location=None, weights_only=True):
+        assert weights_only
+        raise pickle.UnpicklingError("Weights only load failed. ... you can pass weights_only=False ...")
+
+    monkeypatch.setitem(sys.modules, "torch", types.SimpleNamespace(load=refusing_load))
+    pth = tmp_path / "pt_inception.pth"
+    pth.write_bytes(b"a pickle with code")
+    with pytest.raises(RuntimeError, match="refused: it holds Python objects .* run code") as caught:
+        fid_inception.read_state_dict(pth)
+    assert "weights_only=False" not in str(caught.value)

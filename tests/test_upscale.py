@@ -235,6 +235,15 @@ def test_an_input_whose_output_name_is_too_long_is_one_line_and_the_others_go_on
     assert code == 1 and sorted(p.name for p in out.iterdir()) == ["b_x4.png"]
 
 
+def test_an_empty_suffix_with_a_250_character_name_is_written(generator_path, tmp_path):
+    """The attack: `--suffix ''` and a 250-character stem failed because the temp name was longer than 255."""
+    src, out = tmp_path / "in", tmp_path / "out"
+    src.mkdir()
+    noise(24, 24, seed=1).save(src / ("b" * 250 + ".png"))
+    code = upscale.main([str(src), "--model", str(generator_path), "--out", str(out), "--quiet", "--suffix", ""])
+    assert code == 0 and [p.name for p in out.iterdir()] == ["b" * 250 + ".png"]
+
+
 def test_a_plain_scale_field_with_a_format_spec_is_still_a_good_suffix():
     assert upscale.suffix_problem("_x{scale}") is None and upscale.suffix_problem("-{scale:02d}x") is None
 

@@ -161,7 +161,11 @@ def load_state_dict(model, state: dict[str, np.ndarray]) -> None:
                          f"pytorch-fid pt_inception-2015-12-05 state dict")
     for layer in model.layers:
         if layer.name.endswith(".conv"):
-            _assign(layer, [np.transpose(state[f"{layer.name}.weight"], (2, 3, 1, 0))], layer.name)
+            kernel = np.asarray(state[f"{layer.name}.weight"])
+            if kernel.ndim != 4:
+                raise ValueError(f"FID Inception weights: {layer.name}.weight has shape {tuple(kernel.shape)}, a "
+                                 f"convolution kernel has 4 axes: not a pytorch-fid pt_inception-2015-12-05 file")
+            _assign(layer, [np.transpose(kernel, (2, 3, 1, 0))], layer.name)
         elif layer.name.endswith(".bn"):
             _assign(layer, [state[f"{layer.name}.{k}"] for k in ("weight", "bias", "running_mean", "running_var")],
                     layer.name)
@@ -214,7 +218,14 @@ def read_state_dict(path: str | Path) -> dict[str, np.ndarray]:
     except ImportError as exc:
         raise RuntimeError(f"{path.name}: reading a .pth needs PyTorch (pip install torch; Colab has it), or "
                            f"pass the same arrays as an .npz") from exc
-    state = torch.load(path, map_location="cpu", weights_only=True)
+    import pickle
+
+    try:
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError) as exc:
+        raise RuntimeError(f"{path}: refused: it holds Python objects beyond plain arrays, and loading those would "
+                           f"run code from the file (this package never loads weights that way); use pytorch-fid's "
+                           f"published pt_inception-2015-12-05 file, or an .npz of its arrays") from exc
     return {k: v.numpy() for k, v in state.items()}
 
 
@@ -234,10 +245,15 @@ def standard_weights(weights: str | Path, cache_dir: str | Path | None = None, u
     for folder in (Path(cache_dir or _keras_models_dir()), _torch_hub_dir()):
         if (folder / name).is_file() and file_digest(folder / name).startswith(sha256_prefix):
             return folder / name
-    path = download(url, Path(cache_dir or _keras_models_dir()) / name, timeout=timeout, quiet=False)  # 91 MB: a bar
+    target = Path(cache_dir or _keras_models_dir()) / name
+    if target.is_file():  # a complete-looking copy with the wrong hash (truncated, damaged): never resumed from
+        target.unlink()
+        print(f"{target}: a cached copy whose SHA-256 does not begin with {sha256_prefix} (truncated or damaged) "
+              f"was deleted; downloading it anew")
+    path = download(url, target, timeout=timeout, quiet=False)  # 91 MB: a progress bar
     if not file_digest(path).startswith(sha256_prefix):
         path.unlink()
-        raise RuntimeError(f"{name} from {url}: its SHA-256 does not begin with {sha256_prefix}; deleted")
+        raise RuntimeError(f"{name} downloaded from {url}: its SHA-256 does not begin with {sha256_prefix}; deleted")
     return path
 
 
