@@ -301,6 +301,7 @@ def train_ours(args, data_dir: Path, curve_folder: Path) -> dict:
     start = time.perf_counter()
     result = train(cfg, run_dir, progress=False, on_epoch_end=curve)
     wall = curve.earlier_wall + time.perf_counter() - start  # every sitting's
+    peak = max(peak, matmul_peak_gflops())  # at both ends: a peak taken while other work ran reads low
     if curve.sitting_over:
         print(f"sitting over at step {curve.points[-1]['step'] if curve.points else '?'} ({wall / 60:.1f} min); the "
               f"newest checkpoint is in {run_dir}: run the same command again to continue", flush=True)

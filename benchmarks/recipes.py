@@ -46,6 +46,7 @@ class Recipe:
 
 FACE_TRAINING = ("--backend", "tensorflow", "--train-set", "faces_essex", "--blocks", "16", "--batch", "16",
                  "--patch", "96", "--tone-patches", "0.25", "--freeze-bn", "--schedule", "cosine")
+FACE_MIX = (*FACE_TRAINING[:3], "faces_mix", *FACE_TRAINING[4:8], "--patch", "80", *FACE_TRAINING[10:])
 FACE_EVAL = ("faces_essex_test=data/faces_essex_min96", "faces_lfw=data/faces_lfw248/train",
              "Set5=../shared/data/Set5", "Set14=../shared/data/Set14")
 RECIPES = {
@@ -55,16 +56,22 @@ RECIPES = {
                "--eval-every", "300")),
         Stage("pixel MSE on the Essex training people and the 1,600 CelebA training faces together, 80-px "
               "patches (Essex alone: +1.3 dB on held-out Essex people, -0.19 dB on held-out CelebA faces)",
-              (*FACE_TRAINING[:3], "faces_mix", *FACE_TRAINING[4:8], "--patch", "80", *FACE_TRAINING[10:],
-               "--learning-rate", "5e-5", "--steps", "300,600,900,1200,1500,1800", "--eval-every", "300")),
+              (*FACE_MIX, "--learning-rate", "5e-5", "--steps", "300,600,900,1200,1500,1800", "--eval-every", "300")),
     ), FACE_EVAL + ("faces_test=data/celeba_held_out/faces_test/train",)),
     "srgan-x4-faces": Recipe("srresnet-x4-faces", (
-        Stage("SRGAN-MSE (pixel MSE + 0.005 x adversarial, as srgan-x4) on the Essex faces",
-              (*FACE_TRAINING, "--learning-rate", "1e-4", "--warmup-epochs", "3", "--gan", "pixel",
-               "--adv-weight", "0.005", "--steps", "600,1200,1800,2000", "--eval-every", "600")),
-    ), FACE_EVAL, blend=0.6),
+        Stage("SRGAN-MSE (pixel MSE + 0.005 x adversarial, as srgan-x4) on the Essex and CelebA training faces, "
+              "80-px patches",
+              (*FACE_MIX, "--learning-rate", "1e-4", "--warmup-epochs", "3", "--gan", "pixel",
+               "--adv-weight", "0.005", "--steps", "500,1000,1500", "--eval-every", "500")),
+    ), FACE_EVAL + ("faces_test=data/celeba_held_out/faces_test/train",), blend=0.6),
     "smoke": Recipe("", (Stage("seconds: 1 block, 32-px patches, 2 epochs of 10 steps (tests)", ("--smoke",)),), ()),
 }
+
+
+def shown(path: Path) -> str:
+    """A path as the cards and logs show it: relative to the repository where it lies inside it."""
+    path = Path(path).resolve()
+    return str(path.relative_to(REPO)) if path.is_relative_to(REPO) else str(path)
 
 
 def stage_dir(name: str, index: int, work: Path = WORK) -> Path:
@@ -75,7 +82,7 @@ def stage_command(name: str, index: int, sitting_minutes: float = 0, work: Path 
                   data_root: str = "data") -> list[str]:
     """The quality.py command of stage `index` (it starts from the previous stage's generator)."""
     recipe, folder = RECIPES[name], stage_dir(name, index, work)
-    start = recipe.start_from if index == 0 else str(stage_dir(name, index - 1, work) / "generator.keras")
+    start = recipe.start_from if index == 0 else shown(stage_dir(name, index - 1, work) / "generator.keras")
     command = [sys.executable, str(REPO / "benchmarks" / "quality.py"), *recipe.stages[index].options,
                *(["--from", start] if start else []), "--run-dir", str(folder / "run"), "--out",
                str(folder / "result.json"), "--generator-out", str(folder / "generator.keras"),
@@ -124,7 +131,12 @@ def ship(name: str, python: str) -> int:
                     *blend], check=True, cwd=REPO)
     note = (f"Shipped weights: network interpolation (Wang et al., ESRGAN 2018) of {recipe.blend} x the last stage "
             f"and {1 - recipe.blend:.1f} x {recipe.start_from}, its start." if blend else "")
-    (last / "stages.json").write_text(json.dumps(stage_records(name), indent=1) + "\n")
+    records = stage_records(name)
+    (last / "stages.json").write_text(json.dumps(records, indent=1) + "\n")
+    note = " ".join(filter(None, [f"Trained from {recipe.start_from} in {len(records)} stage(s), "
+                                  f"{sum(r['steps'] for r in records):,} steps in all, on a 2-core CPU "
+                                  f"({sum(r['wall_minutes'] for r in records):.0f} min wall; the card's "
+                                  f"'stages').", note]))
     return subprocess.run([python, ship_model, "ship", name, "--weights", str(weights), "--result",
                            str(last / "result.json"), "--eval", *recipe.eval_sets, "--note", note,
                            "--stages", str(last / "stages.json"), "--recipe", name], cwd=REPO).returncode

@@ -36,6 +36,10 @@ DATA = {
                     "Essex Faces94: free for research use with credit to the collection, no open licence; LFW "
                     "(checked on only): research use. Weights trained on these carry the same research-use terms"),
 }
+DATA["faces_mix"] = (DATA["faces_essex"][0].replace("whole images, random 96-px patches", "whole images") +
+                     "; then together with the 1,600 CelebA training faces (89x109; the 400 held out by srresnet-x4's "
+                     "card stay held out), random 80-px patches",
+                     DATA["faces_essex"][1] + "; CelebA: non-commercial research purposes only (its agreement)")
 
 
 def ship(name: str, ours: dict, record: dict) -> Path:
@@ -142,7 +146,7 @@ def write_card(name: str, ours: dict, record: dict, metrics: dict, target: Path,
                         f"{ours['params']:,} parameters; {target.stat().st_size / 1e6:.1f} MB",
         "data": data, "data_licence": licence, "training": training_line(ours, cfg), "device": device_line(record),
         "date": record.get("date"),
-        "made_by": made_by(record["args"]) + made_by_note,
+        "made_by": extra.pop("made_by", None) or made_by(record["args"]) + made_by_note,
         "metrics": metrics, "curve": ours["curve"], **extra,
     }
     (WEIGHTS / f"{name}.json").write_text(json.dumps(card, indent=1) + "\n")
@@ -194,11 +198,18 @@ def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list
         extra["weights_note"] = note
     if ours.get("train_set") == "faces":  # which faces it never saw, so anyone can score it on them
         extra["held_out_faces"] = held_out_sources(folders["faces_test"])
+    elif "faces_test" in folders:  # the CelebA faces srresnet-x4 holds out, held out here too
+        from srgan_helpers.named_models import card
+
+        extra["held_out_faces"] = card("srresnet-x4")["held_out_faces"]
     if "faces_essex_test" in folders:  # the people it never saw (the release check prepares them again)
         extra["held_out_people"] = sorted({str(Path(s).parent) for s in held_out_sources(folders["faces_essex_test"])})
     if stages:  # the recipe's stages: each one's wall time, images/s and share of the machine's matmul peak
         extra["stages"] = json.loads(Path(stages).read_text())
-        extra["recipe"] = f"python benchmarks/recipes.py run {recipe} (then ship {recipe})"
+        if len(extra["stages"]) > 1:  # its start is the stage before (a file of the recipe's folder)
+            ours = {**ours, "config": {**ours["config"], "generator_from": f"stage {len(extra['stages']) - 1}"}}
+        extra["made_by"] = (f"python benchmarks/recipes.py run {recipe}, then python benchmarks/recipes.py ship {recipe} "
+                            f"(each stage's quality.py command is in 'stages'; on the CPU)")
     target = weights_path(name)
     with atomic_path(target, suffix=".keras") as partial:
         generator.save(partial)
