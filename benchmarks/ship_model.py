@@ -207,7 +207,8 @@ def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list
     if stages:  # the recipe's stages: each one's wall time, images/s and share of the machine's matmul peak
         extra["stages"] = json.loads(Path(stages).read_text())
         if len(extra["stages"]) > 1:  # its start is the stage before (a file of the recipe's folder)
-            ours = {**ours, "config": {**ours["config"], "generator_from": f"stage {len(extra['stages']) - 1}"}}
+            start = f"stage {len(extra['stages']) - 1}"
+            ours = {**ours, "config": {**ours["config"], "generator_from": start}}
         extra["made_by"] = (f"python benchmarks/recipes.py run {recipe}, then python benchmarks/recipes.py ship {recipe} "
                             f"(each stage's quality.py command is in 'stages'; on the CPU)")
     target = weights_path(name)
