@@ -209,8 +209,8 @@ def ship_from_weights(name: str, weights: str, result_path: str, eval_sets: list
         if len(extra["stages"]) > 1:  # its start is the stage before (a file of the recipe's folder)
             start = f"stage {len(extra['stages']) - 1}"
             ours = {**ours, "config": {**ours["config"], "generator_from": start}}
-        extra["made_by"] = (f"python benchmarks/recipes.py run {recipe}, then python benchmarks/recipes.py ship {recipe} "
-                            f"(each stage's quality.py command is in 'stages'; on the CPU)")
+        extra["made_by"] = (f"python benchmarks/recipes.py run {recipe}, then python benchmarks/recipes.py ship "
+                            f"{recipe} (each stage's quality.py command is in 'stages'; on the CPU)")
     target = weights_path(name)
     with atomic_path(target, suffix=".keras") as partial:
         generator.save(partial)
