@@ -25,19 +25,16 @@ WEIGHTS_DIR = Path(__file__).parent / "weights"
 KNOWN = {
     "srresnet-x4": ("general photos, x4, pixel-MSE (SRResNet)",
                     "bash benchmarks/gpu_check.sh on a GPU, then benchmarks/ship_model.py (its card says how)"),
-    "srresnet-x4-faces": ("faces (CelebA), x4, pixel-MSE (SRResNet)",
-                          "withdrawn 2026-12-02: it failed the release check (flat colours and ramps up to 55 "
-                          "levels off; CPU fine-tunes reached 5, the limit is 4: benchmarks/RESULTS.md). Train it "
-                          "with benchmarks/quality.py --train-set faces (on a GPU: benchmarks/gpu_check.sh), "
-                          "--tone-patches 0.25 --freeze-bn, then check it: python -m srgan_helpers.named_models "
-                          "check"),
+    "srresnet-x4-faces": ("faces (Essex and CelebA; checked on LFW), x4, pixel-MSE (SRResNet)",
+                          "python benchmarks/recipes.py run srresnet-x4-faces on a CPU (two stages from "
+                          "srresnet-x4), then python -m srgan_helpers.named_models check"),
     "srgan-x4": ("general photos, x4, SRGAN (adversarial; the card names its content loss): photo-realistic "
                  "textures, lower PSNR",
                  "benchmarks/quality.py --gan pixel --from srresnet-x4 (CPU or GPU), or notebook 02 with "
                  "generator_from='srresnet-x4'"),
-    "srgan-x4-faces": ("faces (CelebA), x4, SRGAN (adversarial)",
-                       "benchmarks/quality.py --train-set faces --gan pixel --from srresnet-x4; not shipped: its "
-                       "realism (NIQE) cannot be measured on the 89x109 faces here (NIQE needs 192 px)"),
+    "srgan-x4-faces": ("faces (Essex and CelebA; checked on LFW), x4, SRGAN (adversarial)",
+                       "python benchmarks/recipes.py run srgan-x4-faces on a CPU (from srresnet-x4-faces), then "
+                       "python -m srgan_helpers.named_models check"),
     "srresnet-x4-real": ("photos from phones and the web (blur, noise, JPEG), x4, pixel-MSE SRResNet trained on "
                          "the realistic degradation",
                          "benchmarks/quality.py --from srresnet-x4 --degradation realistic"),
