@@ -169,7 +169,7 @@ def eval_folders(args, curve_folder: Path) -> dict[str, Path]:
         folders["faces_essex_test"] = curve_folder
     if args.train_set == "faces_mix":
         folders["faces_test"] = celeba_held_out(args)
-    if args.train_set != "291" and (Path(args.data) / "faces_lfw").is_dir():
+    if args.train_set != "291" and not args.smoke and (Path(args.data) / "faces_lfw").is_dir():
         folders["faces_lfw"] = lfw_check_set(args)
     folders.update({name: Path(args.data) / name for name in args.sets.split(",") if name})
     return folders
