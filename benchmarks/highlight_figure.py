@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 
 def crop_rows(models: dict, crops: list[str], data: Path, side: int, scale: int = 4, with_lr: bool = False) -> list:
     """One row per crop: its name, the panels (bicubic, each model, HR; uint8) and the PSNR of each but HR."""
-    from srgan_helpers.data.evalsets import read_paired_folder
+    from srgan_helpers.data.evalsets import read_eval_set
     from srgan_helpers.inference import super_resolve
     from srgan_helpers.metrics import bicubic_upscale, psnr
 
@@ -26,7 +26,7 @@ def crop_rows(models: dict, crops: list[str], data: Path, side: int, scale: int 
     for spec in crops:
         where, _, offset = spec.partition(":")
         folder, name = where.rsplit("/", 1)
-        pairs = {n: (hr, lr) for n, hr, lr in read_paired_folder(data / folder, scale)}
+        pairs = {n: (hr, lr) for n, hr, lr in read_eval_set(data / folder, scale)[1]}  # any layout
         hr, lr = pairs[name]
         y, x = (int(v) for v in (offset or "0,0").split(","))
         lr_crop = lr[y:y + side, x:x + side]

@@ -157,8 +157,9 @@ def held_out_people(card: dict, data_root: Path, workdir: Path) -> Path:
 
     source = workdir / "held_out_people"
     for person in card["held_out_people"]:
-        (source / person).parent.mkdir(parents=True, exist_ok=True)
-        (source / person).symlink_to((Path(data_root) / "faces_essex" / person).resolve())
+        (source / person).mkdir(parents=True, exist_ok=True)
+        for image in sorted((Path(data_root) / "faces_essex" / person).iterdir()):  # linked one by one: the
+            (source / person / image.name).symlink_to(image.resolve())  # image search does not enter linked folders
     out = workdir / "faces_essex_test"
     preprocess(source, out, n_images=None, test_fraction=0, mode="whole", min_size=96, progress=False)
     return out / "train"
