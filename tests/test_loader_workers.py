@@ -119,7 +119,9 @@ def alive(pid):
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)
 def test_no_worker_outlives_an_interrupted_or_killed_trainer(whole_set, how):
     child = subprocess.Popen([sys.executable, "-c", CHILD, str(whole_set)], stdout=subprocess.PIPE,
-                             stderr=subprocess.PIPE, text=True, cwd=REPO)
+                             stderr=subprocess.PIPE, text=True, cwd=REPO,
+                             preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # as in a terminal:
+    # a suite started in the background (`cmd &` in a script) passes SIGINT on ignored, and so would the child
     workers = [int(pid) for pid in child.stdout.readline().split()]
     assert len(workers) == 2 and all(alive(pid) for pid in workers), child.stderr.read()
     child.send_signal(how)
