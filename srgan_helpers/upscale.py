@@ -19,6 +19,7 @@ whole result); no float copy of the image is made.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import functools
 import glob
 import sys
@@ -467,8 +468,6 @@ def setup(args) -> tuple[Path, Upscaler, Upscaler | None]:
     leftovers = remove_stale_temps(out_dir)
     if leftovers and not args.quiet:
         print(f"removed {len(leftovers)} temp file(s) a killed run left in {out_dir}")
-    if args.allow_large:
-        Image.MAX_IMAGE_PIXELS = None
     try:
         up_a, up_b = load_models(args)
     except (FileNotFoundError, ValueError, OSError) as exc:
@@ -495,13 +494,24 @@ def main(argv=None) -> int:
     paths: list[Path] = []
     done: list[Path] = []
     try:
-        with interrupts.handled():  # from the start: a Ctrl-C while Keras loads is one line too
-            return upscale_command(args, paths, done)
+        with interrupts.handled(), pillow_limit(None if args.allow_large else Image.MAX_IMAGE_PIXELS):
+            return upscale_command(args, paths, done)  # the handler from the start: Ctrl-C while Keras loads too
     except KeyboardInterrupt:  # Ctrl-C or SIGTERM (interrupts.Interrupted), or Ctrl-C where no handler was set
         left = [str(p) for p in paths if p not in done]
         print(f"interrupted: {len(done)} of {len(paths)} done; not done: {', '.join(left) or 'none'}",
               file=sys.stderr)
         return interrupts.EXIT_STATUS
+
+
+@contextlib.contextmanager
+def pillow_limit(pixels: int | None):
+    """Pillow's decompression-bomb limit for one command (--allow-large: none), restored after: it is global
+    state, and a caller's (a notebook's, a test process's) later images keep their guard."""
+    previous, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, pixels
+    try:
+        yield
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous
 
 
 def upscale_command(args, paths: list[Path], done: list[Path]) -> int:

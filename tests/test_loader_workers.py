@@ -140,7 +140,7 @@ def test_training_with_workers_is_the_training_without_them_and_leaves_no_worker
     from srgan_helpers.config import TrainConfig
     from srgan_helpers.training import train
 
-    with pytest.raises(ValueError, match=r"loader_workers=-1: use a whole number >= 0"):
+    with pytest.raises(ValueError, match=r"loader_workers=-1: use a whole number from 0"):
         TrainConfig(loader_workers=-1)
     runs = {n: train(tiny_config.replace(loader_workers=n, epochs=0), tmp_path / f"w{n}", progress=False).checkpoint
             for n in (0, 2)}

@@ -132,6 +132,7 @@ def test_decompression_bomb_guard_and_override(generator_path, tmp_path, capsys,
     assert code == 1 and "--allow-large" in captured.err
     code, _ = run([tmp_path / "big.png", "--model", generator_path, "--allow-large"], tmp_path, capsys)
     assert code == 0
+    assert Image.MAX_IMAGE_PIXELS == 100  # restored: --allow-large once left every later image unguarded
 
 
 def test_layouts_lr_sr_hr_and_compare(generator_path, tmp_path, capsys):
@@ -422,6 +423,7 @@ def test_a_small_png_declaring_100_mpx_is_refused_from_its_header_before_decodin
     counted 3 bytes a pixel where Pillow allocates 4. Now the header decides, before any decoding."""
     (tmp_path / "bomb.png").write_bytes(png_declaring(10_000, 10_000))
     noise(20, 10, seed=7).save(tmp_path / "tiny.png")
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 89_478_485)  # Pillow's default, whatever ran before
     decoded = []
     real_decode = upscale.decode
     monkeypatch.setattr(upscale, "decode", lambda path: decoded.append(path.name) or real_decode(path))

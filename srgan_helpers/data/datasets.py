@@ -356,6 +356,9 @@ DATASETS = {
     "div2k": Dataset("DIV2K's 800 training photos (HTTP, 3.5 GB)", _remote(DIV2K)),
     "celeba": Dataset("CelebA aligned faces (Google Drive, 1.4 GB)", _remote(CELEBA),
                       "CelebA: non-commercial research purposes only (its agreement)"),
+    "coco": Dataset("COCO val2017 (HTTP, 5,000 images, 778 MB)", _remote(COCO["val2017"])),
+    "coco_val2017": Dataset("the same as 'coco'", _remote(COCO["val2017"])),
+    "coco_train2017": Dataset("COCO train2017 (HTTP, 118,287 images, 18 GB)", _remote(COCO["train2017"])),
     "faces_essex": Dataset("Essex Faces94: 3,059 frontal faces of 153 people, 180x200, one folder per person "
                            "(local folder: folder=...)", local_set("faces_essex"),
                            "Essex Faces94 (L. Spacek, University of Essex): free for research use with credit to "
@@ -364,9 +367,6 @@ DATASETS = {
                          "folder=...)", local_set("faces_lfw"),
                          "LFW (Huang et al. 2007): research use; the photos' copyrights stay with their owners",
                          split_by="folder"),
-    "coco": Dataset("COCO val2017 (HTTP, 5,000 images, 778 MB)", _remote(COCO["val2017"])),
-    "coco_val2017": Dataset("the same as 'coco'", _remote(COCO["val2017"])),
-    "coco_train2017": Dataset("COCO train2017 (HTTP, 118,287 images, 18 GB)", _remote(COCO["train2017"])),
 }
 
 
