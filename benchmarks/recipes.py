@@ -63,7 +63,11 @@ RECIPES = {
               "80-px patches",
               (*FACE_MIX, "--learning-rate", "1e-4", "--warmup-epochs", "3", "--gan", "pixel",
                "--adv-weight", "0.005", "--steps", "500,1000,1500", "--eval-every", "500")),
-    ), FACE_EVAL + ("faces_test=data/celeba_held_out/faces_test/train",), blend=0.6),
+        Stage("the same with twice the adversarial weight (0.01): stage 1 lowered NIQE on LFW by 0.91 against "
+              "srresnet-x4-faces, short of 1.0; a larger adversarial share is the usual lever",
+              (*FACE_MIX, "--learning-rate", "1e-4", "--gan", "pixel", "--adv-weight", "0.01", "--steps", "500,1000",
+               "--eval-every", "500")),
+    ), FACE_EVAL + ("faces_test=data/celeba_held_out/faces_test/train",)),
     "smoke": Recipe("", (Stage("seconds: 1 block, 32-px patches, 2 epochs of 10 steps (tests)", ("--smoke",)),), ()),
 }
 

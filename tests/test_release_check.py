@@ -159,3 +159,10 @@ def subprocess_pid() -> int:
 
     return int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
                               text=True).stdout)
+
+
+def test_the_quick_check_leaves_a_psnr_models_niqe_to_the_full_one():
+    stated = {"metrics": {"Set5": {"psnr": 30.0, "niqe": 5.0}}}
+    measured = {"Set5": {"mean": {"sr_psnr": 30.0}}}  # NIQE not measured
+    assert release_check.check_card(stated, measured, niqe_checked=set()).passed
+    assert not release_check.check_card(stated, measured, niqe_checked={"Set5"}).passed  # asked for, missing
