@@ -2,7 +2,7 @@
 # - a Keras home and one JAX compilation cache for both backends' passes, every pytest worker and every
 #   subprocess (tests/conftest.py explains), in a scratch folder removed when the calling script ends (the
 #   cache grows to gigabytes: nothing may pile up in /tmp run after run);
-# - SRGAN_TEST_WORKERS pytest-xdist processes (default 3 on 2 cores; 0 runs the tests in pytest's own process);
+# - SRGAN_TEST_WORKERS pytest-xdist processes (2 cores: 2; 0 runs the tests in pytest's own process);
 # - with workers, one TensorFlow compute thread per process: the workers and what they start share the
 #   cores, rather than each spinning a pool of its own on them. XLA (JAX) keeps its default threads: then
 #   every JAX process, the reproducibility test's fresh one with a user's settings included, compiles with the
@@ -12,7 +12,7 @@ srgan_scratch=$(mktemp -d -t srgan-tests-XXXXXX)
 trap 'rm -rf "$srgan_scratch"' EXIT
 export KERAS_HOME="${KERAS_HOME:-$srgan_scratch/keras}"
 export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$srgan_scratch/jax_cache}"
-workers="${SRGAN_TEST_WORKERS:-3}"  # 3 on 2 cores: a third fills the gaps while tests wait on their subprocesses
+workers="${SRGAN_TEST_WORKERS:-2}"
 if [ "$workers" != 0 ]; then
   export TF_NUM_INTRAOP_THREADS="${TF_NUM_INTRAOP_THREADS:-1}"
 fi
