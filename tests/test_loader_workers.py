@@ -30,9 +30,9 @@ def whole_set(tmp_path_factory):
     return out
 
 
-def make_loader(data_dir, workers, degradation=None):
-    return BatchLoader(open_split(data_dir, "train"), 4, crop_size=48, augment=True, seed=11, steps_per_epoch=5,
-                       tone_fraction=0.25, degradation=degradation, workers=workers)
+def make_loader(data_dir, workers, degradation=None, steps_per_epoch=5):
+    return BatchLoader(open_split(data_dir, "train"), 4, crop_size=48, augment=True, seed=11,
+                       steps_per_epoch=steps_per_epoch, tone_fraction=0.25, degradation=degradation, workers=workers)
 
 
 def batches(loader, epoch, start=0):
@@ -158,7 +158,7 @@ def test_a_stalled_worker_is_one_line_within_the_deadline_and_closing_leaves_no_
     from srgan_helpers.data import workers
 
     monkeypatch.setattr(workers, "BATCH_DEADLINE", 3.0)
-    loader = make_loader(whole_set, 1)
+    loader = make_loader(whole_set, 1, steps_per_epoch=10**6)  # the stall always comes mid-epoch
     batches_ = loader.prefetch(0)
     next(batches_)
     (stalled,) = [p.pid for p in loader._pool.processes]
@@ -177,7 +177,7 @@ def test_ctrl_c_stops_a_wait_for_a_stalled_worker_at_once(whole_set):
     """Under a command's handler the flag ends the wait at the next poll (half a second), not at the deadline."""
     from srgan_helpers import interrupts
 
-    loader = make_loader(whole_set, 1)
+    loader = make_loader(whole_set, 1, steps_per_epoch=10**6)  # the stall always comes mid-epoch
     batches_ = loader.prefetch(0)
     next(batches_)
     (stalled,) = [p.pid for p in loader._pool.processes]
