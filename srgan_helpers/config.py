@@ -14,9 +14,9 @@ VGG19_LAYERS = tuple(f"block{b}_conv{c}" for b, n in ((1, 2), (2, 2), (3, 4), (4
 UPSAMPLE_MODES = ("pixel_shuffle", "upsampling_lrelu")
 INITS = ("torch", "keras")
 SCHEDULES = ("constant", "step", "cosine")  # learning-rate schedules (training/schedules.py)
-DEGRADATIONS = ("bicubic", "realistic")
+DEGRADATIONS = ("bicubic", "realistic")  # how training LR is made (data/degrade.py)
 MAX_BATCH = 4096  # a global batch beyond this is a typo (the loader would try to allocate it)
-MAX_LOADER_WORKERS = 256  # how training LR is made (data/degrade.py)
+MAX_LOADER_WORKERS = 256
 LEGACY_UPSAMPLE = {"seed": "upsampling_lrelu"}  # the name runs made before 0.2 wrote into config.json
 # Keys runs made before 0.3 wrote, when "lr" meant the learning rate too (it now means low resolution only).
 LEGACY_KEYS = {"lr_decay_epoch": "learning_rate_decay_epoch", "lr_decay_factor": "learning_rate_decay_factor",

@@ -177,8 +177,6 @@ DEFAULT_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 def record_problem(data_root: str, full: bool) -> str | None:
     """Why `--record` cannot keep the result in the shipped cards (None: it can): only a full check on the
     data the cards were measured on, into a writable package."""
-    from .fileio import remove_stale_temps
-
     if not full:
         return "--record keeps a full check's result: add --full"
     if Path(data_root).resolve() != DEFAULT_DATA.resolve():
@@ -186,7 +184,6 @@ def record_problem(data_root: str, full: bool) -> str | None:
                 f"folder, so its result is printed, never written into the cards")
     if not os.access(WEIGHTS_DIR, os.W_OK):
         return f"--record: {WEIGHTS_DIR} is read-only (an installed package); check a writable copy of the package"
-    remove_stale_temps(WEIGHTS_DIR)  # a card write a killed check left half-done
     return None
 
 

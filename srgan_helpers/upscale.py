@@ -493,14 +493,13 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     paths: list[Path] = []
     done: list[Path] = []
-    try:
-        with interrupts.handled(), pillow_limit(None if args.allow_large else Image.MAX_IMAGE_PIXELS):
-            return upscale_command(args, paths, done)  # the handler from the start: Ctrl-C while Keras loads too
-    except KeyboardInterrupt:  # Ctrl-C or SIGTERM (interrupts.Interrupted), or Ctrl-C where no handler was set
+
+    def not_done() -> str:
         left = [str(p) for p in paths if p not in done]
-        print(f"interrupted: {len(done)} of {len(paths)} done; not done: {', '.join(left) or 'none'}",
-              file=sys.stderr)
-        return interrupts.EXIT_STATUS
+        return f"{len(done)} of {len(paths)} done; not done: {', '.join(left) or 'none'}"
+
+    with pillow_limit(None if args.allow_large else Image.MAX_IMAGE_PIXELS):  # the handler from the start:
+        return interrupts.run_command(lambda: upscale_command(args, paths, done), not_done)  # Ctrl-C while loading
 
 
 @contextlib.contextmanager
@@ -530,7 +529,7 @@ def upscale_command(args, paths: list[Path], done: list[Path]) -> int:
     for message in failures:
         print(f"error: {message}", file=sys.stderr)
     run_all(paths, args, up_a, up_b, out_dir, done, failures)
-    interrupts.check()  # a signal during the last image is not lost
+    interrupts.check()  # a signal during the last image is not lost: no success line after it
     print(f"{len(done)} of {len(paths)} image(s) upscaled x{up_a.scale} into {out_dir}"
           + (f"; {len(failures)} problem(s)" if failures else ""), file=sys.stderr if failures else sys.stdout)
     return 1 if failures else 0

@@ -231,9 +231,10 @@ def record_in_card(name: str, findings: list[Finding], full: bool) -> None:
     import datetime
     import json
 
-    from ..fileio import write_text_atomic
+    from ..fileio import remove_stale_temps, write_text_atomic
     from ..named_models import WEIGHTS_DIR, card
 
+    remove_stale_temps(WEIGHTS_DIR)  # a card write a killed check left half-done
     values = card(name)
     values["release_check"] = {"passed": all(f.passed for f in findings), "full": full,
                                "date": datetime.date.today().isoformat(),

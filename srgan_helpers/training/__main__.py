@@ -45,13 +45,9 @@ def main(argv=None) -> int:
     args = build_parser().parse_args(argv)
     from .. import interrupts
 
-    try:
-        with interrupts.handled():  # Ctrl-C / SIGTERM: a flag, checked between steps and before "done"
-            return train_command(args)
-    except KeyboardInterrupt:
-        print(f"interrupted: {_newest_checkpoint(args.run_dir)}; run the same command again to resume from it",
-              file=sys.stderr)
-        return interrupts.EXIT_STATUS
+    return interrupts.run_command(  # Ctrl-C / SIGTERM: a flag, checked between steps and before "done"
+        lambda: train_command(args),
+        lambda: f"{_newest_checkpoint(args.run_dir)}; run the same command again to resume from it")
 
 
 def train_command(args) -> int:
@@ -74,7 +70,7 @@ def train_command(args) -> int:
     except (ValueError, TypeError, OSError, RunLocked, RunFolderError, UnusableCheckpoints, RuntimeError) as exc:
         print(f"error: {_one_line(exc)}", file=sys.stderr)
         return 2
-    interrupts.check()  # a signal during the last checkpoint or the export is not lost
+    interrupts.check()  # a signal during the last checkpoint or the export: no "done" line after it
     print(f"done: {result.run_dir} (checkpoint {result.checkpoint}, generator {result.generator_path})")
     return 0
 
