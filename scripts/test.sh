@@ -21,7 +21,7 @@ if [ -d ../shared/data/Set5 ]; then
    echo "$status" > "$release_log.status"
    echo "== release check: $((SECONDS - checked)) s (beside the JAX pass) ==" >> "$release_log") &
   release_pid=$!
-  trap 'kill "$release_pid" 2>/dev/null; rm -rf "$srgan_scratch"' EXIT
+  trap 'kill "$release_pid" 2>/dev/null || true; rm -rf "$srgan_scratch"' EXIT
 fi
 echo "== pytest, KERAS_BACKEND=jax (backend-specific tests), $workers workers =="
 KERAS_BACKEND=jax .venv/bin/python -m pytest -q -n "$workers" --dist worksteal --durations=5 -m backend "$@"
