@@ -273,6 +273,17 @@ class Curve:
         write_text_atomic(self.path, json.dumps({"points": self.points, "train_seconds": self.train_seconds,
                                                  "wall_seconds": wall}))
 
+    @staticmethod
+    def _keep_generator(event, step: int) -> None:
+        """The generator of each evaluation point, kept (run/points/stepN.keras): a GAN's scores swing from point
+        to point, so a stage may ship the point its held-out set prefers."""
+        from srgan_helpers.fileio import atomic_path
+
+        path = Path(event.run_dir) / "points" / f"step{step}.keras"
+        path.parent.mkdir(exist_ok=True)
+        with atomic_path(path, suffix=".keras") as partial:
+            event.generator.save(partial)
+
     def add_point(self, event, step: int) -> None:
         from srgan_helpers.evaluate import evaluate
 
@@ -282,6 +293,7 @@ class Curve:
                             "psnr": mean["sr_psnr"], "ssim": mean["sr_ssim"], "niqe": mean.get("sr_niqe"),
                             "g_loss": event.row["g_loss"]})
         niqe = f", NIQE {mean['sr_niqe']:.2f}" if self.args.gan else ""
+        self._keep_generator(event, step)
         print(f"  step {step:>6} ({self.train_seconds:6.0f} s): {self.folder.name} {mean['sr_psnr']:.2f} dB{niqe} "
               f"({event.row['images_per_s']:.0f} img/s)", flush=True)
 
