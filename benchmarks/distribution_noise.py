@@ -36,12 +36,12 @@ CASES = {"onednn_off": ({"TF_ENABLE_ONEDNN_OPTS": "0"}, 1), "two_then_one": ({},
 
 def inject_bug(bug: str) -> None:
     """Patch the package in this process to show what a bug does (called by the worker form of this file)."""
-    from srgan_helpers import models
+    from srgan_helpers.networks import blocks
     from srgan_helpers.training import session
 
     if bug == "bn_not_synced":
-        plain = models.batch_norm
-        models.batch_norm = lambda name, synchronized=False: plain(name, False)
+        plain = blocks.batch_norm
+        blocks.batch_norm = lambda name, synchronized=False: plain(name, False)
     elif bug == "adam_reset":
         restore = session.restore_arrays
 
@@ -70,8 +70,8 @@ def loss_log(run_dir: Path) -> dict[str, np.ndarray]:
 
 def compare(cfg, base: Path, other: Path) -> dict[str, float]:
     """Largest differences of `other` to `base`: losses, moving statistics per network, Adam moments."""
-    from srgan_helpers.checkpoints import CheckpointManager
     from srgan_helpers.training.bundle import build_models
+    from srgan_helpers.training.checkpoints import CheckpointManager
 
     a, b = loss_log(base), loss_log(other)
     result = {k: float(np.nanmax(np.abs(a[k] - b[k]))) for k in KEYS}

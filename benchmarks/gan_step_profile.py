@@ -45,7 +45,7 @@ def parts(models, lr, hr):
     import jax
     import jax.numpy as jnp
 
-    G, D, vgg = models.generator, models.discriminator, models.vgg
+    G, D, vgg = models.generator, models.discriminator, models.content_network
     g_state, d_state, v_state = state(G), state(D), state(vgg)
 
     def g_out(g_tv, g_ntv, x):
@@ -120,7 +120,7 @@ def main(argv=None) -> dict:
     from throughput import bench_keras, device_name
 
     from srgan_helpers.config import TrainConfig
-    from srgan_helpers.training import build_models, ensure_vgg
+    from srgan_helpers.training import build_models, ensure_content_network
 
     policy = None if args.precision == "float32" else args.precision
     cfg = TrainConfig(hr_size=args.hr_size, n_res_blocks=args.res_blocks, d_head="flatten", vgg_weights=None,
@@ -128,7 +128,7 @@ def main(argv=None) -> dict:
     full = bench_keras(cfg, args.batch, args.steps, args.repeats, 3)
     keras.mixed_precision.set_global_policy(args.precision)
     models = build_models(cfg)
-    ensure_vgg(models, cfg)
+    ensure_content_network(models, cfg)
     flops = srgan_step_flops(model_flops(models.generator, (cfg.lr_size, cfg.lr_size, 3)),
                              model_flops(models.discriminator, (cfg.hr_size, cfg.hr_size, 3)),
                              vgg_flops(cfg.vgg_layer, cfg.hr_size))

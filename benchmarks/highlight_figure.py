@@ -47,9 +47,9 @@ def main(argv=None) -> Path:
     parser.add_argument("--lr", action="store_true", help="show the LR input first (nearest neighbour)")
     parser.add_argument("--out", default="outputs/highlights.png")
     args = parser.parse_args(argv)
+    from srgan_helpers.analysis.strips import save_image_atomic, strip_grid
     from srgan_helpers.backend import load_keras
     from srgan_helpers.inference import load_generator
-    from srgan_helpers.strips import save_image_atomic, strip_grid
 
     load_keras()
     specs = [m.partition("=")[::2] if "=" in m else (m, m) for m in args.models]

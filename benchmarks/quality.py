@@ -23,6 +23,7 @@ import os
 import sys
 import time
 from pathlib import Path
+from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parents[1]
 EXPERIMENT_INITS = {"keras+prelu25": ("keras", 0.25), "torch+prelu0": ("torch", 0.0)}  # (base init, PReLU slope)
@@ -204,13 +205,14 @@ def register_experiment_init(init: str) -> tuple[str, str]:
     def srresnet_with_slope(cfg, synchronized_bn=False):
         import keras
 
-        generator = networks.GENERATORS["srresnet"](cfg, synchronized_bn)
+        generator = networks.srresnet.build(cfg, synchronized_bn)
         for layer in generator.layers:
             if isinstance(layer, keras.layers.PReLU):
                 layer.alpha.assign(keras.ops.full(layer.alpha.shape, slope))
         return generator
 
-    networks.GENERATORS[f"srresnet-{init}"] = srresnet_with_slope
+    entry = SimpleNamespace(**{name: getattr(networks.srresnet, name) for name in ("SETTINGS", "LAYERS", "check")})
+    networks.GENERATORS[f"srresnet-{init}"] = SimpleNamespace(**vars(entry), build=srresnet_with_slope)
     return f"srresnet-{init}", base
 
 

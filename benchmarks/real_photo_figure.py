@@ -17,10 +17,10 @@ def main(argv=None) -> Path:
     parser.add_argument("--images", nargs="+", required=True, help="real JPEG photos")
     parser.add_argument("--out", default="outputs/real_photos.png")
     args = parser.parse_args(argv)
+    from srgan_helpers.analysis.strips import save_image_atomic, strip_grid
     from srgan_helpers.backend import load_keras
     from srgan_helpers.images import load_uint8
     from srgan_helpers.inference import load_generator, super_resolve
-    from srgan_helpers.strips import save_image_atomic, strip_grid
 
     load_keras()
     models = [load_generator(spec) for spec in args.models]

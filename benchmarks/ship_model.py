@@ -75,7 +75,8 @@ def refuse_if_not_better(name: str, metrics: dict, kind: str = "psnr") -> None:
 def summary_line(ours: dict, cfg: dict) -> str:
     """What the model is, in one sentence: its loss, its training LR, its steps and where it started."""
     sys.path.insert(0, str(REPO))
-    from srgan_helpers.config import TrainConfig, content_loss_name
+    from srgan_helpers.config import TrainConfig
+    from srgan_helpers.networks import content_loss_name
 
     start = f" from {cfg['generator_from']}" if cfg.get("generator_from") else ""
     if model_kind(cfg) == "gan":

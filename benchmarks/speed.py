@@ -61,8 +61,8 @@ def step_flops_per_image(cfg) -> dict:
 
 def run_speed(run_dir: str | Path, peak_gflops: float) -> dict:
     """Images/s (the median epoch of the run's log), GFLOP per image and the share of `peak_gflops` reached."""
+    from srgan_helpers.analysis.losslog import LossLogWriter
     from srgan_helpers.config import TrainConfig
-    from srgan_helpers.losslog import LossLogWriter
 
     run_dir = Path(run_dir)
     cfg = TrainConfig.from_json(run_dir / "config.json")

@@ -84,7 +84,7 @@ def device_name() -> str:
 def bench_keras(cfg, batch: int, steps: int, repeats: int, warmup: int) -> dict:
     import keras
 
-    from srgan_helpers.training import build_models, build_steps, ensure_vgg
+    from srgan_helpers.training import build_models, build_steps, ensure_content_network
 
     keras.mixed_precision.set_global_policy(cfg.mixed_precision or "float32")
     try:
@@ -94,7 +94,7 @@ def bench_keras(cfg, batch: int, steps: int, repeats: int, warmup: int) -> dict:
         models = build_models(cfg)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            ensure_vgg(models, cfg)
+            ensure_content_network(models, cfg)
         steps_obj = build_steps(models, cfg)
         rng = np.random.default_rng(0)
         hr = rng.uniform(-1, 1, (batch, cfg.hr_size, cfg.hr_size, 3)).astype(np.float32)
@@ -141,7 +141,8 @@ def main(argv=None) -> dict:
     from flops import model_flops, srgan_step_flops, vgg_flops
 
     from srgan_helpers.config import TrainConfig
-    from srgan_helpers.models import build_discriminator, build_generator
+    from srgan_helpers.networks.discriminator import build_discriminator
+    from srgan_helpers.networks.srresnet import build_generator
 
     device = device_name()
     on_gpu = not device.startswith("cpu")

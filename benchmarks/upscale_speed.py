@@ -22,7 +22,7 @@ CHILD = r"""
 import json, resource, sys, time
 import numpy as np
 from PIL import Image
-from srgan_helpers import upscale
+from srgan_helpers.inference import upscale
 w, h, model, tile, overlap, out = sys.argv[1:7]
 src = out + "/in.png"
 Image.fromarray(np.random.default_rng(0).integers(0, 256, (int(h), int(w), 3), dtype=np.uint8)).save(src)
@@ -47,7 +47,7 @@ def main(argv=None) -> dict:
     parser.add_argument("--out", default="benchmarks/results/upscale_speed.json")
     args = parser.parse_args(argv)
 
-    from srgan_helpers.models import build_generator
+    from srgan_helpers.networks.srresnet import build_generator
     from srgan_helpers.training import export_generator
 
     work = Path(tempfile.mkdtemp())

@@ -11,11 +11,11 @@ from pathlib import Path
 
 import numpy as np
 
+from .analysis.strips import save_image_atomic, strip_grid
 from .data.evalsets import read_eval_set
 from .fileio import write_text_atomic
 from .metrics import bicubic_upscale, psnr, ssim
 from .metrics import fid as fid_lib
-from .strips import save_image_atomic, strip_grid
 
 # The original project's published FID on 500 CelebA test images (176 px), InceptionV3 ImageNet weights.
 PUBLISHED_FID = {"Bicubic": 50.11, "Model A (COCO)": 11.10, "Model B (CelebA)": 6.98}

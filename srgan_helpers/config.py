@@ -9,10 +9,6 @@ from pathlib import Path
 
 from .fileio import write_text_atomic
 
-# Every convolution of VGG19 (what `vgg_layer` may name), checked without building the network.
-VGG19_LAYERS = tuple(f"block{b}_conv{c}" for b, n in ((1, 2), (2, 2), (3, 4), (4, 4), (5, 4)) for c in range(1, n + 1))
-UPSAMPLE_MODES = ("pixel_shuffle", "upsampling_lrelu")
-INITS = ("torch", "keras")
 SCHEDULES = ("constant", "step", "cosine")  # learning-rate schedules (training/schedules.py)
 DEGRADATIONS = ("bicubic", "realistic")  # how training LR is made (data/degrade.py)
 MAX_BATCH = 4096  # a global batch beyond this is a typo (the loader would try to allocate it)
@@ -23,8 +19,9 @@ LEGACY_KEYS = {"lr_decay_epoch": "learning_rate_decay_epoch", "lr_decay_factor":
                "nan_lr_factor": "nan_learning_rate_factor"}
 # Settings a resumed run must share with its checkpoints: they shape the weights, the data order or the
 # meaning of an epoch. (`mixed_precision` is checked apart: only loss scaling changes the optimizer.)
-LOCKED_ON_RESUME = ("generator", "discriminator", "content_loss", "hr_size", "scale", "crop_size", "n_res_blocks",
-                    "upsample", "d_head", "vgg_layer", "data_dir", "batch_size", "seed", "pretrain_epochs", "augment",
+LOCKED_ON_RESUME = ("generator", "discriminator", "content_loss", "generator_options", "hr_size", "scale",
+                    "crop_size", "n_res_blocks", "upsample", "d_head", "vgg_layer", "data_dir", "batch_size", "seed",
+                    "pretrain_epochs", "augment",
                     "steps_per_epoch", "tone_patches", "freeze_batchnorm", "degradation", "degradation_ranges")
 
 
@@ -42,14 +39,15 @@ class TrainConfig:
     degradation: str = "bicubic"  # LR of training pairs: bicubic (stored) or realistic (blur, noise, JPEG: degrade.py)
     degradation_ranges: dict | None = None  # realistic: ranges replaced, e.g. {"first": {"noise_range": [1, 10]}}
     loader_workers: int | None = None  # processes making batches (same batches for any number); None: by the LR kind
-    # models: each names an entry of its table in networks.py
-    generator: str = "srresnet"
+    # models: each names an entry of its table in networks/, which checks the settings it reads
+    generator: str = "srresnet"  # or "rrdb" (ESRGAN's RRDBNet)
     discriminator: str = "srgan"
     content_loss: str = "vgg19"  # or "random_vgg19" (offline, Liu et al. 2021) or "pixel" (SRGAN-MSE)
-    n_res_blocks: int = 16
-    upsample: str = "pixel_shuffle"  # or "upsampling_lrelu": the original project's UpSampling2D + LeakyReLU
+    generator_options: dict | None = None  # the generator's own settings, e.g. rrdb: {"blocks": 23, "filters": 64}
+    n_res_blocks: int = 16  # srresnet: residual blocks
+    upsample: str = "pixel_shuffle"  # srresnet: or "upsampling_lrelu", the original project's UpSampling2D + LeakyReLU
     d_head: str = "flatten"  # or "pool" (global average pooling; any input size)
-    init: str = "torch"  # weight initialisation: "torch" (PyTorch's default; see models.py) or "keras"
+    init: str = "torch"  # weight initialisation: "torch" (PyTorch's default; see networks/blocks.py) or "keras"
     vgg_layer: str = "block5_conv4"
     vgg_weights: str | None = "imagenet"  # "imagenet", a path to a weights file, or None (random: tests only)
     generator_from: str | None = None  # start the generator from a shipped model's name, a run folder or a .keras
@@ -161,9 +159,21 @@ def _type_ok(value, annotation: str) -> bool:
     return isinstance(value, types) and not (isinstance(value, bool) and bool not in types)
 
 
+# Who else checks a config: `srgan_helpers/__init__` registers the network tables' check here (networks/
+# checks the settings of the networks a config names; this module imports nothing from it).
+PROBLEM_FINDERS: list = []
+
+
+def register_problem_finder(find) -> None:
+    """Also refuse a config for what `find(cfg) -> list[str]` finds wrong with it."""
+    if find not in PROBLEM_FINDERS:
+        PROBLEM_FINDERS.append(find)
+
+
 def _problems(cfg: TrainConfig) -> list[str]:
     """Every invalid value of `cfg`, each named with what is allowed."""
-    return _shape_problems(cfg) + _choice_problems(cfg) + _number_problems(cfg)
+    found = _shape_problems(cfg) + _choice_problems(cfg) + _number_problems(cfg)
+    return found + [problem for find in PROBLEM_FINDERS for problem in find(cfg)]
 
 
 def _shape_problems(cfg: TrainConfig) -> list[str]:
@@ -178,16 +188,7 @@ def _shape_problems(cfg: TrainConfig) -> list[str]:
 
 
 def _choice_problems(cfg: TrainConfig) -> list[str]:
-    from .networks import TABLES
-
-    problems = [f"{kind}={getattr(cfg, kind)!r}: use one of {sorted(table)}" for kind, table in TABLES.items()
-                if getattr(cfg, kind) not in table]
-    if cfg.upsample not in UPSAMPLE_MODES:
-        problems.append(f"upsample={cfg.upsample!r}: use one of {UPSAMPLE_MODES}")
-    if cfg.init not in INITS:
-        problems.append(f"init={cfg.init!r}: use one of {INITS}")
-    if cfg.d_head not in ("flatten", "pool"):
-        problems.append(f"d_head={cfg.d_head!r}: use 'flatten' or 'pool'")
+    problems = []
     if cfg.nan_policy not in ("stop", "rollback"):
         problems.append(f"nan_policy={cfg.nan_policy!r}: use 'stop' or 'rollback'")
     if cfg.learning_rate_schedule not in SCHEDULES:
@@ -200,8 +201,6 @@ def _choice_problems(cfg: TrainConfig) -> list[str]:
                         f"allows)")
     if cfg.mixed_precision not in (None, "mixed_float16", "mixed_bfloat16"):
         problems.append(f"mixed_precision={cfg.mixed_precision!r}: use None, 'mixed_float16' or 'mixed_bfloat16'")
-    if cfg.vgg_layer not in VGG19_LAYERS:
-        problems.append(f"vgg_layer={cfg.vgg_layer!r} is not a VGG19 convolution; use one of {VGG19_LAYERS}")
     if not (cfg.devices == "auto" or (isinstance(cfg.devices, int) and not isinstance(cfg.devices, bool)
                                       and cfg.devices >= 1)):
         problems.append(f"devices={cfg.devices!r}: use 'auto' or a device count >= 1")
@@ -247,7 +246,7 @@ def _number_problems(cfg: TrainConfig) -> list[str]:
     problems = []
     if cfg.batch_size > MAX_BATCH:
         problems.append(f"batch_size={cfg.batch_size}: at most {MAX_BATCH} (the global batch; 16 to 128 is usual)")
-    for name in ("batch_size", "save_every", "keep_last", "sample_every", "n_samples", "n_res_blocks", "hr_size"):
+    for name in ("batch_size", "save_every", "keep_last", "sample_every", "n_samples", "hr_size"):
         if getattr(cfg, name) < 1:
             problems.append(f"{name}={getattr(cfg, name)} must be >= 1")
     for name in ("epochs", "pretrain_epochs", "warmup_epochs", "keep_every", "nan_max_rollbacks", "adv_weight",
@@ -292,19 +291,3 @@ def resume_clashes(saved: TrainConfig, wanted: TrainConfig) -> dict[str, tuple]:
     if (saved.mixed_precision == "mixed_float16") != (wanted.mixed_precision == "mixed_float16"):
         clashes["mixed_precision"] = (saved.mixed_precision, wanted.mixed_precision)  # loss scaling in or out
     return clashes
-
-
-def random_weights_note(cfg: TrainConfig) -> str | None:
-    """The label every figure of a run with an untrained ImageNet-VGG slot carries (None otherwise)."""
-    return "VGG19 RANDOM WEIGHTS (pipeline test only)" if cfg.content_loss == "vgg19" and cfg.vgg_weights is None \
-        else None
-
-
-def content_loss_name(cfg: TrainConfig) -> str:
-    """What the generator's GAN-phase loss is, in words, for cards, figures and summaries."""
-    names = {"vgg19": f"VGG19 {cfg.vgg_layer} features (weights: {cfg.vgg_weights})",
-             "random_vgg19": "random-weight VGG19, 5 layers (Liu et al. 2021)", "pixel": "pixel MSE"}
-    name = random_weights_note(cfg) or names.get(cfg.content_loss, cfg.content_loss)
-    if cfg.pixel_weight and cfg.content_loss != "pixel":
-        name += f" + {cfg.pixel_weight:g} x pixel MSE"
-    return f"{name} + {cfg.adv_weight:g} x adversarial"

@@ -34,10 +34,10 @@ def cached_vgg_weights() -> str | None:
 def comparison(models: dict[str, Path], data_dir: Path, out_path: Path, n: int = 4, note: str | None = None) -> dict:
     """LR | Bicubic | one column per model | HR strip of the first `n` test images, with mean PSNR/SSIM
     (Y, border 4) of bicubic and of each model."""
+    from .analysis.strips import save_image_atomic, strip_grid
     from .data.loader import load_pairs
     from .images import float_to_uint8, uint8_to_float
     from .metrics import bicubic_upscale, psnr, ssim
-    from .strips import save_image_atomic, strip_grid
 
     pairs = load_pairs(data_dir, "test", limit=n)
     scale = pairs.scale
@@ -126,8 +126,8 @@ def train_within(args, data_dir: Path):
 
 def demo(args) -> int:
     """Prepare the sample, train within the time budget, compare; prints where everything is."""
-    from .config import content_loss_name
     from .named_models import resolve_model, shipped
+    from .networks import content_loss_name
     from .workflows import prepare
 
     start = time.time()

@@ -1,4 +1,5 @@
-"""Atomic file writes: a temp name in the same folder, fsync, then rename. Nothing half-written survives."""
+"""Atomic file writes: a temp name in the same folder, fsync, then rename. Nothing half-written survives.
+Temp names say which process wrote them (a host tag and pid), so a stale one is known and swept."""
 
 from __future__ import annotations
 
@@ -6,10 +7,31 @@ import contextlib
 import hashlib
 import os
 import re
+import socket
 import tempfile
 from pathlib import Path
 
-from .processes import host_tag, owner_tag, pid_alive
+
+def pid_alive(pid: int) -> bool:
+    """Whether a process `pid` exists on this host (one we may not signal counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        return True
+    return True
+
+
+def host_tag() -> str:
+    """Eight hex digits naming this host (in file names, where a host name may not fit)."""
+    return hashlib.sha256(socket.gethostname().encode()).hexdigest()[:8]
+
+
+def owner_tag() -> str:
+    """'<host tag>-<pid>': this process, in a file name."""
+    return f"{host_tag()}-{os.getpid()}"
+
 
 # '.<name>.<host tag>-<pid>.<random>.tmp<suffix>': atomic_path's temp files, named by their writer
 TEMP_NAME = re.compile(r"^\.(?P<name>.+)\.(?P<host>[0-9a-f]{8})-(?P<pid>[0-9]+)\.[A-Za-z0-9_]+\.tmp")

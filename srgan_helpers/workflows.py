@@ -111,7 +111,7 @@ def setup_notebook(backend: str | None = None, mount_drive: bool = False) -> Non
 
 def describe_models(cfg: TrainConfig) -> None:
     """Print the config's settings, then the generator's and discriminator's summaries."""
-    from .models import model_summary
+    from .networks import model_summary
     from .training import build_models
 
     print("\n".join(f"{k} = {v!r}" for k, v in cfg.to_dict().items()) + "\n")
@@ -171,7 +171,7 @@ def resume_config(run_dir: str | Path, epochs=None, **changes) -> TrainConfig:
 
 def checkpoint_table(run_dir: str | Path) -> str:
     """The run's checkpoints as a markdown table (verified with epoch and step, or why they cannot be used)."""
-    from .checkpoints import CheckpointManager
+    from .training.checkpoints import CheckpointManager
 
     rows = CheckpointManager(Path(run_dir) / "checkpoints", required=("config",)).describe()
     lines = ["| checkpoint | status |", "|---|---|"] + [f"| {name} | {status} |" for name, status in rows]

@@ -105,20 +105,20 @@ def rng():
 
 def latest_arrays(run_dir):
     """The arrays of a run's newest verified checkpoint."""
-    from srgan_helpers.checkpoints import CheckpointManager
+    from srgan_helpers.training.checkpoints import CheckpointManager
 
     return CheckpointManager(Path(run_dir) / "checkpoints").latest().arrays
 
 
 def checkpoint_arrays(path):
-    from srgan_helpers.checkpoints import CheckpointManager
+    from srgan_helpers.training.checkpoints import CheckpointManager
 
     return CheckpointManager(Path(path).parent).load(path).arrays
 
 
 def log_columns(path):
     """A run's loss log as columns (the package's one reader)."""
-    from srgan_helpers.losslog import load_log
+    from srgan_helpers.analysis.losslog import load_log
 
     return load_log(path).columns
 

@@ -96,8 +96,8 @@ def test_smoothing_is_a_centred_mean():
 def test_the_05_figure_of_a_random_vgg_run_says_random_weights(tmp_path, vgg_weights, labelled):
     """Notebook 05 plots a run's loss_log.csv: the figure carries the RANDOM WEIGHTS label exactly when the
     run's config.json says its VGG19 had random weights."""
+    from srgan_helpers.analysis.losslog import HEADER
     from srgan_helpers.config import TrainConfig
-    from srgan_helpers.losslog import HEADER
 
     TrainConfig(data_dir=str(tmp_path), vgg_weights=vgg_weights).to_json(tmp_path / "config.json")
     rows = [f"{e},{'pretrain' if e == 1 else 'gan'},{2 * e},0.5,1.0,0.9,0.1,0.6,0.4,0.0001,1.0,10.0" for e in (1, 2, 3)]
@@ -109,7 +109,7 @@ def test_the_05_figure_of_a_random_vgg_run_says_random_weights(tmp_path, vgg_wei
 
 
 def test_a_log_written_when_the_learning_rate_column_was_lr_is_read_and_rewritten_under_the_new_name(tmp_path):
-    from srgan_helpers.losslog import HEADER, LossLogWriter, load_log
+    from srgan_helpers.analysis.losslog import HEADER, LossLogWriter, load_log
 
     path = tmp_path / "loss_log.csv"
     path.write_text("epoch,phase,step,d_loss,g_loss,content_loss,adv_loss,d_real,d_fake,lr,seconds,images_per_s\n"
@@ -121,7 +121,7 @@ def test_a_log_written_when_the_learning_rate_column_was_lr_is_read_and_rewritte
 
 def test_a_log_saved_with_a_bom_resumes_and_a_garbled_row_is_named_in_a_warning(tmp_path):
     """A spreadsheet's BOM no longer blocks a resume; a garbled row in the middle is not dropped silently."""
-    from srgan_helpers.losslog import HEADER, LossLogWriter, load_log
+    from srgan_helpers.analysis.losslog import HEADER, LossLogWriter, load_log
 
     rows = ["1,pretrain,2,,0.5,0.5,,,,0.0001,1.0,8.0", "2,gan,4,1.2,0.4,0.3,0.7,0.6,0.4,0.0001,1.0,8.0"]
     path = tmp_path / "loss_log.csv"

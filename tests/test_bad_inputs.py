@@ -6,10 +6,10 @@ import pytest
 from bad_inputs import make_bad_inputs
 from PIL import Image
 
-from srgan_helpers import upscale
 from srgan_helpers.data.loader import load_pairs
 from srgan_helpers.data.preprocess import preprocess
 from srgan_helpers.images import ImageError
+from srgan_helpers.inference import upscale
 
 
 def no_temp_files(folder):
@@ -52,7 +52,7 @@ def test_loader_names_a_corrupt_cache_file(tmp_path, sample_raw):
 
 @pytest.mark.slow
 def test_upscale_processes_the_good_ones_and_names_each_bad_one(tmp_path, capsys):
-    from srgan_helpers.models import build_generator
+    from srgan_helpers.networks.srresnet import build_generator
     from srgan_helpers.training import export_generator
 
     kinds = make_bad_inputs(tmp_path / "raw")

@@ -33,7 +33,8 @@ def test_throughput_flops_match_the_reference_size():
     sys.path.insert(0, str(REPO / "benchmarks"))
     from flops import model_flops, srgan_step_flops, vgg_flops
 
-    from srgan_helpers.models import build_discriminator, build_generator
+    from srgan_helpers.networks.discriminator import build_discriminator
+    from srgan_helpers.networks.srresnet import build_generator
 
     flops = srgan_step_flops(model_flops(build_generator(), (44, 44, 3)),
                              model_flops(build_discriminator(176), (176, 176, 3)), vgg_flops("block5_conv4", 176))
@@ -83,7 +84,8 @@ def test_the_initialisation_experiments_live_in_the_benchmark_as_generators_of_t
     from quality import register_experiment_init
 
     from srgan_helpers import networks
-    from srgan_helpers.config import INITS, TrainConfig
+    from srgan_helpers.config import TrainConfig
+    from srgan_helpers.networks.common import INITS
 
     assert init not in INITS
     name, config_init = register_experiment_init(init)

@@ -6,7 +6,7 @@ import json
 import numpy as np
 import pytest
 
-from srgan_helpers.checkpoints import CheckpointManager, NonFiniteWeights, UnusableCheckpoints, check_state
+from srgan_helpers.training.checkpoints import CheckpointManager, NonFiniteWeights, UnusableCheckpoints, check_state
 
 
 def arrays(value):
@@ -113,8 +113,8 @@ def test_non_finite_weights_are_never_saved_and_never_loaded(tmp_path):
     (lambda s: {**s, "config": {"epochs": "many"}}, "wrong type"),
 ])
 def test_state_json_of_the_wrong_shape_falls_back_to_the_previous_checkpoint(tmp_path, edit, reason):
-    from srgan_helpers.checkpoints import state_digest
     from srgan_helpers.config import TrainConfig
+    from srgan_helpers.training.checkpoints import state_digest
 
     manager = CheckpointManager(tmp_path, keep_last=5, required=("config",))
     for epoch in (1, 2):

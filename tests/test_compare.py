@@ -8,7 +8,7 @@ from srgan_helpers import compare
 
 @pytest.fixture(scope="module")
 def generator(tmp_path_factory):
-    from srgan_helpers.models import build_generator
+    from srgan_helpers.networks.srresnet import build_generator
     from srgan_helpers.training import export_generator
 
     return export_generator(build_generator(4, n_res_blocks=1), tmp_path_factory.mktemp("g") / "g.keras")

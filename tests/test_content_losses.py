@@ -8,9 +8,9 @@ import pytest
 from PIL import Image
 
 from srgan_helpers import networks
-from srgan_helpers.config import content_loss_name, random_weights_note
-from srgan_helpers.random_vgg import RANDOM_VGG_LAYERS, build_random_vgg_features, he_normal_weights
-from srgan_helpers.training import build_models, build_steps, ensure_vgg
+from srgan_helpers.networks import content_loss_name, figure_note
+from srgan_helpers.networks.random_vgg import RANDOM_VGG_LAYERS, build_random_vgg_features, he_normal_weights
+from srgan_helpers.training import build_models, build_steps, ensure_content_network
 
 pytestmark = pytest.mark.backend
 BABOON = "../shared/data/Set14/HR/baboon.png"
@@ -50,7 +50,8 @@ def test_random_vgg_loss_penalises_blur_more_than_noise_of_the_same_pixel_error(
     """What a perceptual loss is for: at equal pixel MSE, lost structure (blur) costs more than noise."""
     from PIL import ImageFilter
 
-    from srgan_helpers.losses import layered_content_loss, mse
+    from srgan_helpers.networks import random_vgg
+    from srgan_helpers.networks.common import mse
 
     hr = real_patch(96)
     image = Image.fromarray(((hr[0] + 1) * 127.5).round().astype("uint8"))
@@ -59,7 +60,7 @@ def test_random_vgg_loss_penalises_blur_more_than_noise_of_the_same_pixel_error(
     noisy = (hr + np.random.default_rng(0).normal(0, sigma, hr.shape)).astype("float32")
     assert float(mse(noisy, hr)) == pytest.approx(float(mse(blurred, hr)), rel=0.05)
     features = build_random_vgg_features()
-    loss = {name: float(keras.ops.convert_to_numpy(layered_content_loss(features(x), features(hr))))
+    loss = {name: float(keras.ops.convert_to_numpy(random_vgg.loss(x, hr, features(x), features(hr), None)))
             for name, x in (("noisy", noisy), ("blurred", blurred))}
     assert loss["blurred"] > 1.5 * loss["noisy"], loss  # measured: 2.1x on this patch
 
@@ -69,8 +70,8 @@ def test_a_gan_step_trains_with_each_offline_content_loss(tiny_config, content_l
     cfg = tiny_config.replace(content_loss=content_loss, learning_rate=1e-3)
     keras.utils.set_random_seed(0)
     models = build_models(cfg)
-    ensure_vgg(models, cfg)
-    assert (models.vgg is None) == (content_loss == "pixel")
+    ensure_content_network(models, cfg)
+    assert (models.content_network is None) == (content_loss == "pixel")
     steps = build_steps(models, cfg)
     rng = np.random.default_rng(0)
     hr = rng.uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
@@ -91,5 +92,5 @@ def test_each_content_loss_is_named_for_what_it_is(tiny_config):
     assert names["random_vgg19"].startswith("random-weight VGG19, 5 layers (Liu et al. 2021) + 0.001 x adversarial")
     assert names["pixel"] == "pixel MSE + 0.001 x adversarial"
     assert "block" in names["vgg19"] and "imagenet" in names["vgg19"]
-    assert random_weights_note(tiny_config.replace(content_loss="random_vgg19", vgg_weights=None)) is None
-    assert random_weights_note(tiny_config.replace(content_loss="vgg19", vgg_weights=None)).endswith("test only)")
+    assert figure_note(tiny_config.replace(content_loss="random_vgg19", vgg_weights=None)) is None
+    assert figure_note(tiny_config.replace(content_loss="vgg19", vgg_weights=None)).endswith("test only)")

@@ -125,7 +125,7 @@ def test_two_devices_match_one_and_checkpoints_move_between_counts(backend, tiny
 
 
 def test_batch_must_split_evenly_and_devices_must_exist():
-    from srgan_helpers import distribute
+    from srgan_helpers.training import distribute
 
     with pytest.raises(ValueError, match="multiple of the 3 devices"):
         distribute.check_batch(16, 3)
@@ -135,7 +135,7 @@ def test_batch_must_split_evenly_and_devices_must_exist():
 
 
 def test_a_placement_carries_one_engine_object_named_by_its_kind():
-    from srgan_helpers.distribute import Placement
+    from srgan_helpers.training.distribute import Placement
 
     engine = object()
     assert Placement(2, "tf_mirrored", engine).strategy is engine

@@ -8,7 +8,7 @@ from srgan_helpers.inference import load_generator, model_scale, super_resolve
 
 @pytest.fixture(scope="module")
 def tiny_generator(tmp_path_factory):
-    from srgan_helpers.models import build_generator
+    from srgan_helpers.networks.srresnet import build_generator
     from srgan_helpers.training import export_generator
 
     path = tmp_path_factory.mktemp("gen") / "generator.keras"

@@ -5,7 +5,7 @@ import importlib.util
 
 import pytest
 
-from srgan_helpers import export
+from srgan_helpers.inference import export
 
 onnx = pytest.importorskip("onnx")  # the "export" extra (CI installs it; Colab's own stack lacks it)
 pytest.importorskip("tf2onnx")
@@ -27,7 +27,7 @@ def test_a_shipped_model_exports_with_dynamic_sizes_and_keras_numbers(tmp_path, 
 def test_a_run_folder_exports_too_and_an_existing_file_needs_overwrite(finished_run, tmp_path, capsys, monkeypatch):
     """The attack: export replaced an existing .onnx without --overwrite, its write errors named no path, and a
     killed export's hidden temp stayed for good."""
-    from srgan_helpers.processes import host_tag
+    from srgan_helpers.fileio import host_tag
 
     out = tmp_path / "mine.onnx"
     out.write_bytes(b"someone's model")

@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from conftest import checkpoint_arrays, latest_arrays
 
-from srgan_helpers.checkpoints import CheckpointManager
 from srgan_helpers.training import CheckpointWriteError, TrainingDiverged, train
+from srgan_helpers.training.checkpoints import CheckpointManager
 
 TRIALS = int(os.environ.get("SRGAN_KILL_TRIALS", "3"))
 

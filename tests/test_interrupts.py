@@ -70,7 +70,7 @@ def photos(tmp_path_factory):
 def generator_path(tmp_path_factory):
     import keras
 
-    from srgan_helpers.models import build_generator
+    from srgan_helpers.networks.srresnet import build_generator
     from srgan_helpers.training import export_generator
 
     keras.utils.set_random_seed(0)
@@ -97,7 +97,7 @@ def test_upscale_stops_with_one_line_whenever_the_signal_comes(photos, generator
 
 @pytest.mark.parametrize("how, moment", [("SIGTERM", "checkpoint write"), ("SIGINT", "random")])
 def test_training_stops_with_one_line_whenever_the_signal_comes(tiny_config, tmp_path, how, moment):
-    from srgan_helpers.checkpoints import CheckpointManager
+    from srgan_helpers.training.checkpoints import CheckpointManager
 
     run, cfg_path = tmp_path / "run", tmp_path / "config.json"
     tiny_config.replace(pretrain_epochs=1, epochs=30).to_json(cfg_path)

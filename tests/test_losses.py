@@ -2,7 +2,7 @@ import keras
 import numpy as np
 import pytest
 
-from srgan_helpers import losses
+from srgan_helpers.training import losses
 
 pytestmark = pytest.mark.backend
 
@@ -19,11 +19,15 @@ def test_bce_with_logits_matches_the_formula():
     assert np.isfinite(float(keras.ops.convert_to_numpy(saturated)))
 
 
-def test_content_loss_rescales_features():
+def test_the_vgg19_content_loss_rescales_features():
+    from srgan_helpers.config import TrainConfig
+    from srgan_helpers.networks import vgg
+
     a = np.full((1, 2, 2, 4), 12.75, "float32")
     b = np.zeros((1, 2, 2, 4), "float32")
-    assert float(keras.ops.convert_to_numpy(losses.content_loss(a, b, 12.75))) == pytest.approx(1.0)
-    assert float(keras.ops.convert_to_numpy(losses.content_loss(a, b, 1.0))) == pytest.approx(12.75 ** 2)
+    for rescale, expected in ((12.75, 1.0), (1.0, 12.75 ** 2)):
+        cfg = TrainConfig(vgg_rescale=rescale)
+        assert float(keras.ops.convert_to_numpy(vgg.loss(None, None, a, b, cfg))) == pytest.approx(expected)
 
 
 def test_perceptual_loss_is_content_plus_weighted_adversarial():

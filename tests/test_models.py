@@ -2,7 +2,10 @@ import keras
 import numpy as np
 import pytest
 
-from srgan_helpers.models import PixelShuffle, VGGPreprocess, build_discriminator, build_generator, build_vgg_features
+from srgan_helpers.networks.discriminator import build_discriminator
+from srgan_helpers.networks.layers import PixelShuffle, VGGPreprocess
+from srgan_helpers.networks.srresnet import build_generator
+from srgan_helpers.networks.vgg import build_vgg_features
 
 pytestmark = pytest.mark.backend
 
@@ -130,8 +133,8 @@ def test_a_lambda_model_is_refused_in_safe_mode(tmp_path):
 
 
 def test_the_readme_s_ways_to_load_an_exported_generator_work_in_a_fresh_process():
-    """README: load_generator(path), or keras.saving.load_model(path, safe_mode=True) after importing
-    srgan_helpers.models (which registers PixelShuffle); without that import Keras cannot find the class."""
+    """README: load_generator(path), or keras.saving.load_model(path, safe_mode=True) after
+    srgan_helpers.networks.register_layers() (PixelShuffle and the rest); without it Keras cannot find the class."""
     import subprocess
     import sys
 
@@ -144,7 +147,8 @@ try:
     keras.saving.load_model(p, safe_mode=True)
 except Exception as exc:
     print("PLAIN KERAS FAILS:", "PixelShuffle" in str(exc))
-import srgan_helpers.models
+from srgan_helpers.networks import register_layers
+register_layers()
 keras.saving.load_model(p, safe_mode=True)
 print("LOADED AFTER IMPORT")
 from srgan_helpers.inference import load_generator

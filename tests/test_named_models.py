@@ -4,6 +4,7 @@ data, the shipped models do what their cards say."""
 import pytest
 
 from srgan_helpers import named_models
+from srgan_helpers.named_models import cli as named_models_cli
 
 
 def test_list_shows_shipped_models_unshipped_names_and_your_runs(tmp_path, capsys):
@@ -16,7 +17,7 @@ def test_list_shows_shipped_models_unshipped_names_and_your_runs(tmp_path, capsy
     assert rows["srgan-x4"]["kind"] == "shipped" and rows["srgan-x4"]["score"].startswith("Set5 30.")
     assert rows["srresnet-x4-real"]["kind"] == "not shipped"
     assert rows[str(run)]["kind"] == "your run"
-    assert named_models.main(["card", "srresnet-x4"]) == 0
+    assert named_models_cli.main(["card", "srresnet-x4"]) == 0
     card = capsys.readouterr().out
     assert "| Set14 |" in card and "data licence" in card
 

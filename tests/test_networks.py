@@ -1,22 +1,37 @@
-"""The tables of networks a config names: each name builds its network; an unknown name is refused by the
-config check before anything is built, naming the choices; adding an entry is all a new network needs."""
+"""The tables of networks a config names: every entry builds from a config and checks its own settings; an
+unknown name is refused by the config check, naming the choices; a new generator (with a custom layer) and a
+new content loss are one entry each, and then train, save, load and upscale; RRDB (ESRGAN) is such an entry."""
 
-import keras
+import subprocess
+import sys
+
 import numpy as np
 import pytest
+import toy_networks
+from conftest import REPO
+from PIL import Image
 
 from srgan_helpers import networks
 from srgan_helpers.config import TrainConfig
 
+ENTRIES = [(kind, name) for kind, table in networks.TABLES.items() for name in table]
+SMALL = {"n_res_blocks": 1, "crop_size": 32, "d_head": "pool", "vgg_weights": None, "vgg_layer": "block1_conv2",
+         "generator_options": None}
 
-def test_each_table_entry_builds_from_a_config():
-    cfg = TrainConfig(n_res_blocks=1, crop_size=32, d_head="pool", vgg_weights=None, vgg_layer="block1_conv2")
-    generator = networks.build("generator", cfg)
-    assert tuple(generator(np.zeros((1, 6, 5, 3), "float32")).shape) == (1, 24, 20, 3)
-    assert tuple(networks.build("discriminator", cfg)(np.zeros((2, 32, 32, 3), "float32")).shape) == (2, 1)
-    with pytest.warns(UserWarning, match="RANDOM weights"):
-        features = networks.build("content_loss", cfg)
-    assert features.output.shape[-1] == 64
+
+@pytest.mark.parametrize(("kind", "name"), ENTRIES)
+def test_each_table_entry_builds_from_a_config(kind, name):
+    options = {"blocks": 1, "filters": 8, "growth": 4} if (kind, name) == ("generator", "rrdb") else None
+    cfg = TrainConfig(**{**SMALL, kind: name, "generator_options": options})
+    entry = networks.TABLES[kind][name]
+    assert set(entry.SETTINGS) <= set(TrainConfig.__dataclass_fields__) and entry.check(cfg) == []
+    network = networks.build(kind, cfg)
+    if kind == "generator":
+        assert tuple(network(np.zeros((1, 6, 5, 3), "float32")).shape) == (1, 24, 20, 3)
+    elif kind == "discriminator":
+        assert tuple(network(np.zeros((2, 32, 32, 3), "float32")).shape) == (2, 1)
+    else:
+        assert (network is None) == (name == "pixel") and callable(entry.loss) and entry.describe(cfg)
 
 
 @pytest.mark.parametrize("kind", sorted(networks.TABLES))
@@ -25,14 +40,90 @@ def test_an_unknown_name_is_refused_by_the_config_check_with_the_choices(kind):
         TrainConfig(**{kind: "nope"})
 
 
-def test_a_new_generator_is_one_table_entry(monkeypatch, tiny_config):
-    """A registered builder is what build_models uses, and the config accepts its name."""
-    from srgan_helpers.training import build_models
+@pytest.mark.parametrize(("values", "says"), [
+    ({"upsample": "magic"}, "upsample='magic': use one of ('pixel_shuffle', 'upsampling_lrelu')"),
+    ({"vgg_layer": "block9_conv9"}, "vgg_layer='block9_conv9': use one of ('block1_conv1'"),
+    ({"d_head": "dense"}, "d_head='dense': use one of ('flatten', 'pool')"),
+    ({"generator": "rrdb", "generator_options": {"blocks": 0}}, "generator_options['blocks']=0 must be a whole"),
+    ({"generator": "rrdb", "generator_options": {"depth": 3}}, "generator_options ['depth']: rrdb knows"),
+])
+def test_each_entry_checks_the_settings_it_reads(values, says):
+    with pytest.raises(ValueError, match=says.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
+        TrainConfig(**values)
 
-    def tiny_bicubic_net(cfg, synchronized_bn=False):
-        lr = keras.Input((None, None, 3))
-        return keras.Model(lr, keras.layers.UpSampling2D(cfg.scale)(keras.layers.Conv2D(3, 3, padding="same")(lr)))
 
-    monkeypatch.setitem(networks.GENERATORS, "upsampling", tiny_bicubic_net)
-    models = build_models(tiny_config.replace(generator="upsampling"))
-    assert [layer.__class__.__name__ for layer in models.generator.layers][-1] == "UpSampling2D"
+def test_an_entry_s_settings_are_checked_only_when_it_is_named():
+    assert TrainConfig(content_loss="pixel", vgg_layer="block9_conv9").vgg_layer == "block9_conv9"  # unused there
+
+
+@pytest.fixture
+def toy_tables(monkeypatch):
+    monkeypatch.setitem(networks.GENERATORS, "toy", toy_networks.TOY_GENERATOR)
+    monkeypatch.setitem(networks.CONTENT_LOSSES, "mean_colour", toy_networks.TOY_CONTENT_LOSS)
+
+
+def test_a_new_generator_and_content_loss_are_one_entry_each_and_train_save_load_and_upscale(toy_tables, tiny_config,
+                                                                                             tmp_path):
+    from srgan_helpers.training import train
+
+    cfg = tiny_config.replace(generator="toy", content_loss="mean_colour", epochs=1)
+    with pytest.raises(ValueError, match="the toy knows only 1"):
+        cfg.replace(generator_options={"gain": 2})
+    result = train(cfg, tmp_path / "run", progress=False)
+    log = (tmp_path / "run" / "loss_log.csv").read_text()
+    assert "mean-colour MSE (toy)" in (tmp_path / "run" / "model_summary.txt").read_text() and ",gan," in log
+    Image.fromarray(np.random.default_rng(0).integers(0, 256, (20, 24, 3), np.uint8)).save(tmp_path / "photo.png")
+    code = ("import sys; from srgan_helpers import networks; import toy_networks; "
+            "networks.GENERATORS['toy'] = toy_networks.TOY_GENERATOR; "  # the one line a user adds
+            "from srgan_helpers.inference import upscale; "
+            f"sys.exit(upscale.main([{str(tmp_path / 'photo.png')!r}, '--model', {str(result.generator_path)!r}, "
+            f"'--out', {str(tmp_path / 'out')!r}, '--quiet']))")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                          env={**__import__("os").environ, "PYTHONPATH": str(REPO / "tests")})
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert Image.open(tmp_path / "out" / "photo_x4.png").size == (96, 80)
+
+
+def test_a_model_of_an_unlisted_custom_layer_is_refused_in_one_line(toy_tables, tmp_path):
+    """Without the entry, Keras cannot know the layer: load_generator says so in one clear error."""
+    generator = toy_networks.TOY_GENERATOR.build(TrainConfig())
+    generator.save(tmp_path / "toy.keras")
+    path = str(tmp_path / "toy.keras")
+    code = (f"from srgan_helpers.inference import load_generator\ntry:\n    load_generator({path!r})\n"
+            f"except ValueError as exc:\n    print('REFUSED', exc)")
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert "REFUSED" in proc.stdout and "ChannelGain" in proc.stdout, proc.stdout + proc.stderr[-1000:]
+
+
+@pytest.mark.backend
+def test_rrdb_is_an_entry_that_trains(tiny_config, tmp_path):
+    from srgan_helpers.inference import load_generator
+    from srgan_helpers.training import train
+
+    cfg = tiny_config.replace(generator="rrdb", generator_options={"blocks": 2, "filters": 16, "growth": 8})
+    result = train(cfg, tmp_path / "run", progress=False)
+    generator = load_generator(result.generator_path)
+    names = [layer.name for layer in generator.layers]
+    assert sum(n.endswith("_rdb2_add") for n in names) == 2 and "BatchNormalization" not in str(generator.layers)
+    content = [float(row.split(",")[5]) for row in (tmp_path / "run" / "loss_log.csv").read_text().splitlines()[1:]]
+    assert all(np.isfinite(content)) and len(content) == cfg.total_epochs
+
+
+def test_rrdb_defaults_are_esrgan_s():
+    from srgan_helpers.networks import rrdb
+
+    generator = networks.build("generator", TrainConfig(generator="rrdb"))
+    assert rrdb.DEFAULTS == {"blocks": 23, "filters": 64, "growth": 32}
+    assert generator.count_params() == 16_697_987  # BasicSR's RRDBNet(3, 3, 64, 23, 32) at x4: 16,697,987
+
+
+def test_the_tile_memory_estimate_comes_from_the_generator():
+    from srgan_helpers.inference import memory
+
+    srresnet = networks.build("generator", TrainConfig())
+    assert memory.largest_map_per_pixel(srresnet) == 256 * 4  # 256 channels at x2 (then 64 at x4)
+    assert 45_000 < memory.window_bytes_per_pixel(srresnet) < 55_000  # the measured 50 KB
+    toy = toy_networks.TOY_GENERATOR.build(TrainConfig())
+    assert memory.largest_map_per_pixel(toy) == 8 * 16  # its 8 channels at x4
+    assert memory.auto_tile(16, memory.window_bytes_per_pixel(toy), free=2**30) > memory.auto_tile(
+        16, memory.window_bytes_per_pixel(srresnet), free=2**30)  # a smaller network gets larger tiles

@@ -52,7 +52,7 @@ def keras_backend() -> str:
 
 
 def latest_state(run_dir):
-    from srgan_helpers.checkpoints import CheckpointManager
+    from srgan_helpers.training.checkpoints import CheckpointManager
 
     return CheckpointManager(run_dir / "checkpoints").latest().state
 

@@ -7,6 +7,7 @@ from PIL import Image
 
 from srgan_helpers import named_models
 from srgan_helpers.inference import release_check
+from srgan_helpers.named_models import cli as named_models_cli
 
 
 class Upscaler:
@@ -78,12 +79,12 @@ def test_a_gan_model_is_held_to_the_srgan_papers_psnr_on_each_set():
 
 
 def test_check_command_refuses_an_unknown_name_and_a_missing_data_folder_in_one_line(tmp_path, capsys):
-    assert named_models.main(["check", "srresnet-x5"]) == 2
+    assert named_models_cli.main(["check", "srresnet-x5"]) == 2
     assert "no model named 'srresnet-x5'" in capsys.readouterr().err
-    assert named_models.main(["check", "srresnet-x4", "--data", str(tmp_path)]) == 2
+    assert named_models_cli.main(["check", "srresnet-x4", "--data", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "Set5, Set14 not found under" in err and "--data" in err
-    assert named_models.main(["check", "srresnet-x4", "srgan-x4", "--data", str(tmp_path), "--jobs", "2"]) == 2
+    assert named_models_cli.main(["check", "srresnet-x4", "srgan-x4", "--data", str(tmp_path), "--jobs", "2"]) == 2
     err = capsys.readouterr().err.strip()  # the same line from a checking process
     assert err.count("\n") == 0 and "Set5, Set14 not found under" in err
 
@@ -127,28 +128,28 @@ def test_a_full_check_writes_the_card_only_when_asked_on_the_packages_own_data(t
     card = weights / "srresnet-x4.json"
     before = card.read_bytes()
     finding = release_check.Finding("tones", False, "tones: worst 9 levels off", {"margin": -5})
-    monkeypatch.setattr(named_models, "_checked", lambda names, *a: [[finding] for _ in names])
-    own = str(named_models.DEFAULT_DATA)
-    assert named_models.main(["check", "srresnet-x4", "--full", "--data", own]) == 1  # no --record: printed only
+    monkeypatch.setattr(named_models_cli, "_checked", lambda names, *a: [[finding] for _ in names])
+    own = str(named_models_cli.DEFAULT_DATA)
+    assert named_models_cli.main(["check", "srresnet-x4", "--full", "--data", own]) == 1  # no --record: printed only
     assert card.read_bytes() == before and "FAIL tones: worst 9 levels off" in capsys.readouterr().out
     refusals = ((["--record"], "add --full"), (["--full", "--record", "--data", str(tmp_path)], "another folder"))
     for argv, why in refusals:
-        assert named_models.main(["check", "srresnet-x4", *argv]) == 2
+        assert named_models_cli.main(["check", "srresnet-x4", *argv]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and why in err and card.read_bytes() == before
     stale = weights / ".srresnet-x4.json.00000000-999999999.abcd.tmp"
     stale.write_text("half a card")  # not this host's: kept; a dead writer of this host's is swept
-    from srgan_helpers.processes import host_tag
+    from srgan_helpers.fileio import host_tag
 
     ours = weights / f".srresnet-x4.json.{host_tag()}-{subprocess_pid()}.abcd1234.tmp"
     ours.write_text("half a card")
-    assert named_models.main(["check", "srresnet-x4", "--full", "--record", "--data", own]) == 1
+    assert named_models_cli.main(["check", "srresnet-x4", "--full", "--record", "--data", own]) == 1
     recorded = json.loads(card.read_text())["release_check"]
     assert not recorded["passed"] and recorded["parts"]["tones"]["margin"] == -5
     assert stale.exists() and not ours.exists()
     capsys.readouterr()
-    monkeypatch.setattr(named_models.os, "access", lambda path, mode: False)  # an installed, read-only package
-    assert named_models.main(["check", "srresnet-x4", "--full", "--record", "--data", own]) == 2
+    monkeypatch.setattr(named_models_cli.os, "access", lambda path, mode: False)  # an installed, read-only package
+    assert named_models_cli.main(["check", "srresnet-x4", "--full", "--record", "--data", own]) == 2
     assert "read-only" in capsys.readouterr().err
 
 

@@ -79,10 +79,10 @@ def _gan_step_on_one_thread(cfg):
     graphs where grappler turned a gradient sum into in-place accumulation (reference-typed edges)."""
     from tensorflow.python.eager import context
 
-    from srgan_helpers.training.bundle import build_models, build_steps, ensure_vgg
+    from srgan_helpers.training.bundle import build_models, build_steps, ensure_content_network
 
     models = build_models(cfg)
-    ensure_vgg(models, cfg)
+    ensure_content_network(models, cfg)
     steps = build_steps(models, cfg)
     rng = np.random.default_rng(0)
     lr = rng.random((2, 8, 8, 3), np.float32)

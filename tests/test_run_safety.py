@@ -13,10 +13,10 @@ import numpy as np
 import pytest
 from conftest import log_columns
 
-from srgan_helpers.checkpoints import UnusableCheckpoints
-from srgan_helpers.runlock import RunLock, RunLocked
 from srgan_helpers.training import TrainingDiverged, train
 from srgan_helpers.training import __main__ as cli
+from srgan_helpers.training.checkpoints import UnusableCheckpoints
+from srgan_helpers.training.runlock import RunLock, RunLocked
 
 
 def epochs_of(run_dir):
@@ -194,8 +194,8 @@ def test_disk_full_at_export_is_one_line(finished_run, tiny_config, tmp_path, ca
 def test_an_unknown_function_in_a_keras_file_is_one_line(tmp_path, capsys):
     import zipfile
 
-    from srgan_helpers import upscale
-    from srgan_helpers.models import build_generator
+    from srgan_helpers.inference import upscale
+    from srgan_helpers.networks.srresnet import build_generator
     from srgan_helpers.training import export_generator
 
     good = export_generator(build_generator(4, n_res_blocks=1), tmp_path / "g.keras")

@@ -15,7 +15,7 @@ import time
 import pytest
 from conftest import log_columns
 
-from srgan_helpers.runlock import LockLost, RunLock, RunLocked
+from srgan_helpers.training.runlock import LockLost, RunLock, RunLocked
 
 
 def write_lock(folder, age=0.0, **info):
@@ -150,8 +150,8 @@ def test_a_lock_lost_inside_a_write_is_checked_at_the_rename_and_nothing_is_publ
     publishing (the rename), for the export and for every checkpoint."""
     import keras
 
-    from srgan_helpers.checkpoints import CheckpointManager
     from srgan_helpers.training import train
+    from srgan_helpers.training.checkpoints import CheckpointManager
 
     run = tmp_path / "run"
     train(tiny_config.replace(epochs=1), run, progress=False)  # a finished run: checkpoints 1-2, an export
@@ -185,7 +185,7 @@ def test_a_transient_io_error_reading_the_lock_is_retried_and_a_lasting_one_is_o
     import errno
     from pathlib import Path
 
-    from srgan_helpers import runlock
+    from srgan_helpers.training import runlock
 
     monkeypatch.setattr(runlock, "READ_PAUSE", 0.001)
     lock = RunLock(tmp_path, heartbeat_every=0.01)

@@ -7,9 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from srgan_helpers import upscale
-from srgan_helpers.checkpoints import CheckpointManager
-from srgan_helpers.inference import load_generator
+from srgan_helpers.inference import load_generator, upscale
+from srgan_helpers.training.checkpoints import CheckpointManager
 
 
 @pytest.fixture
@@ -58,7 +57,7 @@ def test_a_model_file_whose_config_unpacks_to_gigabytes_is_refused_before_keras_
     import keras
 
     from srgan_helpers import inference
-    from srgan_helpers.models import build_generator
+    from srgan_helpers.networks.srresnet import build_generator
     from srgan_helpers.training import export_generator
 
     good = export_generator(build_generator(4, n_res_blocks=1), tmp_path / "good.keras")

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from conftest import checkpoint_arrays
 
-from srgan_helpers.checkpoints import CheckpointManager
-from srgan_helpers.training import TrainingDiverged, build_models, build_steps, ensure_vgg, train
+from srgan_helpers.training import TrainingDiverged, build_models, build_steps, ensure_content_network, train
+from srgan_helpers.training.checkpoints import CheckpointManager
 
 pytestmark = pytest.mark.backend
 
@@ -25,7 +25,7 @@ def numeric(rows, key):
 def build_tiny(cfg):
     keras.utils.set_random_seed(0)
     models = build_models(cfg)
-    ensure_vgg(models, cfg)
+    ensure_content_network(models, cfg)
     return models, build_steps(models, cfg)
 
 

@@ -6,7 +6,7 @@ import pytest
 from conftest import shared_data
 from PIL import Image, ImageCms
 
-from srgan_helpers import upscale
+from srgan_helpers.inference import upscale
 from srgan_helpers.inference.tiling import seam_weights, upscale_tiled
 
 
@@ -14,7 +14,7 @@ from srgan_helpers.inference.tiling import seam_weights, upscale_tiled
 def generator_path(tmp_path_factory):
     import keras
 
-    from srgan_helpers.models import build_generator
+    from srgan_helpers.networks.srresnet import build_generator
     from srgan_helpers.training import export_generator
 
     keras.utils.set_random_seed(0)
@@ -208,7 +208,7 @@ def test_a_temp_file_a_killed_run_left_in_out_is_removed_by_the_next_run(generat
     import subprocess
     import sys
 
-    from srgan_helpers.processes import owner_tag
+    from srgan_helpers.fileio import owner_tag
 
     out = tmp_path / "out"
     killed = ("import os, signal, sys\nfrom srgan_helpers.fileio import atomic_path\n"
@@ -353,8 +353,8 @@ def test_tile_auto_sizes_the_tile_from_free_memory_and_halves_it_on_out_of_memor
                                                                                   capsys, monkeypatch):
     from srgan_helpers.inference import memory
 
-    assert memory.auto_tile(32, free=8 * 2**30) == 224 and memory.auto_tile(32, free=2**20) == 32
-    assert memory.auto_tile(32, free=10**15) == 1024  # clamped
+    assert memory.auto_tile(32, 50_000, free=8 * 2**30) == 224 and memory.auto_tile(32, 50_000, free=2**20) == 32
+    assert memory.auto_tile(32, 50_000, free=10**15) == 1024  # clamped
     assert memory.is_out_of_memory(RuntimeError("RESOURCE_EXHAUSTED: Out of memory while trying to allocate"))
     assert not memory.is_out_of_memory(ValueError("bad shape"))
     monkeypatch.setattr(memory, "free_host_bytes", lambda: 8 * 2**30)  # -> 256-px tiles
@@ -482,7 +482,7 @@ def test_a_signal_during_any_image_even_the_last_stops_the_run(generator_path, t
 
 def test_compare_strips_are_titled_with_the_models_names(generator_path, tmp_path, capsys, monkeypatch):
     """Notebook 07 and --layout compare: the SR panels say which model made them, not 'SR-A' / 'SR-B'."""
-    from srgan_helpers import strips
+    from srgan_helpers.analysis import strips
 
     titles = []
     real = strips.strip_grid

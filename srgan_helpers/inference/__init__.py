@@ -15,8 +15,10 @@ def load_generator(spec: str | Path):
     (see `named_models`), loaded with safe_mode=True."""
     import keras
 
-    from .. import models  # noqa: F401  (registers PixelShuffle for deserialisation)
     from ..named_models import resolve_model
+    from ..networks import register_layers
+
+    register_layers()  # every table entry's custom layers, so any entry's saved model loads
 
     path = resolve_model(spec)
     if not path.is_file():
@@ -32,8 +34,38 @@ def load_generator(spec: str | Path):
                              f"keras.saving.load_model(path, safe_mode=False)") from exc
         raise ValueError(f"{path}: not a loadable Keras model ({exc})") from exc
     except Exception as exc:  # unknown classes or functions, a damaged zip...: one clear message
+        unknown = unknown_layers(path)
+        if unknown:
+            raise ValueError(f"{path}: holds layers Keras does not know ({', '.join(unknown)}): add the network's "
+                             f"entry to its table in srgan_helpers.networks (its LAYERS name the module that defines "
+                             f"them), or import that module first") from exc
         reason = " ".join(str(exc).split())[:300]
         raise ValueError(f"{path}: not a loadable Keras model ({type(exc).__name__}: {reason})") from exc
+
+
+def unknown_layers(path: Path) -> list[str]:
+    """The registered names of the custom layers in a .keras file that no imported module has registered."""
+    import json
+    import zipfile
+
+    import keras
+
+    try:
+        with zipfile.ZipFile(path) as archive:
+            config = json.loads(archive.read("config.json"))
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError):
+        return []
+    found, stack = set(), [config]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            name = node.get("registered_name")
+            if isinstance(name, str) and ">" in name and keras.saving.get_registered_object(name) is None:
+                found.add(name)
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    return sorted(found)
 
 
 MAX_MODEL_TEXT = 16 * 2**20  # a .keras file's config.json / metadata.json: kilobytes for any real network

@@ -1,10 +1,12 @@
 """How large a tile fits (`srgan-upscale --tile auto`): free accelerator memory, host memory on a CPU, and
 what an out-of-memory error looks like on either backend.
 
-One LR pixel of a tile's window (the tile and its context) costs about 50 KB at the peak of a 16-block
-x4 SRResNet in float32 (its x2 and x4 maps have 256 channels; measured on TensorFlow CPU: 4.1 GB peak RSS
-for 256 x 256 windows, `benchmarks/upscale_speed.py`). Half of what is free is planned for; an
-out-of-memory error halves the tile and tries again.
+What one LR pixel of a tile's window (the tile and its context) costs comes from the generator itself: its
+largest layer output per input pixel (run once on a small probe), in float32, times PEAK_OVER_LARGEST_MAP,
+the measured ratio of the peak to that map. For the 16-block x4 SRResNet the largest maps are its last
+upsampling step's (1,024 values per LR pixel: 256 channels at x2, then 64 at x4; 4 KiB) and the peak about
+50 KB (TensorFlow CPU: 4.1 GB peak RSS for 256 x 256 windows, `benchmarks/upscale_speed.py`). Half of what
+is free is planned for; an out-of-memory error halves the tile and tries again.
 """
 
 from __future__ import annotations
@@ -12,7 +14,8 @@ from __future__ import annotations
 import math
 import os
 
-BYTES_PER_WINDOW_PIXEL = 50_000
+PEAK_OVER_LARGEST_MAP = 12.2  # 50 KB measured / 4 KiB (SRResNet's largest map: 1,024 float32 values per LR pixel)
+PROBE_SIDE = 8  # input pixels of the probe that measures a generator's maps
 AUTO_TILE_RANGE = (32, 1024)  # input pixels
 
 
@@ -44,10 +47,27 @@ def free_host_bytes() -> int:
     return os.sysconf("SC_AVPHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
 
 
-def auto_tile(overlap: int, free: int | None = None) -> int:
-    """The tile side (input pixels, a multiple of 16) whose window fits half of `free` bytes."""
+def largest_map_per_pixel(generator) -> int:
+    """The most values any one layer of `generator` outputs per input pixel (measured on a small probe)."""
+    import keras
+    import numpy as np
+
+    layers = [layer for layer in generator.layers if not isinstance(layer, keras.layers.InputLayer)]
+    probe = keras.Model(generator.inputs, [layer.output for layer in layers])
+    outputs = probe(np.zeros((1, PROBE_SIDE, PROBE_SIDE, 3), np.float32), training=False)
+    return max(int(np.prod(tuple(o.shape)[1:])) for o in outputs) // (PROBE_SIDE * PROBE_SIDE)
+
+
+def window_bytes_per_pixel(generator) -> int:
+    """The memory one input pixel of a tile's window costs at the generator's peak (bytes, float32)."""
+    return int(PEAK_OVER_LARGEST_MAP * 4 * largest_map_per_pixel(generator))
+
+
+def auto_tile(overlap: int, bytes_per_pixel: int, free: int | None = None) -> int:
+    """The tile side (input pixels, a multiple of 16) whose window fits half of `free` bytes at
+    `bytes_per_pixel` (window_bytes_per_pixel of the generator)."""
     free = free if free is not None else (free_accelerator_bytes() or free_host_bytes())
-    window = math.isqrt(max(0, int(free * 0.5 / BYTES_PER_WINDOW_PIXEL)))
+    window = math.isqrt(max(0, int(free * 0.5 / bytes_per_pixel)))
     tile = (window - 2 * overlap) // 16 * 16
     return max(AUTO_TILE_RANGE[0], overlap, min(AUTO_TILE_RANGE[1], tile))
 

@@ -20,7 +20,7 @@ import numpy as np
 from PIL import Image
 from scipy import linalg
 
-from ..pretrained import load_application
+from ..networks.pretrained import load_application
 from ..progress import progress_bar as tqdm
 
 INCEPTION_SIZE = 299

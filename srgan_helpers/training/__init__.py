@@ -4,13 +4,13 @@ Public way in: `train(cfg, run_dir)`; for custom loops and benchmarks, `build_mo
 and `build_steps` give the same models and compiled steps the driver uses.
 """
 
-from ..checkpoints import UnusableCheckpoints
-from ..runlock import RunLocked
-from .bundle import GanModels, build_models, build_steps, ensure_vgg, make_optimizer
+from .bundle import GanModels, build_models, build_steps, ensure_content_network, make_optimizer
+from .checkpoints import UnusableCheckpoints
 from .driver import TrainResult, preflight, train
 from .errors import CheckpointWriteError, RunFolderError, TrainingDiverged
+from .runlock import RunLocked
 from .session import EpochEnd, export_generator
 
 __all__ = ["train", "TrainResult", "TrainingDiverged", "CheckpointWriteError", "RunFolderError", "RunLocked",
-           "UnusableCheckpoints", "EpochEnd", "GanModels", "build_models", "build_steps", "ensure_vgg",
+           "UnusableCheckpoints", "EpochEnd", "GanModels", "build_models", "build_steps", "ensure_content_network",
            "make_optimizer", "export_generator", "preflight"]

@@ -55,10 +55,10 @@ def train_command(args) -> int:
     from ..backend import load_keras
 
     load_keras()
-    from ..checkpoints import UnusableCheckpoints
-    from ..runlock import RunLocked
+    from .checkpoints import UnusableCheckpoints
     from .driver import train
     from .errors import CheckpointWriteError, RunFolderError, TrainingDiverged
+    from .runlock import RunLocked
 
     try:
         cfg = load_config(args)
@@ -79,7 +79,7 @@ def _newest_checkpoint(run_dir) -> str:
     """'the newest checkpoint is ckpt-000012 (epoch 12)' (or that there is none yet), for the interrupt line."""
     from pathlib import Path
 
-    from ..checkpoints import CheckpointManager
+    from .checkpoints import CheckpointManager
 
     try:
         latest = CheckpointManager(Path(run_dir) / "checkpoints").latest()

@@ -1,4 +1,4 @@
-"""The models of a run in one object (both networks, both optimizers, VGG), how they are built, and the
+"""The models of a run in one object (both networks, both optimizers, the content network), how they are built, and the
 public way to get the training steps for the active backend."""
 
 from __future__ import annotations
@@ -11,14 +11,15 @@ from .steps import TrainingSteps
 
 @dataclasses.dataclass
 class GanModels:
-    """Generator, discriminator, their Adam optimizers, and the frozen VGG19 features (built only when the
-    GAN phase starts: SRResNet pre-training needs no VGG weights)."""
+    """Generator, discriminator, their Adam optimizers, and the content loss's frozen feature network (VGG19
+    features, say; built only when the GAN phase starts: pre-training needs no VGG weights; None when the content
+    loss has no network)."""
 
     generator: object
     discriminator: object
     g_optimizer: object
     d_optimizer: object
-    vgg: object = None
+    content_network: object = None
 
 
 def make_optimizer(cfg, model):
@@ -76,15 +77,15 @@ def freeze_batchnorm(model) -> None:
             layer.trainable = False
 
 
-def ensure_vgg(models: GanModels, cfg, placement=None) -> None:
+def ensure_content_network(models: GanModels, cfg, placement=None) -> None:
     """Build the content loss's feature extractor once (the GAN phase's content loss)."""
-    if models.vgg is not None:
+    if models.content_network is not None:
         return
     from .. import networks
 
     with placement.scope() if placement is not None else _null(), warnings.catch_warnings():
         warnings.simplefilter("always")
-        models.vgg = networks.build("content_loss", cfg)
+        models.content_network = networks.build("content_loss", cfg)
 
 
 def build_steps(models: GanModels, cfg, placement=None) -> TrainingSteps:

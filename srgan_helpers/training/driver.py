@@ -14,16 +14,17 @@ import tempfile
 import time
 from pathlib import Path
 
-from .. import distribute, networks
-from ..checkpoints import CheckpointManager, new_run_id
+from .. import networks
+from ..analysis.losslog import LossLog, load_log
 from ..config import TrainConfig, resume_clashes
 from ..data.loader import set_mode
 from ..data.preprocess import read_manifest
 from ..determinism import seed_everything
-from ..losslog import LossLog, load_log
-from ..runlock import RunLock
+from . import distribute
 from .bundle import build_models
+from .checkpoints import CheckpointManager, new_run_id
 from .errors import RunFolderError
+from .runlock import RunLock
 from .session import LOG_NAME, TrainingSession
 
 
@@ -69,22 +70,6 @@ def check_data(cfg: TrainConfig) -> None:
         raise ValueError(f"crop_size={cfg.crop_size} is larger than the {cfg.hr_size} px pairs of {cfg.data_dir}")
 
 
-HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"  # what every Keras .h5 weights file starts with
-
-
-def check_vgg_weights(cfg: TrainConfig) -> None:
-    weights = cfg.vgg_weights
-    if not cfg.epochs or weights in (None, "imagenet"):
-        return
-    if not Path(weights).is_file():
-        raise ValueError(f"vgg_weights={weights!r}: use 'imagenet', None (random: tests only) or the path of an "
-                         f"existing VGG19 no-top weights file")
-    with open(weights, "rb") as handle:
-        if handle.read(len(HDF5_SIGNATURE)) != HDF5_SIGNATURE:
-            raise ValueError(f"vgg_weights={weights!r} is not an HDF5 weights file (.h5): give the VGG19 no-top "
-                             f"weights Keras downloads (vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5)")
-
-
 def check_generator_source(cfg: TrainConfig) -> None:
     """generator_from names a shipped model, a run folder holding generator.keras, or a .keras file."""
     if cfg.generator_from:
@@ -118,7 +103,7 @@ def check_run_folder(run_dir: Path) -> None:
 def preflight(cfg: TrainConfig, run_dir: Path):
     """Every check that can fail before training: data, weights, devices, the run folder. Returns the placement."""
     check_data(cfg)
-    check_vgg_weights(cfg)
+    networks.preflight(cfg)  # what the named networks need from this machine (a weights file, say)
     check_generator_source(cfg)
     placement = distribute.resolve(cfg.devices, cfg.batch_size)
     check_run_folder(run_dir)

@@ -7,8 +7,9 @@ import time
 
 import numpy as np
 
-from .. import interrupts, losses
+from .. import interrupts
 from ..progress import progress_bar, write_line
+from . import losses
 from .errors import TrainingDiverged
 
 

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import jax
 import keras
 
-from .. import losses
+from . import losses
 from .common import discriminator_terms, generator_terms
 
 
@@ -61,7 +61,7 @@ class JaxSteps:
         self.distribution = distribution  # keras.distribution.DataParallel: batches are sharded along axis 0
         self._pretrain = jax.jit(self._pretrain_fn, donate_argnums=(0,))
         self._gan = jax.jit(self._gan_fn, donate_argnums=(0,))
-        self.vgg_variables = None
+        self.content_variables = None
         self.load_from_models()
 
     # --- TrainingSteps -----------------------------------------------------------------------------
@@ -89,11 +89,11 @@ class JaxSteps:
         return metrics
 
     def gan_step(self, lr, hr, real_labels, fake_labels, gen_labels) -> dict:
-        if self.vgg_variables is None:  # VGG is built when the GAN phase starts
-            vgg = self.models.vgg  # None: a content loss with no feature network (pixel MSE)
-            self.vgg_variables = [] if vgg is None else [v.value for v in vgg.non_trainable_variables]
+        if self.content_variables is None:  # the content network is built when the GAN phase starts
+            network = self.models.content_network  # None: a content loss with no feature network (pixel MSE)
+            self.content_variables = [] if network is None else [v.value for v in network.non_trainable_variables]
         args = [self._put(a) for a in (lr, hr, real_labels, fake_labels, gen_labels)]
-        self.state, metrics = self._gan(self.state, self.vgg_variables, *args)
+        self.state, metrics = self._gan(self.state, self.content_variables, *args)
         return metrics
 
     def _put(self, array):
@@ -118,7 +118,7 @@ class JaxSteps:
         new_g = NetworkState(trainable, non_trainable, optimizer_variables)
         return state._replace(generator=new_g), {"g_loss": loss, "content_loss": loss}
 
-    def _gan_fn(self, state, vgg_variables, lr, hr, real_labels, fake_labels, gen_labels):
+    def _gan_fn(self, state, content_variables, lr, hr, real_labels, fake_labels, gen_labels):
         """Same order as the TF step: G forward once (vjp kept), D update, then G update via the vjp."""
         G, g = self.models.generator, state.generator
 
@@ -127,7 +127,7 @@ class JaxSteps:
 
         sr, g_vjp, g_non_trainable = jax.vjp(g_forward, g.trainable_variables, has_aux=True)
         d, d_metrics = self._discriminator_update(state.discriminator, hr, sr, real_labels, fake_labels)
-        g_metrics, d_sr, d_non_trainable = self._generator_loss_grad(d, vgg_variables, sr, hr, gen_labels, g)
+        g_metrics, d_sr, d_non_trainable = self._generator_loss_grad(d, content_variables, sr, hr, gen_labels, g)
         (g_grads,) = g_vjp(d_sr)
         trainable, optimizer_variables = self.models.g_optimizer.stateless_apply(
             g.optimizer_variables, g_grads, g.trainable_variables)
@@ -153,11 +153,11 @@ class JaxSteps:
         new_d = NetworkState(trainable, non_trainable, optimizer_variables)
         return new_d, {"d_loss": d_loss, "d_real": d_real, "d_fake": d_fake}
 
-    def _generator_loss_grad(self, d, vgg_variables, sr, hr, gen_labels, g):
+    def _generator_loss_grad(self, d, content_variables, sr, hr, gen_labels, g):
         """The perceptual loss against the updated D, and its gradient with respect to SR."""
-        D, vgg = self.models.discriminator, self.models.vgg
-        features = (lambda x: None) if vgg is None else (
-            lambda x: vgg.stateless_call([], vgg_variables, x, training=False)[0])
+        D, content = self.models.discriminator, self.models.content_network
+        features = (lambda x: None) if content is None else (
+            lambda x: content.stateless_call([], content_variables, x, training=False)[0])
         features_hr = features(hr)
 
         def g_loss_fn(sr, non_trainable_variables):

@@ -10,15 +10,16 @@ from typing import NamedTuple
 import numpy as np
 
 from .. import interrupts
-from ..checkpoints import Checkpoint, CheckpointManager, NonFiniteWeights, pack_arrays, restore_arrays, training_state
-from ..config import content_loss_name, degradation_ranges, loader_workers, random_weights_note
+from ..analysis.losslog import LossLogWriter
+from ..analysis.strips import save_image_atomic, strip_grid
+from ..config import degradation_ranges, loader_workers
 from ..data.loader import BatchLoader, open_split, sample_pairs
 from ..fileio import atomic_path, write_text_atomic
 from ..images import float_to_uint8
-from ..losslog import LossLogWriter
+from ..networks import content_loss_name, figure_note
 from ..runs import GENERATOR_NAME
-from ..strips import save_image_atomic, strip_grid
-from .bundle import GanModels, build_steps, ensure_vgg
+from .bundle import GanModels, build_steps, ensure_content_network
+from .checkpoints import Checkpoint, CheckpointManager, NonFiniteWeights, pack_arrays, restore_arrays, training_state
 from .epoch import phase_of, run_epoch
 from .errors import CheckpointWriteError, RunFolderError, TrainingDiverged
 from .schedules import learning_rate_at
@@ -40,7 +41,7 @@ def export_generator(generator, path: Path, cfg=None, guard=None) -> Path:
     with synchronized BatchNorm (TF, several devices) is saved as the plain single-device network, rebuilt
     from its run's config (`cfg`)."""
     from .. import networks
-    from ..tf_layers import GlobalBatchNormalization
+    from ..networks.tf_layers import GlobalBatchNormalization
 
     if any(isinstance(layer, GlobalBatchNormalization) for layer in generator.layers):
         if cfg is None:
@@ -72,7 +73,7 @@ class TrainingSession:
         self.placement, self.progress = placement, progress
         self.guard = guard or (lambda: None)  # raises when this trainer no longer owns the run (RunLock.verify)
         manager.publish_guard = self.guard  # checked again at each checkpoint's rename
-        self.note = random_weights_note(cfg)
+        self.note = figure_note(cfg)
         self.log = LossLogWriter(run_dir / LOG_NAME)
         self.epoch = self.global_step = 0
         self.learning_rate_scale, self.rollbacks = 1.0, 0
@@ -107,7 +108,7 @@ class TrainingSession:
         try:
             while self.epoch < self.cfg.total_epochs:
                 if phase_of(self.cfg, self.epoch)[0] == "gan":
-                    ensure_vgg(self.models, self.cfg, self.placement)
+                    ensure_content_network(self.models, self.cfg, self.placement)
                 try:
                     row = run_epoch(self.cfg, self.epoch, self.steps, self.loader, self.global_step,
                                     learning_rate_at(self.cfg, self.epoch) * self.learning_rate_scale, self.progress)
@@ -183,7 +184,7 @@ class TrainingSession:
     def export(self) -> Path:
         """The generator as `<run_dir>/generator.keras` and the loss figure (labelled for random VGG)."""
         from ..analysis import plot_training_curves
-        from ..losslog import load_log
+        from ..analysis.losslog import load_log
 
         self.guard()
         try:
@@ -198,9 +199,9 @@ class TrainingSession:
         return path
 
     def write_summary(self) -> None:
-        from ..models import model_summary
+        from ..networks import model_summary
 
-        vgg = (f"GAN-phase generator loss: {content_loss_name(self.cfg)}" if self.cfg.epochs
-               else "GAN-phase loss: not used (no GAN epochs)")
+        content = (f"GAN-phase generator loss: {content_loss_name(self.cfg)}" if self.cfg.epochs
+                   else "GAN-phase loss: not used (no GAN epochs)")
         write_text_atomic(self.run_dir / "model_summary.txt", f"{model_summary(self.models.generator)}\n\n"
-                          f"{model_summary(self.models.discriminator)}\n\n{vgg}\n")
+                          f"{model_summary(self.models.discriminator)}\n\n{content}\n")

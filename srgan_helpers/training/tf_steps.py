@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import tensorflow as tf
 
-from .. import losses
+from . import losses
 from .common import discriminator_terms, generator_terms
 
 
@@ -81,9 +81,9 @@ class TFSteps:
             sr = m.generator(lr, training=True)
             with g_tape.stop_recording():
                 d_loss, d_real, d_fake = self._discriminator_update(hr, sr, real_labels, fake_labels)
-                features_hr = m.vgg(hr, training=False) if m.vgg is not None else None
+                features_hr = m.content_network(hr, training=False) if m.content_network is not None else None
             sr_logits = m.discriminator(sr, training=True)
-            features_sr = m.vgg(sr, training=False) if m.vgg is not None else None
+            features_sr = m.content_network(sr, training=False) if m.content_network is not None else None
             g_loss, content, adversarial = generator_terms(sr, hr, features_sr, features_hr, sr_logits, gen_labels,
                                                            self.cfg)
             g_for_grad = scaled(m.g_optimizer, g_loss / self.replicas)

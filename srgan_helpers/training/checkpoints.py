@@ -23,7 +23,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .fileio import file_digest, fsync_dir, fsync_file, make_shareable, temp_dir_beside
+from ..fileio import file_digest, fsync_dir, fsync_file, make_shareable, temp_dir_beside
 
 CKPT_RE = re.compile(r"^ckpt-(\d{6})$")
 MODEL_GROUPS = ("generator", "discriminator", "g_optimizer", "d_optimizer")
@@ -125,7 +125,7 @@ def check_state(state, folder_name: str, required: tuple[str, ...] = ()) -> None
     if missing:
         raise ValueError(f"state.json lacks {missing}")
     if "config" in state:  # a training checkpoint: its config must be valid and it must hold every network
-        from .config import TrainConfig
+        from ..config import TrainConfig
 
         TrainConfig.from_dict(state["config"])  # raises ValueError naming what is wrong
         absent = [g for g in MODEL_GROUPS if g not in state["groups"]]

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .fileio import write_text_atomic
+from ..fileio import write_text_atomic
 
 LOG_COLUMNS = ("epoch", "phase", "step", "d_loss", "g_loss", "content_loss", "adv_loss", "d_real", "d_fake",
                "learning_rate", "seconds", "images_per_s")

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .fileio import atomic_path
+from ..fileio import atomic_path
 
 LABEL_HEIGHT = 14
 

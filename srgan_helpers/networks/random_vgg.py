@@ -9,15 +9,38 @@ through depth), zero biases, the features after the last ReLU of each of the fiv
 relu2_2, relu3_4, relu4_4, relu5_4), taking the [-1, 1] image itself (random weights know no ImageNet
 colour order or mean). The weights come from numpy with a fixed seed, so a run, its resume and both
 backends use the very same network; nothing is trained and nothing is downloaded.
+
+Entry of `networks.CONTENT_LOSSES` ("random_vgg19"): SETTINGS, check, build, loss, describe, LAYERS.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
+from .common import mse
+
 # The output of each VGG19 block (its last convolution, ReLU included): the layers the loss compares.
 RANDOM_VGG_LAYERS = ("block1_conv2", "block2_conv2", "block3_conv4", "block4_conv4", "block5_conv4")
 RANDOM_VGG_SEED = 2021  # one fixed network for every run (the paper's point: any random draw of this scale)
+SETTINGS = ()  # nothing to choose: one fixed network
+LAYERS = ()
+
+
+def check(cfg) -> list[str]:
+    return []
+
+
+def build(cfg, synchronized_bn: bool = False):
+    return build_random_vgg_features()
+
+
+def loss(sr, hr, features_sr, features_hr, cfg):
+    """The sum over the five layers of each layer's feature MSE (no rescale)."""
+    return sum(mse(a, b) for a, b in zip(features_sr, features_hr))
+
+
+def describe(cfg) -> str:
+    return "random-weight VGG19, 5 layers (Liu et al. 2021)"
 
 
 def he_normal_weights(model, seed: int = RANDOM_VGG_SEED) -> list[np.ndarray]:

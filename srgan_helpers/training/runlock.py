@@ -29,7 +29,7 @@ import uuid
 import warnings
 from pathlib import Path
 
-from .processes import pid_alive
+from ..fileio import pid_alive
 
 LOCK_NAME = ".lock"
 UNWRITTEN_GRACE = 5.0  # seconds a lock may stay empty while its creator writes it; after that it is stale

@@ -16,7 +16,7 @@ __all__ = ["LOG_COLUMNS", "LossLog", "load_log", "LossModel", "detect_saturation
 
 def _run_config(log_path: str | Path):
     """The TrainConfig saved beside a run's loss log, or None (an original log, or no config.json)."""
-    from .config import TrainConfig
+    from ..config import TrainConfig
 
     path = Path(log_path).parent / "config.json"
     try:
@@ -36,10 +36,10 @@ def loss_model_for(log: LossLog) -> LossModel:
 
 def figure_note_for(log: LossLog) -> str | None:
     """The RANDOM WEIGHTS label for a log of a run trained with random VGG features (None otherwise)."""
-    from .config import random_weights_note
+    from ..networks import figure_note
 
     cfg = _run_config(log.source) if log.format == "csv" else None
-    return random_weights_note(cfg) if cfg is not None else None
+    return figure_note(cfg) if cfg is not None else None
 
 
 def smooth(values: np.ndarray, window: int) -> np.ndarray:
@@ -123,7 +123,7 @@ def plot_training_curves(log, path: str | Path | None = None, note: str | None =
 
 def save_figure(fig, path: str | Path) -> Path:
     """Write a matplotlib figure atomically; the format follows the suffix (.png, .svg, .pdf)."""
-    from .fileio import atomic_path
+    from ..fileio import atomic_path
 
     path = Path(path)
     with atomic_path(path, suffix=path.suffix) as tmp:

@@ -1,0 +1,50 @@
+"""The layers the SRGAN networks are made of, initialised by `init`.
+
+"torch" (the default) draws every kernel and bias from U(+-1/sqrt(fan_in)) and starts PReLU slopes at 0.25,
+as PyTorch does by default and as the SRGAN reference implementations train; "keras" is Keras' own default
+(glorot_uniform kernels, zero biases, PReLU slope 0). The Keras default learned markedly slower
+(benchmarks/RESULTS.md, "initialisation").
+"""
+
+from __future__ import annotations
+
+import math
+
+from keras import initializers, layers
+
+
+def _fan_in_uniform(fan_in: int):
+    bound = 1.0 / math.sqrt(fan_in)
+    return initializers.RandomUniform(-bound, bound)
+
+
+def conv(x, filters: int, kernel: int, name: str, init: str = "torch", strides: int = 1):
+    """Conv2D 'same', initialised by `init` (see the module docstring)."""
+    if init == "keras":
+        return layers.Conv2D(filters, kernel, strides=strides, padding="same", name=name)(x)
+    fan_in = x.shape[-1] * kernel * kernel
+    return layers.Conv2D(filters, kernel, strides=strides, padding="same", name=name,
+                         kernel_initializer=_fan_in_uniform(fan_in), bias_initializer=_fan_in_uniform(fan_in))(x)
+
+
+def dense(x, units: int, name: str, init: str = "torch", dtype=None):
+    if init == "keras":
+        return layers.Dense(units, name=name, dtype=dtype)(x)
+    fan_in = x.shape[-1]
+    return layers.Dense(units, name=name, dtype=dtype, kernel_initializer=_fan_in_uniform(fan_in),
+                        bias_initializer=_fan_in_uniform(fan_in))(x)
+
+
+def prelu(x, name=None, init: str = "torch"):
+    slope = initializers.Constant(0.25) if init == "torch" else "zeros"
+    return layers.PReLU(alpha_initializer=slope, shared_axes=[1, 2], name=name)(x)
+
+
+def batch_norm(name: str, synchronized: bool = False):
+    """BatchNormalization(momentum 0.8, as the original); `synchronized`: statistics over every replica
+    (multi-device TensorFlow)."""
+    if synchronized:
+        from .tf_layers import GlobalBatchNormalization  # TensorFlow's distribution strategies only
+
+        return GlobalBatchNormalization(momentum=0.8, name=name)
+    return layers.BatchNormalization(momentum=0.8, name=name)
