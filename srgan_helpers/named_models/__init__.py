@@ -32,9 +32,8 @@ KNOWN = {
                  "benchmarks/quality.py --gan pixel --from srresnet-x4 (CPU or GPU), or notebook 02 with "
                  "generator_from='srresnet-x4'"),
     "srgan-x4-faces": ("faces (Essex and CelebA; checked on LFW), x4, SRGAN (adversarial)",
-                       "python benchmarks/recipes.py run srgan-x4-faces on a CPU (from srresnet-x4-faces). Not "
-                       "shipped: its two CPU stages lowered NIQE on LFW by 0.91 and 0.75 against "
-                       "srresnet-x4-faces, short of the 1.0 a face GAN must reach (benchmarks/RESULTS.md)"),
+                       "python benchmarks/recipes.py run srgan-x4-faces on a CPU (one stage from srgan-x4), then "
+                       "python benchmarks/recipes.py ship srgan-x4-faces"),
     "srresnet-x4-real": ("photos from phones and the web (blur, noise, JPEG), x4, pixel-MSE SRResNet trained on "
                          "the realistic degradation",
                          "benchmarks/quality.py --from srresnet-x4 --degradation realistic"),
