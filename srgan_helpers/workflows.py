@@ -210,7 +210,7 @@ class NothingUpscaled(RuntimeError):
 def upscale_photos(inputs: str, model: str, model_b: str = "", out_dir: str = "upscaled", **options) -> int:
     """Notebook 07's run of `srgan-upscale`; its exit status (1: some files failed, the rest are done).
     Raises NothingUpscaled, one line, when nothing could be upscaled, so a headless run fails."""
-    from .upscale import expand_inputs, main
+    from .inference.upscale import expand_inputs, main
 
     paths, problems = expand_inputs(name_list(inputs) or [])
     if not paths:
@@ -228,7 +228,7 @@ def before_after(inputs: str, out_dir: str | Path, n: int = 3):
     from matplotlib.figure import Figure
     from PIL import Image
 
-    from .upscale import expand_inputs
+    from .inference.upscale import expand_inputs
 
     paths, _ = expand_inputs(name_list(inputs) or [])
     pairs = []

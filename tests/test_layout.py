@@ -69,3 +69,27 @@ def test_no_function_in_the_package_is_over_40_lines():
             for p in PACKAGE.rglob("*.py") for n in ast.walk(ast.parse(p.read_text()))
             if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef)) and n.end_lineno - n.lineno + 1 > 40]
     assert long == []
+
+
+def _from_imports(path, modules):
+    """(module, name) of every `from <package module> import name` in `path`, at any level."""
+    name = _module(path)
+    package = name if path.name == "__init__.py" else name.rpartition(".")[0]
+    for node in ast.walk(ast.parse(path.read_text())):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package.split(".")[:len(package.split(".")) - node.level + 1]
+            target = ".".join(base + ([node.module] if node.module else []))
+            if target in modules:
+                yield from ((target, alias.name) for alias in node.names)
+
+
+def test_every_name_imported_inside_the_package_exists():
+    """A lazy import of a name that moved fails only when its function runs: find each one now."""
+    import importlib
+
+    files = sorted(PACKAGE.rglob("*.py"))
+    modules = {_module(p) for p in files}
+    missing = sorted({f"{p.relative_to(REPO)}: {target}.{name}" for p in files if p.name != "__main__.py"
+                      for target, name in _from_imports(p, modules)
+                      if not hasattr(importlib.import_module(target), name) and f"{target}.{name}" not in modules})
+    assert missing == []
