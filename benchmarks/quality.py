@@ -78,6 +78,9 @@ def parse_args(argv=None):
                    "the larger images NIQE needs)")
     p.add_argument("--adv-weight", type=float, default=1e-3, help="GAN: weight of the adversarial term")
     p.add_argument("--pixel-weight", type=float, default=0.0, help="GAN: weight of an added pixel-MSE term")
+    p.add_argument("--ema-decay", type=float, default=0.0, help="average of the generator's weights, exported "
+                   "instead of the raw ones (BasicSR: 0.999; 0: off)")
+    p.add_argument("--artifact-weight", type=float, default=0.0, help="GAN: LDL's artefact term (needs --ema-decay)")
     p.add_argument("--degradation", default="bicubic", choices=["bicubic", "realistic"],
                    help="how training LR is made (realistic: blur, noise, JPEG; data/degrade.py)")
     p.add_argument("--degradation-ranges", type=json.loads, default=None,
@@ -223,7 +226,8 @@ def make_config(args, data_dir: Path):
     budget = args.eval_steps[-1] if not args.minutes else 10**7
     epochs = -(-budget // args.steps_per_epoch)
     faces = args.train_set == "faces"  # fixed pairs; faces_essex: whole images, patches as 291
-    gan = {"content_loss": args.gan, "adv_weight": args.adv_weight, "pixel_weight": args.pixel_weight} \
+    gan = {"content_loss": args.gan, "adv_weight": args.adv_weight, "pixel_weight": args.pixel_weight,
+           "artifact_weight": args.artifact_weight} \
         if args.gan else {"vgg_weights": None}
     return TrainConfig(data_dir=str(data_dir), crop_size=None if faces else args.patch,
                        hr_size=args.hr_size if faces else 176, n_res_blocks=args.blocks, d_head="pool", **gan,
@@ -236,7 +240,7 @@ def make_config(args, data_dir: Path):
                        generator=generator,
                        mixed_precision=args.precision, deterministic=args.deterministic,
                        generator_from=args.generator_from, tone_patches=args.tone_patches,
-                       freeze_batchnorm=args.freeze_bn)
+                       freeze_batchnorm=args.freeze_bn, ema_decay=args.ema_decay)
 
 
 SITTING_OVER = 3  # exit status of a sitting that ended before the stage did (run the same command again)

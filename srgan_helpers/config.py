@@ -21,8 +21,8 @@ LEGACY_KEYS = {"lr_decay_epoch": "learning_rate_decay_epoch", "lr_decay_factor":
 # meaning of an epoch. (`mixed_precision` is checked apart: only loss scaling changes the optimizer.)
 LOCKED_ON_RESUME = ("generator", "discriminator", "content_loss", "generator_options", "hr_size", "scale",
                     "crop_size", "n_res_blocks", "upsample", "d_head", "vgg_layer", "data_dir", "batch_size", "seed",
-                    "pretrain_epochs", "augment",
-                    "steps_per_epoch", "tone_patches", "freeze_batchnorm", "degradation", "degradation_ranges")
+                    "pretrain_epochs", "augment", "steps_per_epoch", "tone_patches", "freeze_batchnorm", "degradation",
+                    "degradation_ranges", "ema_decay")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -52,10 +52,12 @@ class TrainConfig:
     vgg_weights: str | None = "imagenet"  # "imagenet", a path to a weights file, or None (random: tests only)
     generator_from: str | None = None  # start the generator from a shipped model's name, a run folder or a .keras
     freeze_batchnorm: bool = False  # BatchNorm keeps its statistics and scales (fine-tuning: train as inference)
+    ema_decay: float = 0.0  # average of the generator's weights over steps, exported instead (0: off; BasicSR: 0.999)
     # losses
     vgg_rescale: float = 12.75  # content loss vgg19: features divided by this before the MSE (the paper's 1/12.75)
     adv_weight: float = 1e-3
     pixel_weight: float = 0.0  # optional pixel-MSE term in the GAN generator loss (keeps colours when VGG is random)
+    artifact_weight: float = 0.0  # LDL: GAN detail where the residual says it is fake is penalised (needs ema_decay)
     real_label_mean: float = 0.9
     fake_label_mean: float = 0.1
     gen_label_mean: float = 0.9
@@ -193,7 +195,7 @@ def _choice_problems(cfg: TrainConfig) -> list[str]:
         problems.append(f"nan_policy={cfg.nan_policy!r}: use 'stop' or 'rollback'")
     if cfg.learning_rate_schedule not in SCHEDULES:
         problems.append(f"learning_rate_schedule={cfg.learning_rate_schedule!r}: use one of {SCHEDULES}")
-    problems += _degradation_problems(cfg)
+    problems += _degradation_problems(cfg) + _average_problems(cfg)
     if cfg.loader_workers is not None and (not isinstance(cfg.loader_workers, int)
                                            or not 0 <= cfg.loader_workers <= MAX_LOADER_WORKERS):
         problems.append(f"loader_workers={cfg.loader_workers!r}: use a whole number from 0 (no worker processes) to "
@@ -204,6 +206,17 @@ def _choice_problems(cfg: TrainConfig) -> list[str]:
     if not (cfg.devices == "auto" or (isinstance(cfg.devices, int) and not isinstance(cfg.devices, bool)
                                       and cfg.devices >= 1)):
         problems.append(f"devices={cfg.devices!r}: use 'auto' or a device count >= 1")
+    return problems
+
+
+def _average_problems(cfg: TrainConfig) -> list[str]:
+    """The weight average (ema_decay) and LDL's artefact term, which needs it."""
+    problems = []
+    if not 0.0 <= cfg.ema_decay < 1.0:
+        problems.append(f"ema_decay={cfg.ema_decay} must be in [0, 1): 0 turns the weight average off, 0.999 is usual")
+    if cfg.artifact_weight and not cfg.ema_decay:
+        problems.append(f"artifact_weight={cfg.artifact_weight} compares with the averaged generator: set ema_decay "
+                        f"too (0.999, as LDL)")
     return problems
 
 
@@ -250,13 +263,13 @@ def _number_problems(cfg: TrainConfig) -> list[str]:
         if getattr(cfg, name) < 1:
             problems.append(f"{name}={getattr(cfg, name)} must be >= 1")
     for name in ("epochs", "pretrain_epochs", "warmup_epochs", "keep_every", "nan_max_rollbacks", "adv_weight",
-                 "pixel_weight", "label_std"):
+                 "pixel_weight", "artifact_weight", "label_std"):
         if not getattr(cfg, name) >= 0:
             problems.append(f"{name}={getattr(cfg, name)} must be >= 0")
     for name in ("learning_rate", "vgg_rescale", "learning_rate_decay_factor"):
         if not (getattr(cfg, name) > 0 and math.isfinite(getattr(cfg, name))):
             problems.append(f"{name}={getattr(cfg, name)} must be a positive number")
-    for name in ("adv_weight", "pixel_weight"):
+    for name in ("adv_weight", "pixel_weight", "artifact_weight"):
         if not math.isfinite(getattr(cfg, name)):
             problems.append(f"{name}={getattr(cfg, name)} must be a finite number")
     if cfg.vgg_rescale > 0 and (cfg.vgg_rescale ** 2 == 0 or not math.isfinite(1.0 / cfg.vgg_rescale ** 2)):

@@ -20,6 +20,7 @@ class GanModels:
     g_optimizer: object
     d_optimizer: object
     content_network: object = None
+    generator_average: object = None  # LDL (cfg.artifact_weight): a copy of the generator holding the average
 
 
 def make_optimizer(cfg, model):

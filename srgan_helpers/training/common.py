@@ -15,10 +15,14 @@ def discriminator_terms(real_logits, fake_logits, real_labels, fake_labels):
     return d_loss, d_real, d_fake
 
 
-def generator_terms(sr, hr, features_sr, features_hr, sr_logits, gen_labels, cfg):
-    """(perceptual loss, content, adversarial): content (+ optional pixel MSE) + adv_weight x BCE."""
+def generator_terms(sr, hr, features_sr, features_hr, sr_logits, gen_labels, cfg, sr_average=None):
+    """(perceptual loss, content, adversarial): content (+ optional pixel MSE) + adv_weight x BCE (+ the
+    artefact term, LDL, against `sr_average`: the averaged generator's output, when cfg.artifact_weight)."""
     content = networks.content_loss(sr, hr, features_sr, features_hr, cfg)
     if cfg.pixel_weight and cfg.content_loss != "pixel":
         content = content + cfg.pixel_weight * losses.mse(sr, hr)
     adversarial = losses.bce_with_logits(gen_labels, sr_logits)
-    return content + cfg.adv_weight * adversarial, content, adversarial
+    total = content + cfg.adv_weight * adversarial
+    if cfg.artifact_weight:
+        total = total + cfg.artifact_weight * losses.artifact_loss(sr, hr, sr_average)
+    return total, content, adversarial

@@ -33,8 +33,10 @@ def epoch_labels(cfg, epoch: int, n_steps: int) -> list[np.ndarray]:
             for mean in (cfg.real_label_mean, cfg.fake_label_mean, cfg.gen_label_mean)]
 
 
-def run_epoch(cfg, epoch: int, steps, loader, global_step: int, learning_rate: float, progress: bool) -> dict:
-    """Train one epoch; return its loss-log row. Raises TrainingDiverged on a non-finite loss."""
+def run_epoch(cfg, epoch: int, steps, loader, global_step: int, learning_rate: float, progress: bool,
+              average=None) -> dict:
+    """Train one epoch; return its loss-log row. Raises TrainingDiverged on a non-finite loss. `average` (a
+    WeightAverage) follows the generator after every step."""
     n_steps = loader.steps_per_epoch
     phase = phase_of(cfg, epoch)[0]
     steps.set_learning_rate(learning_rate)
@@ -48,6 +50,8 @@ def run_epoch(cfg, epoch: int, steps, loader, global_step: int, learning_rate: f
             metrics.append(steps.pretrain_step(lr_batch, hr_batch))
         else:
             metrics.append(steps.gan_step(lr_batch, hr_batch, *(kind[step] for kind in labels)))
+        if average is not None:
+            average.update(steps.generator_weights())
     bar.close()
     host = [{k: float(v) for k, v in m.items()} for m in metrics]
     seconds = time.perf_counter() - start

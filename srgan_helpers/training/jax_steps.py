@@ -71,6 +71,10 @@ class JaxSteps:
         self.state = TrainState(NetworkState.read(m.generator, m.g_optimizer),
                                 NetworkState.read(m.discriminator, m.d_optimizer))
 
+    def generator_weights(self) -> list:
+        g = self.state.generator
+        return list(g.trainable_variables) + list(g.non_trainable_variables)
+
     def sync_to_models(self) -> None:
         m = self.models
         self.state.generator.write(m.generator, m.g_optimizer)
@@ -93,7 +97,10 @@ class JaxSteps:
             network = self.models.content_network  # None: a content loss with no feature network (pixel MSE)
             self.content_variables = [] if network is None else [v.value for v in network.non_trainable_variables]
         args = [self._put(a) for a in (lr, hr, real_labels, fake_labels, gen_labels)]
-        self.state, metrics = self._gan(self.state, self.content_variables, *args)
+        average = self.models.generator_average  # LDL: the averaged generator's output enters the loss
+        average_variables = None if average is None else (
+            [v.value for v in average.trainable_variables], [v.value for v in average.non_trainable_variables])
+        self.state, metrics = self._gan(self.state, self.content_variables, average_variables, *args)
         return metrics
 
     def _put(self, array):
@@ -118,16 +125,19 @@ class JaxSteps:
         new_g = NetworkState(trainable, non_trainable, optimizer_variables)
         return state._replace(generator=new_g), {"g_loss": loss, "content_loss": loss}
 
-    def _gan_fn(self, state, content_variables, lr, hr, real_labels, fake_labels, gen_labels):
+    def _gan_fn(self, state, content_variables, average_variables, lr, hr, real_labels, fake_labels, gen_labels):
         """Same order as the TF step: G forward once (vjp kept), D update, then G update via the vjp."""
         G, g = self.models.generator, state.generator
+        sr_average = None if average_variables is None else G.stateless_call(*average_variables, lr,
+                                                                               training=False)[0]
 
         def g_forward(trainable_variables):
             return G.stateless_call(trainable_variables, g.non_trainable_variables, lr, training=True)
 
         sr, g_vjp, g_non_trainable = jax.vjp(g_forward, g.trainable_variables, has_aux=True)
         d, d_metrics = self._discriminator_update(state.discriminator, hr, sr, real_labels, fake_labels)
-        g_metrics, d_sr, d_non_trainable = self._generator_loss_grad(d, content_variables, sr, hr, gen_labels, g)
+        g_metrics, d_sr, d_non_trainable = self._generator_loss_grad(d, content_variables, sr, hr, gen_labels, g,
+                                                                     sr_average)
         (g_grads,) = g_vjp(d_sr)
         trainable, optimizer_variables = self.models.g_optimizer.stateless_apply(
             g.optimizer_variables, g_grads, g.trainable_variables)
@@ -153,7 +163,7 @@ class JaxSteps:
         new_d = NetworkState(trainable, non_trainable, optimizer_variables)
         return new_d, {"d_loss": d_loss, "d_real": d_real, "d_fake": d_fake}
 
-    def _generator_loss_grad(self, d, content_variables, sr, hr, gen_labels, g):
+    def _generator_loss_grad(self, d, content_variables, sr, hr, gen_labels, g, sr_average=None):
         """The perceptual loss against the updated D, and its gradient with respect to SR."""
         D, content = self.models.discriminator, self.models.content_network
         features = (lambda x: None) if content is None else (
@@ -165,7 +175,7 @@ class JaxSteps:
                                                                   sr, training=True)
             features_sr = features(sr)
             g_loss, content, adversarial = generator_terms(sr, hr, features_sr, features_hr, sr_logits, gen_labels,
-                                                           self.cfg)
+                                                           self.cfg, sr_average)
             scaled = _scale(self.models.g_optimizer, g.optimizer_variables, g_loss)
             return scaled, (g_loss, content, adversarial, non_trainable_variables)
 

@@ -18,6 +18,8 @@ from ..fileio import atomic_path, write_text_atomic
 from ..images import float_to_uint8
 from ..networks import content_loss_name, figure_note
 from ..runs import GENERATOR_NAME
+from .averaging import GROUP as AVERAGE_GROUP
+from .averaging import WeightAverage, model_weights
 from .bundle import GanModels, build_steps, ensure_content_network
 from .checkpoints import Checkpoint, CheckpointManager, NonFiniteWeights, pack_arrays, restore_arrays, training_state
 from .epoch import phase_of, run_epoch
@@ -81,6 +83,7 @@ class TrainingSession:
         self.rollback_floor: int | None = None  # rollbacks walk back past this epoch ...
         self.diverged_at = 0  # ... until training gets past the epoch that diverged
         self.initial: dict | None = None
+        self.average: WeightAverage | None = None  # cfg.ema_decay: the weights this run exports
 
     def start(self, latest: Checkpoint | None) -> None:
         """Restore `latest` (or remember the initial weights), cut the log back to it, build steps and data."""
@@ -92,7 +95,8 @@ class TrainingSession:
             print(f"Resuming {self.run_dir.name} from {latest.path.name}: epoch {self.epoch} done, step "
                   f"{self.global_step}")
         elif self.cfg.nan_policy == "rollback":
-            self.initial = pack_arrays(self.models)
+            self.initial = self._arrays()
+        self._start_average(latest.arrays if latest is not None else None)
         self.log.truncate(self.epoch)
         self.steps = build_steps(self.models, self.cfg, self.placement)
         self.loader = BatchLoader(open_split(self.cfg.data_dir, "train"), self.cfg.batch_size, self.cfg.crop_size,
@@ -100,6 +104,27 @@ class TrainingSession:
                                   tone_fraction=self.cfg.tone_patches, degradation=degradation_ranges(self.cfg),
                                   workers=loader_workers(self.cfg))
         self.samples = sample_pairs(self.cfg.data_dir, self.cfg.n_samples, self.cfg.crop_size)
+
+    def _start_average(self, arrays: dict | None) -> None:
+        """The weight average (cfg.ema_decay): the checkpoint's, or the generator's weights to start from."""
+        if not self.cfg.ema_decay:
+            return
+        if self.average is None:  # LDL compares each step's output with the averaged generator's
+            self.average = WeightAverage(self.cfg.ema_decay, self.models.generator, bool(self.cfg.artifact_weight))
+            self.models.generator_average = self.average.model if self.cfg.artifact_weight else None
+        if arrays is not None and AVERAGE_GROUP in arrays:
+            self.average.load(arrays[AVERAGE_GROUP])
+        else:
+            self.average.load(model_weights(self.models.generator))
+
+    def _arrays(self) -> dict:
+        """Everything a checkpoint keeps: the networks, the optimizers and the weight average."""
+        arrays = pack_arrays(self.models)
+        return {**arrays, AVERAGE_GROUP: self.average.arrays} if self.average is not None else arrays
+
+    def generator_for_use(self):
+        """The generator the run shows, evaluates and exports: the weight average when there is one."""
+        return self.average.averaged_model() if self.average else self.models.generator
 
     def run(self, on_epoch_end=None) -> int:
         """Train up to the config's total epochs (or until `on_epoch_end` returns True); returns the
@@ -111,7 +136,8 @@ class TrainingSession:
                     ensure_content_network(self.models, self.cfg, self.placement)
                 try:
                     row = run_epoch(self.cfg, self.epoch, self.steps, self.loader, self.global_step,
-                                    learning_rate_at(self.cfg, self.epoch) * self.learning_rate_scale, self.progress)
+                                    learning_rate_at(self.cfg, self.epoch) * self.learning_rate_scale, self.progress,
+                                    self.average)
                     stop = self._finish_epoch(row, on_epoch_end)
                 except TrainingDiverged as exc:
                     self._roll_back(exc)
@@ -136,10 +162,10 @@ class TrainingSession:
         sample_now, save_now = epoch % cfg.sample_every == 0 or last, epoch % cfg.save_every == 0 or last
         if sample_now or save_now or on_epoch_end:
             self.steps.sync_to_models()
+        shown = self.generator_for_use() if sample_now or on_epoch_end else None
         if sample_now:
-            write_sample_strip(self.models.generator, self.samples,
-                               self.run_dir / "samples" / f"epoch_{epoch:06d}.png", self.note)
-        stop = bool(on_epoch_end and on_epoch_end(EpochEnd(epoch, row, self.models.generator, self.run_dir)))
+            write_sample_strip(shown, self.samples, self.run_dir / "samples" / f"epoch_{epoch:06d}.png", self.note)
+        stop = bool(on_epoch_end and on_epoch_end(EpochEnd(epoch, row, shown, self.run_dir)))
         if save_now or stop:
             self.save_checkpoint(epoch)
         self.epoch = epoch
@@ -148,7 +174,7 @@ class TrainingSession:
     def save_checkpoint(self, epoch: int) -> None:
         state = training_state(self.cfg, self.global_step, self.learning_rate_scale, self.manager.run_id)
         try:
-            self.checkpoint = self.manager.save(epoch, pack_arrays(self.models), state)
+            self.checkpoint = self.manager.save(epoch, self._arrays(), state)
         except NonFiniteWeights as exc:
             raise TrainingDiverged(str(exc)) from exc
         except OSError as exc:
@@ -174,6 +200,7 @@ class TrainingSession:
         self.rollbacks += 1
         self.learning_rate_scale *= cfg.nan_learning_rate_factor
         restore_arrays(self.models, target.arrays if target else self.initial)
+        self._start_average(target.arrays if target else self.initial)
         self.steps.load_from_models()
         self.epoch, self.global_step = (target.epoch, target.step) if target else (0, 0)
         self.rollback_floor = self.epoch if target else 0
@@ -188,7 +215,7 @@ class TrainingSession:
 
         self.guard()
         try:
-            path = export_generator(self.models.generator, self.run_dir / GENERATOR_NAME, self.cfg, self.guard)
+            path = export_generator(self.generator_for_use(), self.run_dir / GENERATOR_NAME, self.cfg, self.guard)
             self.guard()
             if self.log.rows():
                 plot_training_curves(load_log(self.log.path), self.run_dir / "loss_curves.png", self.note)

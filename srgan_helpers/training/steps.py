@@ -20,6 +20,9 @@ class TrainingSteps(Protocol):
     def set_learning_rate(self, value: float) -> None:
         """Set both optimizers' learning rate."""
 
+    def generator_weights(self) -> list:
+        """The generator's current weight values, trainable first (what the weight average follows)."""
+
     def sync_to_models(self) -> None:
         """Write the steps' state into the Keras variables (before a checkpoint, sample or export)."""
 

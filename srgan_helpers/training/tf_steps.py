@@ -41,6 +41,10 @@ class TFSteps:
         for opt in (self.models.g_optimizer, self.models.d_optimizer):
             opt.learning_rate = value
 
+    def generator_weights(self) -> list:
+        G = self.models.generator
+        return [v.value for v in G.trainable_variables + G.non_trainable_variables]
+
     def sync_to_models(self) -> None:
         """Variables are updated in place on TensorFlow: nothing to do."""
 
@@ -82,10 +86,11 @@ class TFSteps:
             with g_tape.stop_recording():
                 d_loss, d_real, d_fake = self._discriminator_update(hr, sr, real_labels, fake_labels)
                 features_hr = m.content_network(hr, training=False) if m.content_network is not None else None
+                sr_average = m.generator_average(lr, training=False) if m.generator_average is not None else None
             sr_logits = m.discriminator(sr, training=True)
             features_sr = m.content_network(sr, training=False) if m.content_network is not None else None
             g_loss, content, adversarial = generator_terms(sr, hr, features_sr, features_hr, sr_logits, gen_labels,
-                                                           self.cfg)
+                                                           self.cfg, sr_average)
             g_for_grad = scaled(m.g_optimizer, g_loss / self.replicas)
         g_vars = m.generator.trainable_variables
         m.g_optimizer.apply(g_tape.gradient(g_for_grad, g_vars), g_vars)
