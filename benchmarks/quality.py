@@ -35,7 +35,7 @@ def parse_args(argv=None):
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--backend", default=os.environ.get("KERAS_BACKEND", "tensorflow"), choices=["tensorflow", "jax"])
     p.add_argument("--data", default=str(REPO.parent / "shared" / "data"), help="holds T91/, BSD200/, Set5/...")
-    p.add_argument("--train-set", default="291", choices=["291", "faces", "faces_essex", "faces_mix"],
+    p.add_argument("--train-set", default="291", choices=["291", "291_degraded", "faces", "faces_essex", "faces_mix"],
                    help="291: T91 + BSD200 whole images, --patch crops; faces: <data>/faces (CelebA) as "
                         "--hr-size centre crops, 20%% held out for the curve and the score; faces_essex: the Essex "
                         "faces, whole images, --patch crops, 10%% of the people held out for the curve; these face "
@@ -78,6 +78,9 @@ def parse_args(argv=None):
                    "the larger images NIQE needs)")
     p.add_argument("--adv-weight", type=float, default=1e-3, help="GAN: weight of the adversarial term")
     p.add_argument("--pixel-weight", type=float, default=0.0, help="GAN: weight of an added pixel-MSE term")
+    p.add_argument("--draws", type=int, default=32, help="291_degraded: degraded patches drawn per HR image, made "
+                   "once before training (data/degraded_set.py)")
+    p.add_argument("--degraded-patch", type=int, default=128, help="291_degraded: HR side of each drawn pair")
     p.add_argument("--ema-decay", type=float, default=0.0, help="average of the generator's weights, exported "
                    "instead of the raw ones (BasicSR: 0.999; 0: off)")
     p.add_argument("--artifact-weight", type=float, default=0.0, help="GAN: LDL's artefact term (needs --ema-decay)")
@@ -105,7 +108,7 @@ def parse_args(argv=None):
         if args.sets is None:
             args.sets = "Set5" if args.train_set == "291" else ""
     if args.sets is None:
-        args.sets = "Set5,Set14,BSD100" if args.train_set == "291" else ""
+        args.sets = "Set5,Set14,BSD100" if args.train_set.startswith("291") else ""
     args.eval_steps = sorted(int(s) for s in args.steps.split(","))
     return args
 
@@ -128,7 +131,19 @@ def prepare_train_set(args) -> tuple[Path, Path]:
         return data_dir, data_dir / "test"
     data_dir, _ = prepare("291", args.data_root, f"291_min{args.patch}{subset}", n_images=args.n_images,
                           test_fraction=0, mode="whole", min_size=args.patch, folder=args.data)
+    if args.train_set == "291_degraded":
+        data_dir = degraded_291(args)
     return data_dir, Path(args.data) / args.curve_set
+
+
+def degraded_291(args) -> Path:
+    """The "291" images as realistic-degraded pairs made once (seeded draws), read as fixed pairs."""
+    from srgan_helpers.data.degraded_set import make_degraded_set
+
+    out = Path(args.data_root) / f"291_degraded_d{args.draws}_p{args.degraded_patch}_s{args.seed}"
+    make_degraded_set(Path(args.data_root) / "raw" / "291", out, draws=args.draws, hr_patch=args.degraded_patch,
+                      seed=args.seed)
+    return out
 
 
 def essex_split(args) -> Path:
@@ -226,11 +241,12 @@ def make_config(args, data_dir: Path):
     budget = args.eval_steps[-1] if not args.minutes else 10**7
     epochs = -(-budget // args.steps_per_epoch)
     faces = args.train_set == "faces"  # fixed pairs; faces_essex: whole images, patches as 291
+    hr_size = args.hr_size if faces else args.degraded_patch if args.train_set == "291_degraded" else 176
     gan = {"content_loss": args.gan, "adv_weight": args.adv_weight, "pixel_weight": args.pixel_weight,
            "artifact_weight": args.artifact_weight} \
         if args.gan else {"vgg_weights": None}
     return TrainConfig(data_dir=str(data_dir), crop_size=None if faces else args.patch,
-                       hr_size=args.hr_size if faces else 176, n_res_blocks=args.blocks, d_head="pool", **gan,
+                       hr_size=hr_size, n_res_blocks=args.blocks, d_head="pool", **gan,
                        degradation=args.degradation, degradation_ranges=args.degradation_ranges,
                        loader_workers=args.workers, batch_size=args.batch, learning_rate_schedule=args.schedule,
                        warmup_epochs=args.warmup_epochs, learning_rate_decay_epoch=args.decay_epoch,

@@ -1,0 +1,70 @@
+"""Degraded pairs made once (data/degraded_set.py): seeded, read by the ordinary loader, kept when asked again
+with the same settings, never half-written."""
+
+import shutil
+
+import numpy as np
+import pytest
+from conftest import SHARED as SHARED_DATA
+from PIL import Image
+
+from srgan_helpers.data.degraded_set import make_degraded_set
+from srgan_helpers.data.loader import BatchLoader, open_split
+
+pytestmark = pytest.mark.skipif(not (SHARED_DATA / "T91").is_dir(), reason="../shared/data/T91 is not here")
+
+
+@pytest.fixture
+def photos(tmp_path):
+    folder = tmp_path / "photos"
+    folder.mkdir()
+    for path in sorted((SHARED_DATA / "T91" / "HR").glob("*.png"))[:3]:
+        shutil.copy(path, folder / path.name)
+    return folder
+
+
+def test_the_set_is_seeded_degraded_and_read_by_the_ordinary_loader(photos, tmp_path):
+    manifest = make_degraded_set(photos, tmp_path / "a", draws=2, hr_patch=64, progress=False)
+    again = make_degraded_set(photos, tmp_path / "b", draws=2, hr_patch=64, progress=False)
+    assert manifest["counts"]["train"] == 6 and [r["hr_sha256"] for r in manifest["train"]] == [
+        r["hr_sha256"] for r in again["train"]] and [r["lr_sha256"] for r in manifest["train"]] == [
+        r["lr_sha256"] for r in again["train"]]
+    pairs = open_split(tmp_path / "a")
+    assert pairs.hr.shape == (6, 64, 64, 3) and pairs.lr.shape == (6, 16, 16, 3)
+    bicubic = [np.asarray(Image.fromarray(h).resize((16, 16), Image.Resampling.BICUBIC)) for h in pairs.hr]
+    gaps = [np.abs(b.astype(int) - lr).mean() for b, lr in zip(bicubic, pairs.lr)]
+    assert np.mean(gaps) > 3  # blur, noise and JPEG, not the plain bicubic LR
+    assert len({r["lr_sha256"] for r in manifest["train"]}) == 6  # each draw its own degradation
+    lr, hr = next(iter(BatchLoader(pairs, 4, 48, True, seed=0).prefetch(0)))
+    assert lr.shape == (4, 12, 12, 3) and hr.shape == (4, 48, 48, 3)
+
+
+def test_the_same_settings_keep_the_set_and_a_foreign_folder_is_refused(photos, tmp_path):
+    out = tmp_path / "set"
+    make_degraded_set(photos, out, draws=1, hr_patch=64, progress=False)
+    stamp = (out / "manifest.json").stat().st_mtime_ns
+    make_degraded_set(photos, out, draws=1, hr_patch=64, progress=False)
+    assert (out / "manifest.json").stat().st_mtime_ns == stamp  # kept, not remade
+    assert make_degraded_set(photos, out, draws=2, hr_patch=64, progress=False)["counts"]["train"] == 6  # remade
+    (tmp_path / "mine").mkdir()
+    with pytest.raises(ValueError, match="is not a degraded set"):
+        make_degraded_set(photos, tmp_path / "mine", progress=False)
+    with pytest.raises(ValueError, match="multiple of scale"):
+        make_degraded_set(photos, tmp_path / "odd", hr_patch=66, progress=False)
+
+
+def test_a_stopped_run_leaves_nothing_behind(photos, tmp_path, monkeypatch):
+    from srgan_helpers.data import degraded_set
+
+    calls = []
+
+    def stop_on_the_fourth(hr, rng, ranges, scale):
+        calls.append(1)
+        if len(calls) == 4:
+            raise KeyboardInterrupt
+        return hr[::scale, ::scale]
+
+    monkeypatch.setattr(degraded_set, "degrade", stop_on_the_fourth)
+    with pytest.raises(KeyboardInterrupt):
+        make_degraded_set(photos, tmp_path / "set", draws=2, hr_patch=64, progress=False)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["photos"]
