@@ -100,11 +100,11 @@ def test_rrdb_is_an_entry_that_trains(tiny_config, tmp_path):
     from srgan_helpers.inference import load_generator
     from srgan_helpers.training import train
 
-    cfg = tiny_config.replace(generator="rrdb", generator_options={"blocks": 2, "filters": 16, "growth": 8})
-    result = train(cfg, tmp_path / "run", progress=False)
+    cfg = tiny_config.replace(generator="rrdb", generator_options={"blocks": 1, "filters": 8, "growth": 4})
+    result = train(cfg, tmp_path / "run", progress=False)  # one RRDB block: JAX compiles each of its 16 convs
     generator = load_generator(result.generator_path)
     names = [layer.name for layer in generator.layers]
-    assert sum(n.endswith("_rdb2_add") for n in names) == 2 and "BatchNormalization" not in str(generator.layers)
+    assert sum(n.endswith("_rdb2_add") for n in names) == 1 and "BatchNormalization" not in str(generator.layers)
     content = [float(row.split(",")[5]) for row in (tmp_path / "run" / "loss_log.csv").read_text().splitlines()[1:]]
     assert all(np.isfinite(content)) and len(content) == cfg.total_epochs
 
