@@ -157,10 +157,10 @@ def test_a_stalled_worker_is_one_line_within_the_deadline_and_closing_leaves_no_
     kills what SIGTERM cannot stop."""
     from srgan_helpers.data import workers
 
-    monkeypatch.setattr(workers, "BATCH_DEADLINE", 3.0)
     loader = make_loader(whole_set, 1, steps_per_epoch=10**6)  # the stall always comes mid-epoch
     batches_ = loader.prefetch(0)
-    next(batches_)
+    next(batches_)  # with the real deadline: a worker's start beside two CPU hogs took over 3 s
+    monkeypatch.setattr(workers, "BATCH_DEADLINE", 3.0)
     (stalled,) = [p.pid for p in loader._pool.processes]
     os.kill(stalled, signal.SIGSTOP)
     started = time.monotonic()
