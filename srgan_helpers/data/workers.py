@@ -119,7 +119,7 @@ class WorkerPool:
         that died, or no batch at all for BATCH_DEADLINE seconds, is one LoaderWorkerError."""
         from .. import interrupts
 
-        deadline = time.monotonic() + BATCH_DEADLINE
+        waiting_since = time.monotonic()
         while True:
             try:
                 return self.results.get(timeout=_POLL_SECONDS)
@@ -129,7 +129,7 @@ class WorkerPool:
                 if dead:
                     raise LoaderWorkerError(f"loader worker {dead[0].name} died (exit code {dead[0].exitcode}); "
                                             f"set loader_workers=0 to make batches in the training process") from None
-                if time.monotonic() > deadline:
+                if time.monotonic() - waiting_since > BATCH_DEADLINE:  # read at each poll: it may be lowered
                     names = ", ".join(f"{p.name} (pid {p.pid})" for p in self.processes)
                     raise LoaderWorkerError(f"no batch from the loader workers for {BATCH_DEADLINE:.0f} s (waiting "
                                             f"for step {step}); one is stalled, stopped or blocked on its data "
