@@ -22,7 +22,7 @@ from ..fileio import file_digest, temp_dir_beside, write_text_atomic
 from ..images import ImageError, list_images, open_rgb
 from ..progress import progress_bar
 from .degrade import DegradeRanges, degrade
-from .preprocess import MANIFEST, check_paths
+from .preprocess import MANIFEST, check_paths, swap_into_place
 
 MADE_BY = "srgan_helpers.data.degraded_set"
 
@@ -52,9 +52,7 @@ def make_degraded_set(source: str | Path, out_dir: str | Path, draws: int = 32, 
                     "counts": {"source_files": len(files), "train": len(records), "test": 0, "skipped": len(skipped)},
                     "skipped": skipped, "notes": [], "train": records, "test": []}
         write_text_atomic(tmp / MANIFEST, json.dumps(manifest, indent=1) + "\n")
-        if out_dir.exists():
-            shutil.rmtree(out_dir)
-        tmp.rename(out_dir)
+        swap_into_place(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return manifest

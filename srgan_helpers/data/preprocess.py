@@ -149,7 +149,7 @@ def preprocess(source: str | Path, out_dir: str | Path, n_images: int | None = 2
         kept, skipped, notes = _select(files, order, source, params, staging, progress)
         manifest = _write_set(tmp, staging, kept, skipped, notes, params, len(files))
         shutil.rmtree(staging, ignore_errors=True)
-        _swap_into_place(tmp, out_dir)
+        swap_into_place(tmp, out_dir)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return manifest
@@ -279,7 +279,8 @@ def _place_split(folder: Path, staging: Path, items, params: dict) -> list[dict]
     return records
 
 
-def _swap_into_place(new: Path, target: Path) -> None:
+def swap_into_place(new: Path, target: Path) -> None:
+    """Put the finished folder `new` where `target` is (the old one renamed aside first, then removed)."""
     old = None
     if target.exists():
         old = target.with_name(f".{target.name}.old-{os.getpid()}")

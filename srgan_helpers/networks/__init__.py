@@ -29,11 +29,15 @@ CONTENT_LOSSES = {
 TABLES = {"generator": GENERATORS, "discriminator": DISCRIMINATORS, "content_loss": CONTENT_LOSSES}
 
 
+def _unknown(kind: str, name) -> str:
+    return f"{kind}={name!r}: use one of {sorted(TABLES[kind])}"
+
+
 def entry(kind: str, cfg):
     """The entry of table `kind` that `cfg` names."""
     table, name = TABLES[kind], getattr(cfg, kind)
     if name not in table:
-        raise ValueError(f"{kind}={name!r}: use one of {sorted(table)}")
+        raise ValueError(_unknown(kind, name))
     return table[name]
 
 
@@ -47,7 +51,7 @@ def problems(cfg) -> list[str]:
     found = []
     for kind, table in TABLES.items():
         name = getattr(cfg, kind)
-        found += table[name].check(cfg) if name in table else [f"{kind}={name!r}: use one of {sorted(table)}"]
+        found += table[name].check(cfg) if name in table else [_unknown(kind, name)]
     return found
 
 

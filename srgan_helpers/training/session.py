@@ -109,13 +109,13 @@ class TrainingSession:
         """The weight average (cfg.ema_decay): the checkpoint's, or the generator's weights to start from."""
         if not self.cfg.ema_decay:
             return
-        if self.average is None:  # LDL compares each step's output with the averaged generator's
+        if self.average is None:  # starts at the generator's weights; LDL runs the averaged copy in every step
             self.average = WeightAverage(self.cfg.ema_decay, self.models.generator, bool(self.cfg.artifact_weight))
             self.models.generator_average = self.average.model if self.cfg.artifact_weight else None
+        elif arrays is None or AVERAGE_GROUP not in arrays:  # a rollback to the initial weights: start again
+            self.average.load(model_weights(self.models.generator))
         if arrays is not None and AVERAGE_GROUP in arrays:
             self.average.load(arrays[AVERAGE_GROUP])
-        else:
-            self.average.load(model_weights(self.models.generator))
 
     def _arrays(self) -> dict:
         """Everything a checkpoint keeps: the networks, the optimizers and the weight average."""

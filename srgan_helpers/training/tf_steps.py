@@ -5,6 +5,7 @@ from __future__ import annotations
 import tensorflow as tf
 
 from . import losses
+from .averaging import model_weights
 from .common import discriminator_terms, generator_terms
 
 
@@ -42,8 +43,7 @@ class TFSteps:
             opt.learning_rate = value
 
     def generator_weights(self) -> list:
-        G = self.models.generator
-        return [v.value for v in G.trainable_variables + G.non_trainable_variables]
+        return model_weights(self.models.generator)  # updated in place: the variables are the state
 
     def sync_to_models(self) -> None:
         """Variables are updated in place on TensorFlow: nothing to do."""
