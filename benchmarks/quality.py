@@ -22,6 +22,7 @@ import json
 import os
 import sys
 import time
+import zlib
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -87,7 +88,8 @@ def parse_args(argv=None):
     p.add_argument("--degradation", default="bicubic", choices=["bicubic", "realistic"],
                    help="how training LR is made (realistic: blur, noise, JPEG; data/degrade.py)")
     p.add_argument("--degradation-ranges", type=json.loads, default=None,
-                   help='realistic: ranges replaced, JSON, e.g. \'{"clean_prob": 0.2}\'')
+                   help='realistic (or 291_degraded: the ranges its pairs are drawn from): ranges replaced, '
+                        'JSON, e.g. \'{"clean_prob": 0.2}\'')
     p.add_argument("--workers", type=int, default=None, help="loader worker processes (default: the machine's)")
     p.add_argument("--schedule", default="constant", choices=["constant", "step", "cosine"],
                    help="learning-rate schedule (cosine: with --warmup-epochs; step: x0.1 at --decay-epoch)")
@@ -138,11 +140,17 @@ def prepare_train_set(args) -> tuple[Path, Path]:
 
 def degraded_291(args) -> Path:
     """The "291" images as realistic-degraded pairs made once (seeded draws), read as fixed pairs."""
+    from srgan_helpers.data.degrade import DegradeRanges
     from srgan_helpers.data.degraded_set import make_degraded_set
 
-    out = Path(args.data_root) / f"291_degraded_d{args.draws}_p{args.degraded_patch}_s{args.seed}"
+    ranges = DegradeRanges.with_overrides(args.degradation_ranges)
+    problems = ranges.problems()
+    if problems:
+        raise SystemExit("; ".join(problems))
+    tag = f"_r{zlib.crc32(repr(ranges).encode()):08x}" if args.degradation_ranges else ""
+    out = Path(args.data_root) / f"291_degraded_d{args.draws}_p{args.degraded_patch}_s{args.seed}{tag}"
     make_degraded_set(Path(args.data_root) / "raw" / "291", out, draws=args.draws, hr_patch=args.degraded_patch,
-                      seed=args.seed)
+                      seed=args.seed, ranges=ranges)
     return out
 
 
@@ -247,7 +255,8 @@ def make_config(args, data_dir: Path):
         if args.gan else {"vgg_weights": None}
     return TrainConfig(data_dir=str(data_dir), crop_size=None if faces else args.patch,
                        hr_size=hr_size, n_res_blocks=args.blocks, d_head="pool", **gan,
-                       degradation=args.degradation, degradation_ranges=args.degradation_ranges,
+                       degradation=args.degradation,
+                       degradation_ranges=None if args.train_set == "291_degraded" else args.degradation_ranges,
                        loader_workers=args.workers, batch_size=args.batch, learning_rate_schedule=args.schedule,
                        warmup_epochs=args.warmup_epochs, learning_rate_decay_epoch=args.decay_epoch,
                        epochs=epochs if args.gan else 0, pretrain_epochs=0 if args.gan else epochs,

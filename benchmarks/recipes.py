@@ -51,6 +51,14 @@ FACE_TRAINING = ("--backend", "tensorflow", "--train-set", "faces_essex", "--blo
 FACE_MIX = (*FACE_TRAINING[:3], "faces_mix", *FACE_TRAINING[4:8], "--patch", "80", *FACE_TRAINING[10:])
 FACE_EVAL = ("faces_essex_test=data/faces_essex_min96", "faces_lfw=data/faces_lfw248/train",
              "Set5=../shared/data/Set5", "Set14=../shared/data/Set14")
+# Phone and web photos, in one stage: optical blur, a /4 resize, sensor noise, JPEG (the second stage's blur,
+# the random resizes and the sinc filter of Real-ESRGAN's two-stage model off)
+REAL_PHOTO_RANGES = {
+    "first": {"blur_sigma": [0.2, 2.0], "sinc_prob": 0, "resize_prob": [0, 0, 1], "gaussian_noise_prob": 1,
+              "noise_range": [0, 0.5], "gray_noise_prob": 0, "jpeg_range": [90, 95]},
+    "second": {"resize_prob": [0, 0, 1], "gaussian_noise_prob": 0.8, "noise_range": [0, 15],
+               "poisson_scale_range": [0.05, 1.5], "gray_noise_prob": 0.3, "jpeg_range": [30, 95]},
+    "second_blur_prob": 0, "final_sinc_prob": 0, "clean_prob": 0.1}
 RECIPES = {
     "srresnet-x4-faces": Recipe("srresnet-x4", (
         Stage("pixel MSE on the Essex faces (137 people; 16 held out), 96-px patches",
@@ -69,6 +77,25 @@ RECIPES = {
     ), FACE_EVAL + ("faces_test=data/celeba_held_out/faces_test/train",), blend=0.8, blend_with="srresnet-x4-faces",
         blend_why="Chosen on the held-out Essex people (NIQE / PSNR by share of the GAN: 1.0: 9.11 / 34.51 dB, 0.8: "
                   "8.45 / 34.63, 0.7: 8.48 / 34.67); the unblended GAN drew dark contour lines on faces."),
+    "srgan-x4": Recipe("srresnet-x4", (
+        Stage("SRGAN-MSE (pixel MSE + 0.005 x adversarial) on the \"291\" images, 64-px patches, with the weight "
+              "average exported (BasicSR's EMA 0.999) and LDL's artefact term at 100 (LDL weighs it 1.0 against a "
+              "pixel term of 0.01; here the pixel term is 1.0)",
+              ("--backend", "tensorflow", "--train-set", "291", "--blocks", "16", "--batch", "16", "--patch", "64",
+               "--tone-patches", "0.25", "--freeze-bn", "--schedule", "cosine", "--warmup-epochs", "3",
+               "--learning-rate", "1e-4", "--gan", "pixel", "--adv-weight", "0.005", "--ema-decay", "0.999",
+               "--artifact-weight", "100", "--curve-set", "Set14", "--steps", "500,1000,1500,2000",
+               "--eval-every", "500")),
+    ), ("Set5=../shared/data/Set5", "Set14=../shared/data/Set14", "BSD100=../shared/data/BSD100")),
+    "srresnet-x4-real": Recipe("srresnet-x4", (
+        Stage("pixel MSE on degraded pairs made once (32 seeded draws of a 128-px patch per \"291\" image: blur "
+              "sigma 0.2-2 at HR, a /4 resize, noise up to 15 levels, JPEG 30-95; 10% clean bicubic), 96-px "
+              "patches",
+              ("--backend", "tensorflow", "--train-set", "291_degraded", "--draws", "32", "--degraded-patch", "128",
+               "--degradation-ranges", json.dumps(REAL_PHOTO_RANGES), "--blocks", "16", "--batch", "16", "--patch",
+               "96", "--tone-patches", "0.2", "--freeze-bn", "--schedule", "cosine", "--warmup-epochs", "2",
+               "--learning-rate", "1e-4", "--steps", "3000,6000", "--eval-every", "1500")),
+    ), ("Set5=../shared/data/Set5", "Set14=../shared/data/Set14")),
     "smoke": Recipe("", (Stage("seconds: 1 block, 32-px patches, 2 epochs of 10 steps (tests)", ("--smoke",)),), ()),
 }
 

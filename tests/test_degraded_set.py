@@ -68,3 +68,33 @@ def test_a_stopped_run_leaves_nothing_behind(photos, tmp_path, monkeypatch):
     with pytest.raises(KeyboardInterrupt):
         make_degraded_set(photos, tmp_path / "set", draws=2, hr_patch=64, progress=False)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["photos"]
+
+
+def test_the_quality_benchmark_draws_the_pairs_from_the_ranges_it_is_given(photos, tmp_path):
+    """quality.py --train-set 291_degraded --degradation-ranges: the pairs come from those ranges (a folder
+    of their own), and the training reads them as fixed pairs (no ranges in its TrainConfig)."""
+    import argparse
+    import sys
+
+    from conftest import REPO
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from quality import degraded_291, make_config
+
+    (tmp_path / "root" / "raw").mkdir(parents=True)
+    shutil.copytree(photos, tmp_path / "root" / "raw" / "291")
+    args = argparse.Namespace(data_root=str(tmp_path / "root"), draws=1, degraded_patch=64, seed=0,
+                              degradation_ranges=None)
+    default = degraded_291(args)
+    clean = degraded_291(argparse.Namespace(**{**vars(args), "degradation_ranges": {"clean_prob": 1.0}}))
+    assert default != clean and clean.name.startswith(default.name + "_r")
+    pairs = open_split(clean)
+    bicubic = [np.asarray(Image.fromarray(h).resize((16, 16), Image.Resampling.BICUBIC)) for h in pairs.hr]
+    np.testing.assert_array_equal(np.stack(bicubic), pairs.lr)  # clean_prob 1: every LR a plain bicubic
+    assert not np.array_equal(open_split(default).lr, pairs.lr)
+    with pytest.raises(SystemExit, match="clean_prob"):
+        degraded_291(argparse.Namespace(**{**vars(args), "degradation_ranges": {"clean_prob": 2}}))
+    from quality import parse_args
+
+    options = parse_args(["--train-set", "291_degraded", "--degradation-ranges", '{"clean_prob": 1.0}'])
+    assert make_config(options, clean).degradation_ranges is None
