@@ -100,7 +100,8 @@ def test_rrdb_is_an_entry_that_trains(tiny_config, tmp_path):
     from srgan_helpers.inference import load_generator
     from srgan_helpers.training import train
 
-    cfg = tiny_config.replace(generator="rrdb", generator_options={"blocks": 1, "filters": 8, "growth": 4})
+    cfg = tiny_config.replace(generator="rrdb", generator_options={"blocks": 1, "filters": 8, "growth": 4},
+                              pretrain_epochs=2, epochs=0, sample_every=100)  # the generator's own steps only
     result = train(cfg, tmp_path / "run", progress=False)  # one RRDB block: JAX compiles each of its 16 convs
     generator = load_generator(result.generator_path)
     names = [layer.name for layer in generator.layers]

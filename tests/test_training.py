@@ -109,7 +109,8 @@ def test_nan_loss_stops_with_epoch_and_step(tiny_config, tmp_path):
 
 @pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
 def test_mixed_precision_runs_and_keeps_float32_losses(tiny_config, tmp_path, policy):
-    result = train(tiny_config.replace(mixed_precision=policy, epochs=1), tmp_path / "run", progress=False)
+    result = train(tiny_config.replace(mixed_precision=policy, epochs=1, sample_every=100), tmp_path / "run",
+                   progress=False)
     rows = read_log(result.log_path)
     assert np.isfinite(numeric(rows[1:], "g_loss")).all()
     assert keras.mixed_precision.dtype_policy().name == "float32"  # restored afterwards
