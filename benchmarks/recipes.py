@@ -80,7 +80,8 @@ RECIPES = {
     "srgan-x4": Recipe("srresnet-x4", (
         Stage("SRGAN-MSE (pixel MSE + 0.005 x adversarial) on the \"291\" images, 64-px patches, with the weight "
               "average exported (BasicSR's EMA 0.999) and LDL's artefact term at 100 (LDL weighs it 1.0 against a "
-              "pixel term of 0.01; here the pixel term is 1.0)",
+              "pixel term of 0.01; here the pixel term is 1.0), its map held as a weight (through the map's own "
+              "gradient the same run learned colour casts)",
               ("--backend", "tensorflow", "--train-set", "291", "--blocks", "16", "--batch", "16", "--patch", "64",
                "--tone-patches", "0.25", "--freeze-bn", "--schedule", "cosine", "--warmup-epochs", "3",
                "--learning-rate", "1e-4", "--gan", "pixel", "--adv-weight", "0.005", "--ema-decay", "0.999",

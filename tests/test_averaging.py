@@ -93,3 +93,37 @@ def test_a_gan_trains_with_the_artifact_loss(tiny_config, tmp_path):
     ldl = train(tiny_config.replace(epochs=1, ema_decay=0.9, artifact_weight=100.0), tmp_path / "ldl", progress=False)
     g_plain, g_ldl = log_columns(plain.log_path)["g_loss"], log_columns(ldl.log_path)["g_loss"]
     assert np.isfinite(g_ldl).all() and g_ldl[-1] > g_plain[-1]  # the same steps, plus the artefact term
+
+
+def _gradient(loss, x):
+    """d loss(x) / dx on the running backend."""
+    import keras
+
+    if keras.backend.backend() == "jax":
+        import jax
+
+        return np.asarray(jax.grad(lambda v: loss(v))(x))
+    import tensorflow as tf
+
+    variable = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        value = loss(variable)
+    return tape.gradient(value, variable).numpy()
+
+
+def test_the_artifact_map_weighs_the_error_and_is_not_itself_trained():
+    """The map says where the detail is fake; it is a weight, not a target: its gradient is held (at weight
+    100 a map the generator could lower by evening out its error taught it colour casts: RESULTS.md). So the
+    loss's gradient is the map times L1's, pulling SR towards HR wherever the map is not zero."""
+    import keras
+
+    from srgan_helpers.training.losses import artifact_loss, artifact_map
+
+    rng = np.random.default_rng(1)
+    hr = rng.uniform(-0.8, 0.8, (2, 16, 16, 3)).astype("float32")
+    sr = np.clip(hr + rng.normal(0, 0.2, hr.shape), -1, 1).astype("float32")
+    average = np.clip(hr + rng.normal(0, 0.15, hr.shape), -1, 1).astype("float32")
+    weight = keras.ops.convert_to_numpy(artifact_map(sr, hr, average))
+    got = _gradient(lambda v: artifact_loss(v, hr, average), sr)
+    want = weight * np.sign(sr - hr) * 0.5 / sr.size  # the mean of |w (sr - hr) / 2| with w held
+    np.testing.assert_allclose(got, want, rtol=1e-4, atol=1e-12)

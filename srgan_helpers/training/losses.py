@@ -48,8 +48,10 @@ def artifact_map(sr, hr, sr_average, window: int = ARTIFACT_WINDOW):
 
 
 def artifact_loss(sr, hr, sr_average):
-    """LDL's loss: the L1 distance of SR and HR (in [0, 1]) weighted by the artefact map."""
-    weight = artifact_map(sr, hr, sr_average)
+    """LDL's loss: the L1 distance of SR and HR (in [0, 1]) weighted by the artefact map. The map is held as a
+    weight (BasicSR lets its gradient through: a generator can then lower the map by evening out its error,
+    and at weight 100 one learned colour casts that way; benchmarks/RESULTS.md)."""
+    weight = ops.stop_gradient(artifact_map(sr, hr, sr_average))
     return ops.mean(ops.abs(weight * _unit(sr) - weight * _unit(hr)))
 
 
