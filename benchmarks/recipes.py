@@ -44,6 +44,7 @@ class Recipe:
     blend: float = 1.0  # network interpolation of the shipped weights: blend x last stage + (1 - blend) x partner
     blend_with: str = ""  # the partner of the interpolation (a shipped model's name; "": start_from)
     blend_why: str = ""  # how the blend was chosen (the card says it)
+    history: str = ""  # what changed from the model shipped before under this name, and why (the card says it)
 
 
 FACE_TRAINING = ("--backend", "tensorflow", "--train-set", "faces_essex", "--blocks", "16", "--batch", "16",
@@ -174,6 +175,7 @@ def ship(name: str, python: str) -> int:
                                   f"'stages').", note]))
     return subprocess.run([python, ship_model, "ship", name, "--weights", str(weights), "--result",
                            str(last / "result.json"), "--eval", *recipe.eval_sets, "--note", note,
+                           *(["--history", recipe.history] if recipe.history else []),
                            "--stages", str(last / "stages.json"), "--recipe", name], cwd=REPO).returncode
 
 
