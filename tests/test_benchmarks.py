@@ -122,3 +122,17 @@ def test_a_recipe_stage_continues_in_a_second_sitting(tmp_path):
     speed = ours["speed"]
     assert speed["epochs"] == 2 and speed["matmul_peak_gflops"] > 1 and 0 < speed["share_of_peak"]
     assert ours["wall_seconds"] >= ours["train_seconds"] > 0
+
+
+def test_a_held_recipe_is_not_shipped_without_anyway(capsys, monkeypatch):
+    """A recipe whose last result missed a target says so and ships nothing (no export, no card)."""
+    import dataclasses
+
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import recipes
+
+    held = dataclasses.replace(recipes.RECIPES["smoke"], held="missed a target")
+    monkeypatch.setitem(recipes.RECIPES, "smoke", held)
+    monkeypatch.setattr(recipes.subprocess, "run", lambda *a, **k: pytest.fail(f"ran {a}"))
+    assert recipes.ship("smoke", python="/nonexistent/python") == 2  # refused before anything runs
+    assert "smoke is held: missed a target" in capsys.readouterr().err
