@@ -144,13 +144,13 @@ def degraded_291(args) -> Path:
     from srgan_helpers.data.degraded_set import make_degraded_set
 
     ranges = DegradeRanges.with_overrides(args.degradation_ranges)
-    problems = ranges.problems()
-    if problems:
-        raise SystemExit("; ".join(problems))
     tag = f"_r{zlib.crc32(repr(ranges).encode()):08x}" if args.degradation_ranges else ""
     out = Path(args.data_root) / f"291_degraded_d{args.draws}_p{args.degraded_patch}_s{args.seed}{tag}"
-    make_degraded_set(Path(args.data_root) / "raw" / "291", out, draws=args.draws, hr_patch=args.degraded_patch,
-                      seed=args.seed, ranges=ranges)
+    try:
+        make_degraded_set(Path(args.data_root) / "raw" / "291", out, draws=args.draws, hr_patch=args.degraded_patch,
+                          seed=args.seed, ranges=ranges)
+    except ValueError as exc:  # bad ranges or settings: one line, nothing written
+        raise SystemExit(str(exc)) from None
     return out
 
 

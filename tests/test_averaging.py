@@ -102,7 +102,7 @@ def _gradient(loss, x):
     if keras.backend.backend() == "jax":
         import jax
 
-        return np.asarray(jax.grad(lambda v: loss(v))(x))
+        return np.asarray(jax.grad(loss)(x))
     import tensorflow as tf
 
     variable = tf.Variable(x)

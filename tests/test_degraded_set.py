@@ -8,6 +8,7 @@ import pytest
 from conftest import SHARED as SHARED_DATA
 from PIL import Image
 
+from srgan_helpers.data.degrade import DegradeRanges
 from srgan_helpers.data.degraded_set import make_degraded_set
 from srgan_helpers.data.loader import BatchLoader, open_split
 
@@ -51,6 +52,9 @@ def test_the_same_settings_keep_the_set_and_a_foreign_folder_is_refused(photos, 
         make_degraded_set(photos, tmp_path / "mine", progress=False)
     with pytest.raises(ValueError, match="multiple of scale"):
         make_degraded_set(photos, tmp_path / "odd", hr_patch=66, progress=False)
+    with pytest.raises(ValueError, match="clean_prob"):  # ranges it cannot draw from: refused, nothing written
+        make_degraded_set(photos, tmp_path / "bad", ranges=DegradeRanges(clean_prob=2.0), progress=False)
+    assert not (tmp_path / "bad").exists()
 
 
 def test_a_stopped_run_leaves_nothing_behind(photos, tmp_path, monkeypatch):

@@ -37,6 +37,8 @@ def make_degraded_set(source: str | Path, out_dir: str | Path, draws: int = 32, 
         raise ValueError(f"draws={draws}, hr_patch={hr_patch}: use draws >= 1 and a patch that is a multiple of "
                          f"scale={scale}")
     ranges = ranges or DegradeRanges()
+    if ranges.problems():  # before anything is drawn or written
+        raise ValueError("; ".join(ranges.problems()))
     params = {"source": str(source), "draws": draws, "hr_size": hr_patch, "scale": scale, "seed": seed,
               "mode": "fixed", "degradation": repr(ranges)}
     existing = _same_set(out_dir, params)
