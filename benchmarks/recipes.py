@@ -172,7 +172,7 @@ def ship(name: str, python: str, anyway: bool = False) -> int:
     subprocess.run([sys.executable, ship_model, "export-weights", str(last / "generator.keras"), str(weights),
                     *blend], check=True, cwd=REPO)
     note = (f"Shipped weights: network interpolation (Wang et al., ESRGAN 2018) of {recipe.blend} x the last stage "
-            f"and {1 - recipe.blend:.1f} x {partner}{', its start' if partner == recipe.start_from else ''}. "
+            f"and {round(1 - recipe.blend, 4):g} x {partner}{', its start' if partner == recipe.start_from else ''}. "
             f"{recipe.blend_why}".strip() if blend else "")
     records = stage_records(name)
     (last / "stages.json").write_text(json.dumps(records, indent=1) + "\n")
