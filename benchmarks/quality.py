@@ -85,6 +85,10 @@ def parse_args(argv=None):
     p.add_argument("--ema-decay", type=float, default=0.0, help="average of the generator's weights, exported "
                    "instead of the raw ones (BasicSR: 0.999; 0: off)")
     p.add_argument("--artifact-weight", type=float, default=0.0, help="GAN: LDL's artefact term (needs --ema-decay)")
+    p.add_argument("--discriminator", default="srgan", choices=["srgan", "unet"], help="GAN: the discriminator "
+                   "(unet: Real-ESRGAN's U-Net with spectral norm, one logit per pixel)")
+    p.add_argument("--discriminator-options", type=json.loads, default=None,
+                   help='GAN: the discriminator\'s own settings, JSON, e.g. \'{"features": 32}\'')
     p.add_argument("--degradation", default="bicubic", choices=["bicubic", "realistic"],
                    help="how training LR is made (realistic: blur, noise, JPEG; data/degrade.py)")
     p.add_argument("--degradation-ranges", type=json.loads, default=None,
@@ -251,7 +255,8 @@ def make_config(args, data_dir: Path):
     faces = args.train_set == "faces"  # fixed pairs; faces_essex: whole images, patches as 291
     hr_size = args.hr_size if faces else args.degraded_patch if args.train_set == "291_degraded" else 176
     gan = {"content_loss": args.gan, "adv_weight": args.adv_weight, "pixel_weight": args.pixel_weight,
-           "artifact_weight": args.artifact_weight} \
+           "artifact_weight": args.artifact_weight, "discriminator": args.discriminator,
+           "discriminator_options": args.discriminator_options} \
         if args.gan else {"vgg_weights": None}
     return TrainConfig(data_dir=str(data_dir), crop_size=None if faces else args.patch,
                        hr_size=hr_size, n_res_blocks=args.blocks, d_head="pool", **gan,

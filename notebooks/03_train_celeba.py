@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -53,9 +55,10 @@ degradation = "bicubic"  # LR of training pairs: bicubic (stored) or realistic (
 degradation_ranges = None  # realistic: ranges replaced, e.g. {"first": {"noise_range": [1, 10]}}
 loader_workers = None  # processes making batches (same batches for any number); None: by the LR kind
 generator = "srresnet"  # or "rrdb" (ESRGAN's RRDBNet)
-discriminator = "srgan"
+discriminator = "srgan"  # or "unet" (Real-ESRGAN's U-Net with spectral norm: one logit per pixel)
 content_loss = "vgg19"  # or "random_vgg19" (offline, Liu et al. 2021) or "pixel" (SRGAN-MSE)
 generator_options = None  # the generator's own settings, e.g. rrdb: {"blocks": 23, "filters": 64}
+discriminator_options = None  # the discriminator's own settings, e.g. unet: {"features": 32}
 init = "torch"  # weight initialisation: "torch" (PyTorch's default; see networks/blocks.py) or "keras"
 generator_from = None  # start the generator from a shipped model's name, a run folder or a .keras
 freeze_batchnorm = False  # BatchNorm keeps its statistics and scales (fine-tuning: train as inference)

@@ -19,10 +19,10 @@ LEGACY_KEYS = {"lr_decay_epoch": "learning_rate_decay_epoch", "lr_decay_factor":
                "nan_lr_factor": "nan_learning_rate_factor"}
 # Settings a resumed run must share with its checkpoints: they shape the weights, the data order or the
 # meaning of an epoch. (`mixed_precision` is checked apart: only loss scaling changes the optimizer.)
-LOCKED_ON_RESUME = ("generator", "discriminator", "content_loss", "generator_options", "hr_size", "scale",
-                    "crop_size", "n_res_blocks", "upsample", "d_head", "vgg_layer", "data_dir", "batch_size", "seed",
-                    "pretrain_epochs", "augment", "steps_per_epoch", "tone_patches", "freeze_batchnorm", "degradation",
-                    "degradation_ranges", "ema_decay")
+LOCKED_ON_RESUME = ("generator", "discriminator", "content_loss", "generator_options", "discriminator_options",
+                    "hr_size", "scale", "crop_size", "n_res_blocks", "upsample", "d_head", "vgg_layer", "data_dir",
+                    "batch_size", "seed", "pretrain_epochs", "augment", "steps_per_epoch", "tone_patches",
+                    "freeze_batchnorm", "degradation", "degradation_ranges", "ema_decay")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -41,9 +41,10 @@ class TrainConfig:
     loader_workers: int | None = None  # processes making batches (same batches for any number); None: by the LR kind
     # models: each names an entry of its table in networks/, which checks the settings it reads
     generator: str = "srresnet"  # or "rrdb" (ESRGAN's RRDBNet)
-    discriminator: str = "srgan"
+    discriminator: str = "srgan"  # or "unet" (Real-ESRGAN's U-Net with spectral norm: one logit per pixel)
     content_loss: str = "vgg19"  # or "random_vgg19" (offline, Liu et al. 2021) or "pixel" (SRGAN-MSE)
     generator_options: dict | None = None  # the generator's own settings, e.g. rrdb: {"blocks": 23, "filters": 64}
+    discriminator_options: dict | None = None  # the discriminator's own settings, e.g. unet: {"features": 32}
     n_res_blocks: int = 16  # srresnet: residual blocks
     upsample: str = "pixel_shuffle"  # srresnet: or "upsampling_lrelu", the original project's UpSampling2D + LeakyReLU
     d_head: str = "flatten"  # or "pool" (global average pooling; any input size)

@@ -28,8 +28,9 @@ def test_each_table_entry_builds_from_a_config(kind, name):
     network = networks.build(kind, cfg)
     if kind == "generator":
         assert tuple(network(np.zeros((1, 6, 5, 3), "float32")).shape) == (1, 24, 20, 3)
-    elif kind == "discriminator":
-        assert tuple(network(np.zeros((2, 32, 32, 3), "float32")).shape) == (2, 1)
+    elif kind == "discriminator":  # one logit per image, or per pixel
+        per_pixel = name == "unet"
+        assert tuple(network(np.zeros((2, 32, 32, 3), "float32")).shape) == ((2, 32, 32, 1) if per_pixel else (2, 1))
     else:
         assert (network is None) == (name == "pixel") and callable(entry.loss) and entry.describe(cfg)
 
@@ -46,6 +47,8 @@ def test_an_unknown_name_is_refused_by_the_config_check_with_the_choices(kind):
     ({"d_head": "dense"}, "d_head='dense': use one of ('flatten', 'pool')"),
     ({"generator": "rrdb", "generator_options": {"blocks": 0}}, "generator_options['blocks']=0 must be a whole"),
     ({"generator": "rrdb", "generator_options": {"depth": 3}}, "generator_options ['depth']: rrdb knows"),
+    ({"discriminator": "unet", "discriminator_options": {"features": 0}}, "discriminator_options['features']=0"),
+    ({"discriminator": "unet", "discriminator_options": {"width": 3}}, "discriminator_options ['width']: unet kn"),
 ])
 def test_each_entry_checks_the_settings_it_reads(values, says):
     with pytest.raises(ValueError, match=says.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):
@@ -108,6 +111,62 @@ def test_rrdb_is_an_entry_that_trains(tiny_config, tmp_path):
     assert sum(n.endswith("_rdb2_add") for n in names) == 1 and "BatchNormalization" not in str(generator.layers)
     content = [float(row.split(",")[5]) for row in (tmp_path / "run" / "loss_log.csv").read_text().splitlines()[1:]]
     assert all(np.isfinite(content)) and len(content) == cfg.total_epochs
+
+
+@pytest.mark.backend
+def test_the_unet_discriminator_trains_a_gan_and_its_spectral_norm_moves(tiny_config, tmp_path):
+    """Real-ESRGAN's U-Net D (one logit per pixel; the image's label applies to each) in a GAN run: finite
+    losses, and the power iteration's vector, a non-trainable weight, is updated by the training steps."""
+    from srgan_helpers.training import train
+    from srgan_helpers.training.bundle import build_models
+
+    cfg = tiny_config.replace(discriminator="unet", discriminator_options={"features": 8}, pretrain_epochs=0,
+                              epochs=2, sample_every=100)
+    start = build_models(cfg).discriminator
+    result = train(cfg, tmp_path / "run", progress=False)
+    rows = (tmp_path / "run" / "loss_log.csv").read_text().splitlines()
+    header = rows[0].split(",")
+    d_loss = [float(row.split(",")[header.index("d_loss")]) for row in rows[1:]]
+    assert len(d_loss) == 2 and np.isfinite(d_loss).all() and result.epochs_run == 2
+    from conftest import latest_arrays
+
+    trained = latest_arrays(tmp_path / "run")["discriminator"]
+    vectors = [i for i, w in enumerate(start.weights) if w.path.endswith("vector_u")]
+    assert len(vectors) == 8  # every convolution but the first and the last
+    assert all(not np.allclose(trained[i], start.get_weights()[i]) for i in vectors)
+
+
+@pytest.mark.backend
+def test_spectral_conv_divides_by_the_largest_singular_value_and_keeps_the_raw_kernel():
+    """PyTorch's spectral_norm: power iterations on training calls converge to the kernel's largest singular
+    value; the variable keeps the raw weights (on every backend); an inference call moves nothing."""
+    import keras
+
+    from srgan_helpers.networks.layers import SpectralConv2D
+
+    layer = SpectralConv2D(6, 3, kernel_initializer=keras.initializers.RandomNormal(seed=1))
+    x = np.random.default_rng(0).random((1, 8, 8, 4), np.float32)
+    layer(x)
+    raw, u = layer.kernel.numpy().copy(), layer.vector_u.numpy().copy()
+    layer(x, training=False)
+    assert np.array_equal(layer.vector_u.numpy(), u)
+    for _ in range(30):
+        layer(x, training=True)
+    assert np.array_equal(layer.kernel.numpy(), raw) and not np.array_equal(layer.vector_u.numpy(), u)
+    normalized = keras.ops.convert_to_numpy(layer.normalized_kernel()).reshape(-1, 6)
+    assert np.linalg.svd(normalized, compute_uv=False)[0] == pytest.approx(1.0, abs=1e-4)
+    expected = keras.ops.convert_to_numpy(keras.ops.conv(x, normalized.reshape(raw.shape), padding="same"))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(layer(x)), expected, atol=1e-5)
+
+
+def test_the_unet_discriminator_is_real_esrgan_s():
+    from srgan_helpers.networks import unet_discriminator
+
+    network = networks.build("discriminator", TrainConfig(discriminator="unet"))
+    assert unet_discriminator.DEFAULTS == {"features": 64}
+    # BasicSR's UNetDiscriminatorSN(3, 64): 4,376,897 trainable parameters (the power iteration's u apart)
+    trainable = sum(int(np.prod(w.shape)) for w in network.trainable_weights)
+    assert trainable == 4_376_897
 
 
 def test_rrdb_defaults_are_esrgan_s():

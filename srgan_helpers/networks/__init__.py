@@ -17,10 +17,11 @@ from __future__ import annotations
 
 import importlib
 
-from . import discriminator, pixel, random_vgg, rrdb, srresnet, vgg
+from . import discriminator, pixel, random_vgg, rrdb, srresnet, unet_discriminator, vgg
 
 GENERATORS = {"srresnet": srresnet, "rrdb": rrdb}  # SRResNet (Ledig et al. 2017); RRDBNet (ESRGAN, Wang et al. 2018)
-DISCRIMINATORS = {"srgan": discriminator}  # the SRGAN discriminator (8 conv blocks + dense head)
+DISCRIMINATORS = {"srgan": discriminator,  # the SRGAN discriminator (8 conv blocks + dense head)
+                  "unet": unet_discriminator}  # Real-ESRGAN's U-Net with spectral norm: one logit per pixel
 CONTENT_LOSSES = {
     "vgg19": vgg,  # VGG19 features up to cfg.vgg_layer (weights: cfg.vgg_weights; ImageNet by default)
     "random_vgg19": random_vgg,  # VGG19 with random weights, five layers (Liu et al. 2021): works offline

@@ -18,13 +18,26 @@ def _fan_in_uniform(fan_in: int):
     return initializers.RandomUniform(-bound, bound)
 
 
+def fan_in_initializer(fan_in: int, init: str = "torch"):
+    """A kernel's initializer under `init`: U(+-1/sqrt(fan_in)) ("torch") or glorot_uniform ("keras")."""
+    return _fan_in_uniform(fan_in) if init == "torch" else initializers.GlorotUniform()
+
+
 def conv(x, filters: int, kernel: int, name: str, init: str = "torch", strides: int = 1):
-    """Conv2D 'same', initialised by `init` (see the module docstring)."""
+    """Conv2D 'same' applied to `x`, initialised by `init` (see the module docstring)."""
+    return conv_layer(x.shape[-1], filters, kernel, name, init, strides=strides)(x)
+
+
+def conv_layer(in_channels: int, filters: int, kernel: int, name: str, init: str = "torch", strides: int = 1,
+               use_bias: bool = True, dtype=None):
+    """The Conv2D 'same' layer itself (to wrap, e.g. in SpectralNormalization), initialised by `init`."""
     if init == "keras":
-        return layers.Conv2D(filters, kernel, strides=strides, padding="same", name=name)(x)
-    fan_in = x.shape[-1] * kernel * kernel
-    return layers.Conv2D(filters, kernel, strides=strides, padding="same", name=name,
-                         kernel_initializer=_fan_in_uniform(fan_in), bias_initializer=_fan_in_uniform(fan_in))(x)
+        return layers.Conv2D(filters, kernel, strides=strides, padding="same", name=name, use_bias=use_bias,
+                             dtype=dtype)
+    fan_in = in_channels * kernel * kernel
+    return layers.Conv2D(filters, kernel, strides=strides, padding="same", name=name, use_bias=use_bias,
+                         dtype=dtype, kernel_initializer=_fan_in_uniform(fan_in),
+                         bias_initializer=_fan_in_uniform(fan_in))
 
 
 def dense(x, units: int, name: str, init: str = "torch", dtype=None):

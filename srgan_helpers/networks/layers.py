@@ -46,3 +46,53 @@ class VGGPreprocess(layers.Layer):
         x = (ops.cast(x, self.compute_dtype) + 1.0) * 127.5
         x = ops.flip(x, axis=-1)
         return x - ops.convert_to_tensor(VGG_BGR_MEAN, dtype=self.compute_dtype)
+
+
+@keras.saving.register_keras_serializable(package="srgan")
+class SpectralConv2D(layers.Layer):
+    """A bias-free 'same' convolution whose kernel is divided by its largest singular value (Miyato et al.
+    2018), estimated by one power iteration per training call, as PyTorch's `spectral_norm` (BasicSR): the
+    kernel variable keeps the raw weights, the gradient passes through the division, the iteration's vector
+    `u` (a non-trainable weight) is detached. (Keras' SpectralNormalization writes the normalised kernel back
+    into the variable on TensorFlow but not in JAX's stateless calls: one network, two trainings.)"""
+
+    def __init__(self, filters: int, kernel_size: int, strides: int = 1, kernel_initializer="glorot_uniform",
+                 **kwargs):
+        super().__init__(**kwargs)
+        self.filters, self.kernel_size, self.strides = filters, kernel_size, strides
+        self.kernel_initializer = keras.initializers.get(kernel_initializer)
+
+    def build(self, input_shape):
+        shape = (self.kernel_size, self.kernel_size, input_shape[-1], self.filters)
+        self.kernel = self.add_weight(name="kernel", shape=shape, initializer=self.kernel_initializer)
+        self.vector_u = self.add_weight(name="vector_u", shape=(1, self.filters), trainable=False,
+                                        initializer=keras.initializers.RandomNormal())
+
+    def normalized_kernel(self, training: bool = False):
+        """kernel / sigma; with `training`, the power iteration's new u is kept for the next call."""
+        weights = ops.reshape(self.kernel, (-1, self.filters))
+        v = _unit_vector(ops.matmul(self.vector_u, ops.transpose(weights)))
+        u = _unit_vector(ops.matmul(v, weights))
+        u, v = ops.stop_gradient(u), ops.stop_gradient(v)
+        if training:
+            self.vector_u.assign(u)
+        sigma = ops.sum(ops.matmul(v, weights) * u)
+        return self.kernel / sigma
+
+    def call(self, x, training=False):
+        kernel = ops.cast(self.normalized_kernel(training), self.compute_dtype)
+        return ops.conv(x, kernel, strides=self.strides, padding="same")
+
+    def compute_output_shape(self, input_shape):
+        n, h, w, _ = input_shape
+        return (n, None if h is None else -(-h // self.strides), None if w is None else -(-w // self.strides),
+                self.filters)
+
+    def get_config(self):
+        return {**super().get_config(), "filters": self.filters, "kernel_size": self.kernel_size,
+                "strides": self.strides, "kernel_initializer": keras.initializers.serialize(self.kernel_initializer)}
+
+
+def _unit_vector(x):
+    """x / max(|x|, 1e-12), as PyTorch's F.normalize."""
+    return x / ops.maximum(ops.sqrt(ops.sum(ops.square(x))), 1e-12)

@@ -13,9 +13,10 @@ ARTIFACT_WINDOW = 7  # LDL's local-variance window (pixels)
 
 
 def bce_with_logits(labels, logits):
-    """Mean binary cross-entropy of soft `labels` against `logits` (numerically stable form)."""
+    """Mean binary cross-entropy of soft `labels` against `logits` (numerically stable form); one label per
+    image (batch, 1) applies to every logit of that image (a per-pixel discriminator's (batch, h, w, 1))."""
     logits = ops.cast(logits, "float32")
-    labels = ops.cast(labels, "float32")
+    labels = ops.reshape(ops.cast(labels, "float32"), (-1,) + (1,) * (len(logits.shape) - 1))
     return ops.mean(ops.relu(logits) - logits * labels + ops.log1p(ops.exp(-ops.abs(logits))))
 
 
