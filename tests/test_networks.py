@@ -49,6 +49,7 @@ def test_an_unknown_name_is_refused_by_the_config_check_with_the_choices(kind):
     ({"generator": "rrdb", "generator_options": {"depth": 3}}, "generator_options ['depth']: rrdb knows"),
     ({"discriminator": "unet", "discriminator_options": {"features": 0}}, "discriminator_options['features']=0"),
     ({"discriminator": "unet", "discriminator_options": {"width": 3}}, "discriminator_options ['width']: unet kn"),
+    ({"discriminator": "unet", "crop_size": 60}, "discriminator='unet' needs training patches of a side divisible"),
 ])
 def test_each_entry_checks_the_settings_it_reads(values, says):
     with pytest.raises(ValueError, match=says.replace("(", r"\(").replace(")", r"\)").replace("[", r"\[")):

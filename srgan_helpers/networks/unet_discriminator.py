@@ -17,7 +17,7 @@ from __future__ import annotations
 from .common import INITS, choice_problem
 
 DEFAULTS = {"features": 64}  # channels of the first convolution (x2, x4, x8 down the U)
-SETTINGS = ("init", "discriminator_options")
+SETTINGS = ("init", "discriminator_options", "crop_size", "hr_size")
 LAYERS = ("srgan_helpers.networks.layers",)  # SpectralConv2D
 LEAK = 0.2
 
@@ -33,6 +33,9 @@ def check(cfg) -> list[str]:
     problems = [f"discriminator_options {unknown}: unet knows {sorted(DEFAULTS)}"] if unknown else []
     problems += [f"discriminator_options[{k!r}]={v!r} must be a whole number >= 1" for k, v in given.items()
                  if k in DEFAULTS and (not isinstance(v, int) or isinstance(v, bool) or v < 1)]
+    side = cfg.crop_size or cfg.hr_size
+    problems += [f"discriminator='unet' needs training patches of a side divisible by 8 (three x2 steps down and "
+                 f"up); crop_size/hr_size gives {side}"] if side and side % 8 else []
     return problems + choice_problem(cfg, "init", INITS)
 
 
