@@ -12,6 +12,17 @@ def choice_problem(cfg, name: str, allowed) -> list[str]:
     return [] if value in allowed else [f"{name}={value!r}: use one of {tuple(allowed)}"]
 
 
+def whole_number_options(cfg, field: str, entry: str, defaults: dict) -> tuple[dict, list[str]]:
+    """An entry's own settings (`cfg.<field>`, e.g. generator_options) over its `defaults`, and what is wrong
+    with them, one line each: names it does not know, values that are not whole numbers >= 1."""
+    given = getattr(cfg, field) or {}
+    unknown = sorted(set(given) - set(defaults))
+    problems = [f"{field} {unknown}: {entry} knows {sorted(defaults)}"] if unknown else []
+    problems += [f"{field}[{k!r}]={v!r} must be a whole number >= 1" for k, v in given.items()
+                 if k in defaults and (not isinstance(v, int) or isinstance(v, bool) or v < 1)]
+    return {**defaults, **given}, problems
+
+
 def mse(a, b):
     """Mean squared error in float32 (mixed-precision features included)."""
     from keras import ops

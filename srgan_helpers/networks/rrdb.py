@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 
-from .common import INITS, choice_problem
+from .common import INITS, choice_problem, whole_number_options
 
 DEFAULTS = {"blocks": 23, "filters": 64, "growth": 32}  # RRDB blocks, trunk channels, dense-block growth
 SETTINGS = ("scale", "init", "generator_options")
@@ -20,16 +20,11 @@ RESIDUAL_SCALE = 0.2
 
 def options(cfg) -> dict:
     """DEFAULTS with the config's generator_options over them."""
-    return {**DEFAULTS, **(cfg.generator_options or {})}
+    return whole_number_options(cfg, "generator_options", "rrdb", DEFAULTS)[0]
 
 
 def check(cfg) -> list[str]:
-    given = cfg.generator_options or {}
-    unknown = sorted(set(given) - set(DEFAULTS))
-    problems = [f"generator_options {unknown}: rrdb knows {sorted(DEFAULTS)}"] if unknown else []
-    problems += [f"generator_options[{k!r}]={v!r} must be a whole number >= 1" for k, v in given.items()
-                 if k in DEFAULTS and (not isinstance(v, int) or isinstance(v, bool) or v < 1)]
-    return problems + choice_problem(cfg, "init", INITS)
+    return whole_number_options(cfg, "generator_options", "rrdb", DEFAULTS)[1] + choice_problem(cfg, "init", INITS)
 
 
 def build(cfg, synchronized_bn: bool = False):

@@ -14,7 +14,7 @@ Entry of `networks.DISCRIMINATORS` ("unet"): SETTINGS, check, build, LAYERS. Its
 
 from __future__ import annotations
 
-from .common import INITS, choice_problem
+from .common import INITS, choice_problem, whole_number_options
 
 DEFAULTS = {"features": 64}  # channels of the first convolution (x2, x4, x8 down the U)
 SETTINGS = ("init", "discriminator_options", "crop_size", "hr_size")
@@ -24,15 +24,11 @@ LEAK = 0.2
 
 def options(cfg) -> dict:
     """DEFAULTS with the config's discriminator_options over them."""
-    return {**DEFAULTS, **(cfg.discriminator_options or {})}
+    return whole_number_options(cfg, "discriminator_options", "unet", DEFAULTS)[0]
 
 
 def check(cfg) -> list[str]:
-    given = cfg.discriminator_options or {}
-    unknown = sorted(set(given) - set(DEFAULTS))
-    problems = [f"discriminator_options {unknown}: unet knows {sorted(DEFAULTS)}"] if unknown else []
-    problems += [f"discriminator_options[{k!r}]={v!r} must be a whole number >= 1" for k, v in given.items()
-                 if k in DEFAULTS and (not isinstance(v, int) or isinstance(v, bool) or v < 1)]
+    problems = whole_number_options(cfg, "discriminator_options", "unet", DEFAULTS)[1]
     side = cfg.crop_size or cfg.hr_size
     problems += [f"discriminator='unet' needs training patches of a side divisible by 8 (three x2 steps down and "
                  f"up); crop_size/hr_size gives {side}"] if side and side % 8 else []
