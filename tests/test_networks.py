@@ -8,7 +8,7 @@ import sys
 import numpy as np
 import pytest
 import toy_networks
-from conftest import REPO
+from conftest import REPO, latest_arrays
 from PIL import Image
 
 from srgan_helpers import networks
@@ -117,7 +117,8 @@ def test_rrdb_is_an_entry_that_trains(tiny_config, tmp_path):
 @pytest.mark.backend
 def test_the_unet_discriminator_trains_a_gan_and_its_spectral_norm_moves(tiny_config, tmp_path):
     """Real-ESRGAN's U-Net D (one logit per pixel; the image's label applies to each) in a GAN run: finite
-    losses, and the power iteration's vector, a non-trainable weight, is updated by the training steps."""
+    losses, the power iteration's vector, a non-trainable weight, is updated by the training steps, and a
+    second seeded run gives the same weights to the last bit."""
     from srgan_helpers.training import train
     from srgan_helpers.training.bundle import build_models
 
@@ -129,12 +130,14 @@ def test_the_unet_discriminator_trains_a_gan_and_its_spectral_norm_moves(tiny_co
     header = rows[0].split(",")
     d_loss = [float(row.split(",")[header.index("d_loss")]) for row in rows[1:]]
     assert len(d_loss) == 2 and np.isfinite(d_loss).all() and result.epochs_run == 2
-    from conftest import latest_arrays
-
     trained = latest_arrays(tmp_path / "run")["discriminator"]
     vectors = [i for i, w in enumerate(start.weights) if w.path.endswith("vector_u")]
     assert len(vectors) == 8  # every convolution but the first and the last
     assert all(not np.allclose(trained[i], start.get_weights()[i]) for i in vectors)
+    train(cfg, tmp_path / "again", progress=False)
+    for group, arrays in latest_arrays(tmp_path / "run").items():
+        for a, b in zip(arrays, latest_arrays(tmp_path / "again")[group]):
+            np.testing.assert_array_equal(a, b, err_msg=group)
 
 
 @pytest.mark.backend
