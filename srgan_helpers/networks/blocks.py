@@ -29,15 +29,13 @@ def conv(x, filters: int, kernel: int, name: str, init: str = "torch", strides: 
 
 
 def conv_layer(in_channels: int, filters: int, kernel: int, name: str, init: str = "torch", strides: int = 1,
-               use_bias: bool = True, dtype=None):
-    """The Conv2D 'same' layer itself (to wrap, e.g. in SpectralNormalization), initialised by `init`."""
-    if init == "keras":
-        return layers.Conv2D(filters, kernel, strides=strides, padding="same", name=name, use_bias=use_bias,
-                             dtype=dtype)
+               dtype=None):
+    """The Conv2D 'same' layer itself (not yet applied), initialised by `init`."""
     fan_in = in_channels * kernel * kernel
-    return layers.Conv2D(filters, kernel, strides=strides, padding="same", name=name, use_bias=use_bias,
-                         dtype=dtype, kernel_initializer=_fan_in_uniform(fan_in),
-                         bias_initializer=_fan_in_uniform(fan_in))
+    weights = fan_in_initializer(fan_in, init)  # (made before the bias's: unseeded initializers draw in order)
+    bias = _fan_in_uniform(fan_in) if init == "torch" else "zeros"
+    return layers.Conv2D(filters, kernel, strides=strides, padding="same", name=name, dtype=dtype,
+                         kernel_initializer=weights, bias_initializer=bias)
 
 
 def dense(x, units: int, name: str, init: str = "torch", dtype=None):

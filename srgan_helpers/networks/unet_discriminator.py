@@ -29,7 +29,7 @@ def options(cfg) -> dict:
 
 def check(cfg) -> list[str]:
     problems = whole_number_options(cfg, "discriminator_options", "unet", DEFAULTS)[1]
-    side = cfg.crop_size or cfg.hr_size
+    side = cfg.train_hr_size
     problems += [f"discriminator='unet' needs training patches of a side divisible by 8 (three x2 steps down and "
                  f"up); crop_size/hr_size gives {side}"] if side and side % 8 else []
     return problems + choice_problem(cfg, "init", INITS)
