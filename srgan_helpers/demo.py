@@ -53,12 +53,9 @@ def comparison(models: dict[str, Path], data_dir: Path, out_path: Path, n: int =
 
 
 def _predict(model_path: Path, lr: np.ndarray) -> np.ndarray:
-    import keras
+    from .inference import load_generator, predict
 
-    from .inference import load_generator
-
-    model = load_generator(model_path)
-    return keras.ops.convert_to_numpy(model(lr, training=False))
+    return predict(load_generator(model_path), lr)
 
 
 class TimeBudget:

@@ -71,16 +71,13 @@ def _sr_outputs(generator, pairs, scale: int):
 def super_resolve_bounded(generator, lr: np.ndarray, scale: int) -> np.ndarray:
     """The generator's output for one uint8 LR image: whole when it fits one tile (the benchmark sets),
     else tile by tile as srgan-upscale does (a 1024-px photo no longer needs gigabytes)."""
-    import keras
-
-    from .inference import super_resolve
+    from .inference import predict, super_resolve
     from .inference.tiling import upscale_tiled
 
     if max(lr.shape[:2]) <= EVAL_TILE:
         return super_resolve(generator, [lr])[0]
     out = np.zeros((lr.shape[0] * scale, lr.shape[1] * scale, 3), np.uint8)
-    upscale_tiled(lambda batch: keras.ops.convert_to_numpy(generator(batch, training=False)), lr, scale, EVAL_TILE,
-                  EVAL_OVERLAP, out=out)
+    upscale_tiled(lambda batch: predict(generator, batch), lr, scale, EVAL_TILE, EVAL_OVERLAP, out=out)
     return out
 
 

@@ -24,6 +24,9 @@ class Upscaler:
             out.append(sr.astype(np.float32) / 127.5 - 1)
         return np.stack(out)
 
+    def predict_on_batch(self, batch):  # (how the package runs a Keras model: one compiled call)
+        return self(batch)
+
 
 def test_tones_pass_for_a_faithful_upscaler_and_fail_where_one_clips_highlights():
     faithful = release_check.check_tones(Upscaler(), 4, 4)
@@ -84,9 +87,12 @@ def test_check_command_refuses_an_unknown_name_and_a_missing_data_folder_in_one_
     assert named_models_cli.main(["check", "srresnet-x4", "--data", str(tmp_path)]) == 2
     err = capsys.readouterr().err.strip()
     assert err.count("\n") == 0 and "Set5, Set14 not found under" in err and "--data" in err
-    assert named_models_cli.main(["check", "srresnet-x4", "srgan-x4", "--data", str(tmp_path), "--jobs", "2"]) == 2
-    err = capsys.readouterr().err.strip()  # the same line from a checking process
-    assert err.count("\n") == 0 and "Set5, Set14 not found under" in err
+    with pytest.MonkeyPatch.context() as patch:  # refused before any checking process starts
+        patch.setattr(named_models_cli, "_checked", lambda *args: pytest.fail("a checking process started"))
+        assert named_models_cli.main(["check", "srresnet-x4", "srgan-x4", "--data", str(tmp_path), "--jobs", "2"]) == 2
+    assert capsys.readouterr().err.strip() == err
+    # a checking process (spawned: --jobs 2) that finds the data gone says the same line
+    assert named_models_cli._checked(["srresnet-x4", "srgan-x4"], str(tmp_path), False, 2) == [err[7:]] * 2
 
 
 def test_the_issues_gray_ramp_comes_back_within_four_levels_from_srresnet_x4():

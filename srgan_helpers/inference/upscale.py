@@ -186,9 +186,9 @@ class Upscaler:
         self.note: str | None = None
 
     def predict(self, batch: np.ndarray) -> np.ndarray:
-        import keras
+        from . import predict
 
-        return keras.ops.convert_to_numpy(self.model(batch.astype(np.float32), training=False))
+        return predict(self.model, batch)
 
     def upscale(self, rgb: np.ndarray, on_tile=None) -> Image.Image:
         """uint8 (H, W, 3) -> the x`scale` RGB image, assembled tile by tile (no float copy of the image). An

@@ -89,14 +89,14 @@ def resize_for_inception(images) -> np.ndarray:
 def inception_features(images, model, batch_size: int = 32, progress: bool = True, desc: str = "FID features"):
     """(N, 2048) float64 pool features of uint8 images (a list or array of HxWx3); `model` is a FidNetwork,
     or a keras.applications InceptionV3 (its own preprocessing)."""
-    import keras
+    from ..inference import predict
 
     to_input = model.to_input if isinstance(model, FidNetwork) else resize_for_inception
     model = model.model if isinstance(model, FidNetwork) else model
     feats = []
     for start in tqdm(range(0, len(images), batch_size), disable=not progress, desc=desc, leave=False):
         batch = to_input(images[start:start + batch_size])
-        feats.append(keras.ops.convert_to_numpy(model(batch, training=False)).astype(np.float64))
+        feats.append(predict(model, batch).astype(np.float64))
     return np.concatenate(feats) if feats else np.zeros((0, 2048))
 
 

@@ -82,6 +82,7 @@ def check_command(names: list[str], data_root: str, full: bool, jobs: int = 1, r
 
     unknown = [name for name in names if name not in shipped()]
     problem = _unknown(unknown[0]) if unknown else record_problem(data_root, full) if record else None
+    problem = problem or _missing_sets(data_root, full)
     if problem:
         print(f"error: {problem}", file=sys.stderr)
         return 2
@@ -100,11 +101,26 @@ def check_command(names: list[str], data_root: str, full: bool, jobs: int = 1, r
     return 1 if failed else 0
 
 
+def _missing_sets(data_root: str, full: bool) -> str | None:
+    """Why the benchmark sets cannot be read under `data_root` (None: they can), said before any checking
+    process starts or Keras loads."""
+    from ..inference.release_check import FULL_SETS, QUICK_SETS, benchmark_sets
+
+    try:
+        benchmark_sets(Path(data_root), FULL_SETS if full else QUICK_SETS)
+    except FileNotFoundError as exc:
+        return str(exc)
+    return None
+
+
 def _check_one(name: str, data_root: str, full: bool):
     """One model's findings, or the one-line reason its data is missing."""
     from ..backend import load_keras
     from ..inference.release_check import run_check
 
+    problem = _missing_sets(data_root, full)  # (a folder gone since the command looked: before Keras loads)
+    if problem:
+        return problem
     load_keras()
     try:
         return run_check(name, data_root, full)
