@@ -9,22 +9,23 @@ echo "== .venv ready in $((SECONDS - started)) s =="
 source scripts/test_env.sh   # scratch Keras home + JAX cache (removed at exit), workers, threads
 echo "== ruff (lint: pyproject.toml's [tool.ruff]) =="
 .venv/bin/ruff check .
-# The release check runs beside both passes at the lowest priority: it takes the cores only when the tests
-# leave one idle (a test waiting on a subprocess, a signal, a file), and what is left of it shares the JAX pass;
-# its output is shown when all is done. One checking process on one thread (137 against 172 CPU-s for a
-# process per model, 2026-12-05).
+echo "== pytest, KERAS_BACKEND=tensorflow (everything), $workers workers =="
+KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q -n "$workers" --dist worksteal --durations=10 "$@"
+# The release check runs beside the JAX pass (its process startups and compilations leave the cores idle
+# part of the time); its output is shown when both are done. One checking process on one thread: beside a
+# pass that keeps both cores busy, it does the same work in fewer CPU-seconds than a process per model
+# (137 against 172 CPU-s, 2026-12-05). Not niced beside both passes: that was no faster idle (585 s) and
+# would starve behind other work on a loaded machine.
 release_log="$srgan_scratch/release_check.log"
 if [ -d ../shared/data/Set5 ]; then
   (checked=$SECONDS; status=0
-   KERAS_BACKEND=tensorflow nice -n 19 .venv/bin/python -m srgan_helpers.named_models check --data ../shared/data \
+   KERAS_BACKEND=tensorflow .venv/bin/python -m srgan_helpers.named_models check --data ../shared/data \
      --jobs 1 > "$release_log" 2>&1 || status=$?
    echo "$status" > "$release_log.status"
-   echo "== release check: $((SECONDS - checked)) s (beside the test passes) ==" >> "$release_log") &
+   echo "== release check: $((SECONDS - checked)) s (beside the JAX pass) ==" >> "$release_log") &
   release_pid=$!
   trap 'pkill -TERM -P "$release_pid" 2>/dev/null; kill "$release_pid" 2>/dev/null || true; rm -rf "$srgan_scratch"' EXIT
 fi
-echo "== pytest, KERAS_BACKEND=tensorflow (everything), $workers workers =="
-KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q -n "$workers" --dist worksteal --durations=10 "$@"
 echo "== pytest, KERAS_BACKEND=jax (backend-specific tests), $workers workers =="
 KERAS_BACKEND=jax .venv/bin/python -m pytest -q -n "$workers" --dist worksteal --durations=5 -m backend "$@"
 echo "== release check of every shipped model: tones, every Set5/Set14 image above bicubic, its card re-measured =="
