@@ -357,7 +357,10 @@ def test_tile_auto_sizes_the_tile_from_free_memory_and_halves_it_on_out_of_memor
     assert memory.auto_tile(32, 50_000, free=10**15) == 1024  # clamped
     assert memory.is_out_of_memory(RuntimeError("RESOURCE_EXHAUSTED: Out of memory while trying to allocate"))
     assert not memory.is_out_of_memory(ValueError("bad shape"))
-    monkeypatch.setattr(memory, "free_host_bytes", lambda: 8 * 2**30)  # -> 256-px tiles
+    from srgan_helpers.inference import load_generator
+
+    per_pixel = memory.window_bytes_per_pixel(load_generator(generator_path))
+    monkeypatch.setattr(memory, "free_host_bytes", lambda: 2 * 288**2 * per_pixel)  # -> 256-px tiles (+2 x 16)
     real_predict, windows = upscale.Upscaler.predict, []
 
     def predict_with_little_memory(self, batch):  # fault injection: windows over 100 px "run out of memory"

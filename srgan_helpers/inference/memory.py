@@ -5,8 +5,10 @@ What one LR pixel of a tile's window (the tile and its context) costs comes from
 largest layer output per input pixel (run once on a small probe), in float32, times PEAK_OVER_LARGEST_MAP,
 the measured ratio of the peak to that map. For the 16-block x4 SRResNet the largest maps are its last
 upsampling step's (1,024 values per LR pixel: 256 channels at x2, then 64 at x4; 4 KiB) and the peak about
-50 KB (TensorFlow CPU: 4.1 GB peak RSS for 256 x 256 windows, `benchmarks/upscale_speed.py`). Half of what
-is free is planned for; an out-of-memory error halves the tile and tries again.
+18 KB per window pixel, run as one compiled call (TensorFlow CPU: 1,851 MiB peak RSS for 256 x 256 windows,
+1,129 MiB above the 722 after loading and warm-up; JAX CPU 666 MiB above; `benchmarks/upscale_speed.py`,
+2026-12-05; layer by layer it was 3.4 GiB). Half of what is free is planned for; an out-of-memory error halves
+the tile and tries again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,8 @@ from __future__ import annotations
 import math
 import os
 
-PEAK_OVER_LARGEST_MAP = 12.2  # 50 KB measured / 4 KiB (SRResNet's largest map: 1,024 float32 values per LR pixel)
+PEAK_OVER_LARGEST_MAP = 4.4  # 1,129 MiB / 65,536 window pixels = 17.6 KiB measured / 4 KiB (SRResNet's largest
+# map: 1,024 float32 values per LR pixel)
 PROBE_SIDE = 8  # input pixels of the probe that measures a generator's maps
 AUTO_TILE_RANGE = (32, 1024)  # input pixels
 
