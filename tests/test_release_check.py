@@ -92,7 +92,8 @@ def test_check_command_refuses_an_unknown_name_and_a_missing_data_folder_in_one_
         assert named_models_cli.main(["check", "srresnet-x4", "srgan-x4", "--data", str(tmp_path), "--jobs", "2"]) == 2
     assert capsys.readouterr().err.strip() == err
     # a checking process (spawned: --jobs 2) that finds the data gone says the same line
-    assert named_models_cli._checked(["srresnet-x4", "srgan-x4"], str(tmp_path), False, 2) == [err[7:]] * 2
+    line = err.removeprefix("error: ")
+    assert named_models_cli._checked(["srresnet-x4", "srgan-x4"], str(tmp_path), False, 2) == [line] * 2
 
 
 def test_the_issues_gray_ramp_comes_back_within_four_levels_from_srresnet_x4():

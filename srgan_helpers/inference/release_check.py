@@ -193,6 +193,11 @@ def card_sets(card: dict, data_root: Path, workdir: Path, full: bool) -> dict[st
     return sets
 
 
+def checked_sets(data_root: Path, full: bool) -> dict[str, Path]:
+    """The benchmark sets a (quick or `full`) check reads, by benchmark_sets."""
+    return benchmark_sets(data_root, FULL_SETS if full else QUICK_SETS)
+
+
 def run_check(name: str, data_root: str | Path, full: bool = False) -> list[Finding]:
     """Every part of the release check on the shipped model `name`."""
     import tempfile
@@ -203,7 +208,7 @@ def run_check(name: str, data_root: str | Path, full: bool = False) -> list[Find
 
     card = read_card(name)
     kind = card.get("kind", "psnr")
-    benchmarks = benchmark_sets(data_root, FULL_SETS if full else QUICK_SETS)  # missing data: before any work
+    benchmarks = checked_sets(data_root, full)  # missing data: before any work
     generator = load_generator(name)
     scale = model_scale(generator)
     findings = [check_tones(generator, scale, TONE_TOLERANCE[kind])]

@@ -104,10 +104,10 @@ def check_command(names: list[str], data_root: str, full: bool, jobs: int = 1, r
 def _missing_sets(data_root: str, full: bool) -> str | None:
     """Why the benchmark sets cannot be read under `data_root` (None: they can), said before any checking
     process starts or Keras loads."""
-    from ..inference.release_check import FULL_SETS, QUICK_SETS, benchmark_sets
+    from ..inference.release_check import checked_sets
 
     try:
-        benchmark_sets(Path(data_root), FULL_SETS if full else QUICK_SETS)
+        checked_sets(Path(data_root), full)
     except FileNotFoundError as exc:
         return str(exc)
     return None
