@@ -2,6 +2,8 @@
 # - a Keras home and one JAX compilation cache for both backends' passes, every pytest worker and every
 #   subprocess (tests/conftest.py explains), in a scratch folder removed when the calling script ends (the
 #   cache grows to gigabytes: nothing may pile up in /tmp run after run);
+# - srgan_stop_at_exit PID: a background job (and its children) the exit trap stops; the trap never changes
+#   the script's exit status (every command in it may fail: `set -e` holds inside a trap);
 # - SRGAN_TEST_WORKERS pytest-xdist processes (2 cores: 2; 0 runs the tests in pytest's own process);
 # - with workers, one TensorFlow compute thread per process: the workers and what they start share the
 #   cores, rather than each spinning a pool of its own on them. XLA (JAX) keeps its default threads: then
@@ -9,7 +11,17 @@
 #   same flags and shares the compilation cache.
 export TF_CPP_MIN_LOG_LEVEL=2
 srgan_scratch=$(mktemp -d -t srgan-tests-XXXXXX)
-trap 'rm -rf "$srgan_scratch"' EXIT
+srgan_background_pids=""
+srgan_stop_at_exit() { srgan_background_pids="$srgan_background_pids $1"; }
+srgan_at_exit() {
+  local pid
+  for pid in $srgan_background_pids; do
+    pkill -TERM -P "$pid" 2>/dev/null || true
+    kill "$pid" 2>/dev/null || true
+  done
+  rm -rf "$srgan_scratch" || true
+}
+trap srgan_at_exit EXIT
 export KERAS_HOME="${KERAS_HOME:-$srgan_scratch/keras}"
 export JAX_COMPILATION_CACHE_DIR="${JAX_COMPILATION_CACHE_DIR:-$srgan_scratch/jax_cache}"
 workers="${SRGAN_TEST_WORKERS:-2}"
