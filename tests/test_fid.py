@@ -33,6 +33,21 @@ def test_the_eigenvalue_route_matches_scipys_sqrtm_also_when_covariances_are_sin
         assert fid.trace_sqrt_product(s1, s2) == pytest.approx(expected, rel=1e-6)
 
 
+@pytest.mark.parametrize("n_real, n_fake", [(60, 60), (7, 30), (2, 2)])
+def test_fewer_images_than_features_give_the_covariance_route_s_distance(n_real, n_fake):
+    """The images'-space route (fid_of_few) is the covariance route's number (which the square roots of its
+    rounding-noise eigenvalues move by ~1e-8 of it), also for two images; exact where the answer is known: a
+    set against itself scaled by c is (1 - c)^2 (|mu|^2 + Tr S)."""
+    rng = np.random.default_rng(n_real)
+    x, y = rng.normal(size=(n_real, 128)), 1.3 * rng.normal(size=(n_fake, 128)) + 0.2
+    expected = fid.frechet_distance(x.mean(0), np.cov(x, rowvar=False), y.mean(0), np.cov(y, rowvar=False))
+    assert fid.fid_of_few(x, y) == pytest.approx(expected, rel=1e-7)
+    with pytest.warns(UserWarning, match="biased"):
+        assert fid.fid_from_features(x, y) == fid.fid_of_few(x, y)
+    known = 0.49 * (x.mean(0) @ x.mean(0) + np.trace(np.atleast_2d(np.cov(x, rowvar=False))))
+    assert fid.fid_of_few(x, 1.7 * x) == pytest.approx(known, rel=1e-12)
+
+
 def test_singular_covariances_and_small_set_warning():
     rng = np.random.default_rng(2)
     x, y = rng.normal(size=(10, 64)), rng.normal(size=(10, 64)) + 1

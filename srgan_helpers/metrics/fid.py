@@ -119,13 +119,29 @@ def trace_sqrt_product(sigma1, sigma2) -> float:
 
 
 def fid_from_features(real: np.ndarray, fake: np.ndarray) -> float:
+    """FID of two sets of features (one row per image). With fewer images than feature dimensions, computed in
+    the images' space (fid_of_few); else from the covariance matrices."""
     if len(real) < 2 or len(fake) < 2:
         raise ValueError("FID needs at least 2 images per set")
     if min(len(real), len(fake)) < real.shape[1]:
         warnings.warn(f"FID on {min(len(real), len(fake))} images (< {real.shape[1]} feature dimensions) is biased "
                       f"upwards and its covariance singular: compare only numbers computed on equal set sizes",
                       stacklevel=2)
+        return fid_of_few(real, fake)
     return frechet_distance(real.mean(0), np.cov(real, rowvar=False), fake.mean(0), np.cov(fake, rowvar=False))
+
+
+def fid_of_few(real: np.ndarray, fake: np.ndarray) -> float:
+    """The Frechet distance of the sets' Gaussians without forming a covariance: with centred features A1, A2,
+    S = A^T A / (n - 1), Tr(S) is the sum of squares over n - 1, and the nonzero eigenvalues of S1 S2 are those
+    of M M^T for M = A1 A2^T (n1 x n2), so Tr((S1 S2)^1/2) is the sum of M's singular values over
+    sqrt((n1 - 1)(n2 - 1)). Exact; n1 n2 d work, not d^3 (2 images of 2048 features: milliseconds, not
+    seconds)."""
+    centred_real, centred_fake = real - real.mean(0), fake - fake.mean(0)
+    n_real, n_fake = len(real) - 1, len(fake) - 1
+    diff = real.mean(0) - fake.mean(0)
+    cross = linalg.svdvals(centred_real @ centred_fake.T).sum() / np.sqrt(n_real * n_fake)
+    return float(diff @ diff + np.sum(centred_real ** 2) / n_real + np.sum(centred_fake ** 2) / n_fake - 2 * cross)
 
 
 def kid_from_features(real: np.ndarray, fake: np.ndarray, n_subsets: int = 10, subset_size: int = 1000,
