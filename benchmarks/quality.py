@@ -82,6 +82,8 @@ def parse_args(argv=None):
     p.add_argument("--draws", type=int, default=32, help="291_degraded: degraded patches drawn per HR image, made "
                    "once before training (data/degraded_set.py)")
     p.add_argument("--degraded-patch", type=int, default=128, help="291_degraded: HR side of each drawn pair")
+    p.add_argument("--degraded-recipe", choices=["mild", "strong"], help="291_degraded: every pair made by this "
+                   "evaluation recipe (evaluate --degrade) instead of the ranges: a specialist for it")
     p.add_argument("--ema-decay", type=float, default=0.0, help="average of the generator's weights, exported "
                    "instead of the raw ones (BasicSR: 0.999; 0: off)")
     p.add_argument("--artifact-weight", type=float, default=0.0, help="GAN: LDL's artefact term (needs --ema-decay)")
@@ -147,12 +149,13 @@ def degraded_291(args) -> Path:
     from srgan_helpers.data.degrade import DegradeRanges
     from srgan_helpers.data.degraded_set import make_degraded_set
 
-    ranges = DegradeRanges.with_overrides(args.degradation_ranges)
-    tag = f"_r{zlib.crc32(repr(ranges).encode()):08x}" if args.degradation_ranges else ""
+    recipe = args.degraded_recipe
+    ranges = None if recipe and not args.degradation_ranges else DegradeRanges.with_overrides(args.degradation_ranges)
+    tag = f"_{recipe}" if recipe else f"_r{zlib.crc32(repr(ranges).encode()):08x}" if args.degradation_ranges else ""
     out = Path(args.data_root) / f"291_degraded_d{args.draws}_p{args.degraded_patch}_s{args.seed}{tag}"
     try:
         make_degraded_set(Path(args.data_root) / "raw" / "291", out, draws=args.draws, hr_patch=args.degraded_patch,
-                          seed=args.seed, ranges=ranges)
+                          seed=args.seed, ranges=ranges, recipe=recipe)
     except ValueError as exc:  # bad ranges or settings: one line, nothing written
         raise SystemExit(str(exc)) from None
     return out

@@ -101,7 +101,8 @@ RECIPES = {
                "96", "--tone-patches", "0.2", "--freeze-bn", "--schedule", "cosine", "--warmup-epochs", "2",
                "--learning-rate", "1e-4", "--steps", "3000,6000", "--eval-every", "1500")),
     ), ("Set5=../shared/data/Set5", "Set14=../shared/data/Set14"),
-        held="+0.54 dB on strong-degraded BSD100 after 3,000 steps (target +1.5; RESULTS.md, 2026-12-05)"),
+        held="+0.54 dB on strong-degraded BSD100 after 3,000 steps (target +1.5); a specialist trained on the strong "
+             "recipe itself (--degraded-recipe strong) +0.61 after 1,500 (RESULTS.md, 2026-12-05)"),
     "smoke": Recipe("", (Stage("seconds: 1 block, 32-px patches, 2 epochs of 10 steps (tests)", ("--smoke",)),), ()),
 }
 

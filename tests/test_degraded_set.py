@@ -88,7 +88,7 @@ def test_the_quality_benchmark_draws_the_pairs_from_the_ranges_it_is_given(photo
     (tmp_path / "root" / "raw").mkdir(parents=True)
     shutil.copytree(photos, tmp_path / "root" / "raw" / "291")
     args = argparse.Namespace(data_root=str(tmp_path / "root"), draws=1, degraded_patch=64, seed=0,
-                              degradation_ranges=None)
+                              degradation_ranges=None, degraded_recipe=None)
     default = degraded_291(args)
     clean = degraded_291(argparse.Namespace(**{**vars(args), "degradation_ranges": {"clean_prob": 1.0}}))
     assert default != clean and clean.name.startswith(default.name + "_r")
@@ -102,3 +102,39 @@ def test_the_quality_benchmark_draws_the_pairs_from_the_ranges_it_is_given(photo
 
     options = parse_args(["--train-set", "291_degraded", "--degradation-ranges", '{"clean_prob": 1.0}'])
     assert make_config(options, clean).degradation_ranges is None
+
+
+def test_a_set_made_by_an_evaluation_recipe_is_that_recipe_with_the_noise_drawn_per_pair(photos, tmp_path):
+    """recipe="strong": every LR is the `strong` evaluation recipe (evaluate --degrade strong) of its HR patch,
+    the noise drawn from the pair's own seeded generator; the quality benchmark names the folder by it."""
+    import argparse
+    import sys
+
+    from conftest import REPO
+
+    from srgan_helpers.data.degrade import eval_degrade, recipe_degrade
+
+    manifest = make_degraded_set(photos, tmp_path / "s", draws=2, hr_patch=64, recipe="strong", progress=False)
+    assert manifest["params"]["degradation"] == "recipe strong (1.6, 10.0, 40)"
+    pairs = open_split(tmp_path / "s")
+    for i, (hr, lr, record) in enumerate(zip(pairs.hr, pairs.lr, manifest["train"])):
+        rng = np.random.default_rng([0, i // 2, i % 2])  # draw i % 2 of image i // 2: its crop, then its LR
+        height, width = Image.open(photos / record["source"]).size[::-1]
+        assert [int(rng.integers(0, height - 63)), int(rng.integers(0, width - 63))] == record["at"]
+        np.testing.assert_array_equal(recipe_degrade(hr, "strong", rng, 4), lr)
+    assert not np.array_equal(pairs.lr[0], eval_degrade(pairs.hr[0], "x.png", "strong"))  # noise per pair
+    with pytest.raises(ValueError, match="no ranges beside it"):
+        make_degraded_set(photos, tmp_path / "t", recipe="strong", ranges=DegradeRanges(), progress=False)
+    with pytest.raises(ValueError, match="use one of"):
+        make_degraded_set(photos, tmp_path / "t", recipe="harsh", progress=False)
+    assert not (tmp_path / "t").exists()
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    from quality import degraded_291
+
+    (tmp_path / "root" / "raw").mkdir(parents=True)
+    shutil.copytree(photos, tmp_path / "root" / "raw" / "291")
+    args = argparse.Namespace(data_root=str(tmp_path / "root"), draws=2, degraded_patch=64, seed=0,
+                              degradation_ranges=None, degraded_recipe="strong")
+    made = degraded_291(args)
+    assert made.name == "291_degraded_d2_p64_s0_strong"
+    np.testing.assert_array_equal(open_split(made).lr, pairs.lr)

@@ -288,13 +288,18 @@ def stable_seed(name: str) -> int:
 
 
 def eval_degrade(hr: np.ndarray, name: str, level: str, scale: int = 4) -> np.ndarray:
-    """The `level` recipe of EVAL_RECIPES on a uint8 HR image: blur, bicubic /scale, noise (seeded by the
-    image's name), JPEG; the uint8 LR."""
+    """The `level` recipe of EVAL_RECIPES on a uint8 HR image, its noise seeded by the image's name."""
+    return recipe_degrade(hr, level, np.random.default_rng(stable_seed(name)), scale)
+
+
+def recipe_degrade(hr: np.ndarray, level: str, rng: np.random.Generator, scale: int = 4) -> np.ndarray:
+    """The `level` recipe of EVAL_RECIPES on a uint8 HR image: blur, bicubic /scale, noise drawn from `rng`,
+    JPEG; the uint8 LR."""
     if level not in EVAL_RECIPES:
         raise ValueError(f"degrade={level!r}: use one of {sorted(EVAL_RECIPES)}")
     sigma, noise, quality = EVAL_RECIPES[level]
     image = np.asarray(hr, dtype=np.float32) / 255.0
     image = np.stack([ndimage.gaussian_filter(image[..., c], sigma, mode="reflect") for c in range(3)], -1)
     image = resize(image, hr.shape[1] // scale, hr.shape[0] // scale, "bicubic")
-    image = gaussian_noise(image, np.random.default_rng(stable_seed(name)), noise, gray=False)
+    image = gaussian_noise(image, rng, noise, gray=False)
     return to_uint8(jpeg(np.clip(image, 0, 1), quality))
