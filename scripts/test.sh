@@ -14,8 +14,8 @@ KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q -n "$workers" --dist work
 # The release check runs beside the JAX pass (its process startups and compilations leave the cores idle
 # part of the time); its output is shown when both are done. One checking process on one thread: beside a
 # pass that keeps both cores busy, it does the same work in fewer CPU-seconds than a process per model
-# (137 against 172 CPU-s, 2026-12-05, eager calls). Not niced beside both passes: that was no faster idle (585 s) and
-# would starve behind other work on a loaded machine. The exit trap (scripts/test_env.sh) stops it.
+# (137 against 172 CPU-s, 2026-12-05, eager calls). Not niced beside both passes: that was no faster idle
+# (585 s) and would starve behind other work on a loaded machine. The exit trap (scripts/test_env.sh) stops it.
 release_log="$srgan_scratch/release_check.log"
 if [ -d ../shared/data/Set5 ]; then
   (checked=$SECONDS; status=0

@@ -48,6 +48,17 @@ def test_fewer_images_than_features_give_the_covariance_route_s_distance(n_real,
     assert fid.fid_of_few(x, 1.7 * x) == pytest.approx(known, rel=1e-12)
 
 
+def test_the_route_is_the_smaller_space():
+    """Images' space while n1 n2 <= d^2, covariances beyond (10 x 40 images of 16 features: the 16 x 16
+    covariances), the same number either way."""
+    rng = np.random.default_rng(5)
+    x, y = rng.normal(size=(10, 16)), rng.normal(size=(40, 16)) + 0.3
+    by_covariance = fid.frechet_distance(x.mean(0), np.cov(x, rowvar=False), y.mean(0), np.cov(y, rowvar=False))
+    with pytest.warns(UserWarning, match="biased"):
+        assert fid.fid_from_features(x, y) == by_covariance
+    assert fid.fid_of_few(x, y) == pytest.approx(by_covariance, rel=1e-7)
+
+
 def test_singular_covariances_and_small_set_warning():
     rng = np.random.default_rng(2)
     x, y = rng.normal(size=(10, 64)), rng.normal(size=(10, 64)) + 1

@@ -119,14 +119,15 @@ def trace_sqrt_product(sigma1, sigma2) -> float:
 
 
 def fid_from_features(real: np.ndarray, fake: np.ndarray) -> float:
-    """FID of two sets of features (one row per image). With fewer images than feature dimensions, computed in
-    the images' space (fid_of_few); else from the covariance matrices."""
+    """FID of two sets of features (one row per image): in the images' space (fid_of_few) when that is the
+    smaller one (n1 n2 <= d^2: a notebook's few hundred images), else from the d x d covariance matrices."""
     if len(real) < 2 or len(fake) < 2:
         raise ValueError("FID needs at least 2 images per set")
     if min(len(real), len(fake)) < real.shape[1]:
         warnings.warn(f"FID on {min(len(real), len(fake))} images (< {real.shape[1]} feature dimensions) is biased "
                       f"upwards and its covariance singular: compare only numbers computed on equal set sizes",
                       stacklevel=2)
+    if len(real) * len(fake) <= real.shape[1] ** 2:
         return fid_of_few(real, fake)
     return frechet_distance(real.mean(0), np.cov(real, rowvar=False), fake.mean(0), np.cov(fake, rowvar=False))
 
