@@ -138,9 +138,10 @@ def fid_of_few(real: np.ndarray, fake: np.ndarray) -> float:
     of M M^T for M = A1 A2^T (n1 x n2), so Tr((S1 S2)^1/2) is the sum of M's singular values over
     sqrt((n1 - 1)(n2 - 1)). Exact; n1 n2 d work, not d^3 (2 images of 2048 features: milliseconds, not
     seconds)."""
-    centred_real, centred_fake = real - real.mean(0), fake - fake.mean(0)
+    mean_real, mean_fake = real.mean(0), fake.mean(0)
+    centred_real, centred_fake = real - mean_real, fake - mean_fake
     n_real, n_fake = len(real) - 1, len(fake) - 1
-    diff = real.mean(0) - fake.mean(0)
+    diff = mean_real - mean_fake
     cross = linalg.svdvals(centred_real @ centred_fake.T).sum() / np.sqrt(n_real * n_fake)
     return float(diff @ diff + np.sum(centred_real ** 2) / n_real + np.sum(centred_fake ** 2) / n_fake - 2 * cross)
 
