@@ -129,7 +129,7 @@ def training_step_source() -> str:
     from .training import common
 
     if keras.backend.backend() == "jax":
-        from .training.jax_steps import JaxSteps as steps
+        from .training import jax_steps as steps
         parts = [steps._gan_fn, steps._discriminator_update, steps._generator_loss_grad]
     else:
         from .training.tf_steps import TFSteps as steps
