@@ -8,10 +8,5 @@ if [ ! -x .venv/bin/python ]; then
   "$python" -m venv .venv
 fi
 .venv/bin/python -m pip install -q --upgrade pip
-# pip byte-compiles every file it installs (11,018 here: 17 of the install's 38 s on 2 cores); Python compiles the
-# ~4,000 a run imports on first use instead, and keeps them, unless PYTHONDONTWRITEBYTECODE forbids writing them:
-# then pip compiles everything, as by default.
-compile=--no-compile
-[ -n "${PYTHONDONTWRITEBYTECODE:-}" ] && compile=--compile
-.venv/bin/python -m pip install -q "$compile" -e ".[${extras}]"
+.venv/bin/python -m pip install -q -e ".[${extras}]"
 .venv/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null

@@ -4,7 +4,6 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 started=$SECONDS
-unset PYTHONDONTWRITEBYTECODE  # the suite's processes keep the bytecode they compile (scripts/setup_env.sh)
 bash scripts/setup_env.sh tf,jax,test,export
 echo "== .venv ready in $((SECONDS - started)) s =="
 source scripts/test_env.sh   # scratch Keras home + JAX cache (removed at exit), workers, threads

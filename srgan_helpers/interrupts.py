@@ -51,12 +51,15 @@ def request_stop(signum: int = signal.SIGINT) -> None:
 
 @contextlib.contextmanager
 def handled():
-    """For a command's whole run: SIGINT and SIGTERM set the flag; the previous handlers come back after.
-    Outside the main thread (where Python allows no handler) it only clears the flag."""
-    _STOP.clear()
-    _received.clear()
+    """For a command's whole run: SIGINT and SIGTERM set the flag; the previous handlers come back after,
+    and the flag goes down with them (it was this command's: left up, it stopped the process's next library
+    call). Outside the main thread (where Python allows no handler) it only clears the flag."""
+    _lower_flag()
     if threading.current_thread() is not threading.main_thread():
-        yield
+        try:
+            yield
+        finally:
+            _lower_flag()
         return
     previous = {sig: signal.signal(sig, _on_signal) for sig in SIGNALS}
     try:
@@ -64,6 +67,12 @@ def handled():
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+        _lower_flag()
+
+
+def _lower_flag() -> None:
+    _STOP.clear()
+    _received.clear()
 
 
 def run_command(work, interrupted_line=lambda: "nothing more was done") -> int:

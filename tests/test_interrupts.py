@@ -34,6 +34,25 @@ def test_the_handler_only_sets_a_flag_and_check_raises_it():
         interrupts.check()
 
 
+def test_a_command_stopped_by_ctrl_c_leaves_later_library_calls_alone(tmp_path):
+    """The flag belongs to the command that was stopped. Left set, the next library call in the same process
+    (a notebook cell after an interrupted in-process command, or the next test in a pytest worker: one
+    crashed with KeyboardInterrupt inside evaluate()) was stopped as if Ctrl-C had been pressed again."""
+    from srgan_helpers.evaluate import evaluate
+    from srgan_helpers.inference import load_generator
+
+    def work():
+        os.kill(os.getpid(), signal.SIGINT)  # Ctrl-C during the command's work
+        time.sleep(0.01)
+        interrupts.check()
+
+    assert interrupts.run_command(work) == interrupts.EXIT_STATUS
+    assert not interrupts.requested()
+    interrupts.check()  # outside a command: a no-op
+    Image.new("RGB", (64, 64), (90, 140, 200)).save(tmp_path / "flat.png")
+    assert evaluate(load_generator("srresnet-x4"), tmp_path, progress=False)["mean"]["sr_psnr"] > 0
+
+
 def start(args, **env):
     return subprocess.Popen([sys.executable, "-m", *map(str, args)], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                             text=True, env={**os.environ, **env},
