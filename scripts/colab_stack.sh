@@ -30,7 +30,7 @@ fi
 $venv/bin/python -m ipykernel install --sys-prefix --name python3 --display-name "Python 3" >/dev/null
 echo "== Colab stack: $($venv/bin/python --version), $(grep -iE '^(tensorflow[-_]cpu|keras|jax|numpy)==' $venv/after.txt | tr '\n' ' ')"
 source scripts/test_env.sh   # as scripts/test.sh: scratch Keras home + JAX cache, workers, threads
-echo "== pytest on Colab's stack, KERAS_BACKEND=tensorflow (everything), $workers workers =="
-KERAS_BACKEND=tensorflow $venv/bin/python -m pytest -q -n "$workers" --dist worksteal -p no:cacheprovider "$@"
+echo "== pytest on Colab's stack, KERAS_BACKEND=tensorflow (everything), $tf_workers workers =="
+KERAS_BACKEND=tensorflow $venv/bin/python -m pytest -q -n "$tf_workers" --dist worksteal -p no:cacheprovider "$@"
 echo "== pytest on Colab's stack, KERAS_BACKEND=jax (backend-specific tests), $workers workers =="
 KERAS_BACKEND=jax $venv/bin/python -m pytest -q -n "$workers" --dist worksteal -p no:cacheprovider -m backend "$@"

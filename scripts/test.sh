@@ -9,8 +9,8 @@ echo "== .venv ready in $((SECONDS - started)) s =="
 source scripts/test_env.sh   # scratch Keras home + JAX cache (removed at exit), workers, threads
 echo "== ruff (lint: pyproject.toml's [tool.ruff]) =="
 .venv/bin/ruff check .
-echo "== pytest, KERAS_BACKEND=tensorflow (everything), $workers workers =="
-KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q -n "$workers" --dist worksteal --durations=10 "$@"
+echo "== pytest, KERAS_BACKEND=tensorflow (everything), $tf_workers workers =="
+KERAS_BACKEND=tensorflow .venv/bin/python -m pytest -q -n "$tf_workers" --dist worksteal --durations=10 "$@"
 # The release check runs beside the JAX pass (its process startups and compilations leave the cores idle
 # part of the time); its output is shown when both are done. One checking process on one thread: beside a
 # pass that keeps both cores busy, it does the same work in fewer CPU-seconds than a process per model
