@@ -17,7 +17,10 @@ def _needs_jax():
         pytest.skip("the jitted steps are JAX's; TensorFlow traces a tf.function per run")
 
 
-def test_the_spec_is_the_step_and_not_the_run(tiny_config):
+def test_the_spec_is_the_step_and_not_the_run(tiny_config, monkeypatch):
+    import types
+
+    from srgan_helpers import networks
     from srgan_helpers.training.bundle import build_models, ensure_content_network
 
     cfg = tiny_config.replace(artifact_weight=1.0, ema_decay=0.999)
@@ -27,6 +30,10 @@ def test_the_spec_is_the_step_and_not_the_run(tiny_config):
     for changed in (dict(adv_weight=0.5), dict(vgg_layer="block1_conv2"), dict(n_res_blocks=2), dict(seed=4),
                     dict(freeze_batchnorm=True), dict(mixed_precision="mixed_bfloat16")):
         assert StepSpec(first, cfg, False) != StepSpec(second, cfg.replace(**changed), False), changed
+    before = StepSpec(first, cfg, False)
+    monkeypatch.setitem(networks.GENERATORS, "srresnet", types.SimpleNamespace(build=lambda *a: None))
+    assert StepSpec(first, cfg, False) != before  # a network registered anew under the old name
+    monkeypatch.undo()
     ensure_content_network(first, cfg)  # the GAN step's spec says whether it runs the feature network
     assert StepSpec(first, cfg, True) != StepSpec(first, cfg, False)
 
