@@ -55,13 +55,8 @@ def handled():
     and the flag goes down with them (it was this command's: left up, it stopped the process's next library
     call). Outside the main thread (where Python allows no handler) it only clears the flag."""
     _lower_flag()
-    if threading.current_thread() is not threading.main_thread():
-        try:
-            yield
-        finally:
-            _lower_flag()
-        return
-    previous = {sig: signal.signal(sig, _on_signal) for sig in SIGNALS}
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = {sig: signal.signal(sig, _on_signal) for sig in SIGNALS} if in_main_thread else {}
     try:
         yield
     finally:

@@ -33,9 +33,9 @@ class StepSpec:
         from .. import networks
 
         self.models, self.cfg = models, cfg
-        # The entries' builders are held, so that no other object can take their ids while this spec lives.
-        self.builders = {kind: networks.entry(kind, cfg).build for kind in networks.TABLES}
-        self.key = step_key(cfg, self.builders, with_content_network and models.content_network is not None,
+        # The entries are held, so that no other object can take their ids while this spec lives.
+        self.entries = {kind: networks.entry(kind, cfg) for kind in networks.TABLES}
+        self.key = step_key(cfg, self.entries, with_content_network and models.content_network is not None,
                             models.generator_average is not None)
 
     def __eq__(self, other) -> bool:
@@ -45,13 +45,14 @@ class StepSpec:
         return hash(self.key)
 
 
-def step_key(cfg, builders: dict, with_content_network: bool, with_average: bool) -> str:
-    """The spec's identity: the config's step fields, the builders of the entries it names (by identity: a
-    network registered anew under an old name is another step), backend and dtype policy."""
+def step_key(cfg, entries: dict, with_content_network: bool, with_average: bool) -> str:
+    """The spec's identity: the config's step fields, the entries it names and their build functions (by
+    identity: a network registered anew under an old name is another step), backend and dtype policy."""
     import keras
 
     fields = {f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg) if f.name not in NOT_IN_STEP}
-    entries = {kind: id(build) for kind, build in builders.items()}
+    entries = {kind: [id(entry), id(getattr(entry.build, "__func__", entry.build))]  # a method: its function
+               for kind, entry in entries.items()}
     return json.dumps({"config": fields, "entries": entries, "backend": keras.backend.backend(),
                        "dtype_policy": keras.config.dtype_policy().name, "floatx": keras.config.floatx(),
                        "content_network": with_content_network, "average": with_average},
