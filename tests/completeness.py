@@ -8,10 +8,7 @@ reported, and when fewer than were collected it says so (the exit status of such
 import os
 
 _reported: set[str] = set()
-
-
-def _missing(session) -> int:
-    return max(0, session.testscollected - len(_reported))
+_collected = [0]  # the session's count, kept at its end for the summary (written after every sessionfinish)
 
 
 def pytest_runtest_logreport(report):
@@ -19,9 +16,13 @@ def pytest_runtest_logreport(report):
         _reported.add(report.nodeid)
 
 
-def pytest_terminal_summary(terminalreporter, exitstatus, config):
-    session = terminalreporter._session
-    if os.environ.get("PYTEST_XDIST_WORKER") or session is None or not _missing(session):
+def pytest_sessionfinish(session):
+    _collected[0] = session.testscollected
+
+
+def pytest_terminal_summary(terminalreporter):
+    missing = _collected[0] - len(_reported)
+    if os.environ.get("PYTEST_XDIST_WORKER") or missing <= 0:
         return
-    terminalreporter.write_line(f"{_missing(session)} of {session.testscollected} collected tests did not run "
+    terminalreporter.write_line(f"{missing} of {_collected[0]} collected tests did not run "
                                 "(a worker stopped early, or the run was stopped): this run is incomplete", red=True)

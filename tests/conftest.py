@@ -32,7 +32,7 @@ if os.environ.get("PYTEST_XDIST_WORKER"):  # parallel workers (pytest -n): one K
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from completeness import pytest_runtest_logreport, pytest_terminal_summary  # noqa: E402,F401
+from completeness import pytest_runtest_logreport, pytest_sessionfinish, pytest_terminal_summary  # noqa: E402,F401
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("SRGAN_SHARED_DATA", REPO.parent / "shared" / "data"))
