@@ -101,9 +101,10 @@ def test_two_devices_match_one_and_checkpoints_move_between_counts(backend, tiny
     straight, two, one_then_two = tmp_path / "one_device", tmp_path / "two_then_one", tmp_path / "one_then_two"
     # One process: 3 epochs on one device (2, then resumed for the 3rd: resume is exact, test_training);
     # one_then_two is that run after 2 epochs (identical by definition), resumed on two devices; two_then_one
-    # trains 2 epochs on two devices, then resumes on one.
+    # trains 2 epochs on two devices, then resumes on one. The two-device runs follow each other: on
+    # TensorFlow the second trains on the first's kept models and steps (training/kept_steps.py).
     out = train_in_process(backend, config, (straight, 1, 1), ("copy", straight, one_then_two), (straight, 1, 2),
-                           (two, 2, 1), (two, 1, 2), (one_then_two, 2, 2))
+                           (two, 2, 1), (one_then_two, 2, 2), (two, 1, 2))
     assert "Resuming one_then_two from ckpt-000002" in out, out[-2000:]
     assert out.count("Training on 2 devices") == 2, out[-2000:]
     assert_same(log_of(straight), log_of(two), rows=2)  # two devices' first 2 epochs equal one device's

@@ -21,6 +21,7 @@ class GanModels:
     d_optimizer: object
     content_network: object = None
     generator_average: object = None  # LDL (cfg.artifact_weight): a copy of the generator holding the average
+    content_network_stale: bool = False  # a kept run's (kept_steps): its values are set anew when next needed
 
 
 def make_optimizer(cfg, model):
@@ -79,14 +80,21 @@ def freeze_batchnorm(model) -> None:
 
 
 def ensure_content_network(models: GanModels, cfg, placement=None) -> None:
-    """Build the content loss's feature extractor once (the GAN phase's content loss)."""
-    if models.content_network is not None:
+    """Build the content loss's feature extractor once (the GAN phase's content loss). A kept run's network
+    (kept_steps) is built anew and its values copied into the one the kept steps run, so that a run draws the
+    same random numbers and reads the same weights file whether or not its steps were kept."""
+    if models.content_network is not None and not models.content_network_stale:
         return
     from .. import networks
 
     with placement.scope() if placement is not None else _null(), warnings.catch_warnings():
         warnings.simplefilter("always")
-        models.content_network = networks.build("content_loss", cfg)
+        built = networks.build("content_loss", cfg)
+    if models.content_network is None:
+        models.content_network = built
+    else:
+        models.content_network.set_weights(built.get_weights())
+    models.content_network_stale = False
 
 
 def build_steps(models: GanModels, cfg, placement=None) -> TrainingSteps:

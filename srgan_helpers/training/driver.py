@@ -20,7 +20,7 @@ from ..config import TrainConfig, resume_clashes
 from ..data.loader import set_mode
 from ..data.preprocess import read_manifest
 from ..determinism import seed_everything
-from . import distribute
+from . import distribute, kept_steps
 from .bundle import build_models
 from .checkpoints import CheckpointManager, new_run_id
 from .errors import RunFolderError
@@ -223,5 +223,6 @@ def _train_session(cfg, run_dir, manager, latest, placement, progress, on_epoch_
         session.start(latest)
         epochs_run = session.run(on_epoch_end)
         generator_path = session.export()
+        kept_steps.keep(session.models, session.steps, cfg, placement)  # for the next run with the same step
     return TrainResult(run_dir, cfg, run_dir / LOG_NAME, generator_path, session.checkpoint, epochs_run)
 

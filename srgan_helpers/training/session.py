@@ -20,10 +20,11 @@ from ..networks import content_loss_name, figure_note
 from ..runs import GENERATOR_NAME
 from .averaging import GROUP as AVERAGE_GROUP
 from .averaging import WeightAverage, model_weights
-from .bundle import GanModels, build_steps, ensure_content_network
+from .bundle import GanModels, ensure_content_network
 from .checkpoints import Checkpoint, CheckpointManager, NonFiniteWeights, pack_arrays, restore_arrays, training_state
 from .epoch import phase_of, run_epoch
 from .errors import CheckpointWriteError, RunFolderError, TrainingDiverged
+from .kept_steps import steps_for_run
 from .schedules import learning_rate_at
 
 LOG_NAME = "loss_log.csv"
@@ -34,7 +35,8 @@ class EpochEnd(NamedTuple):
 
     epoch: int  # global 1-based epoch just finished
     row: dict  # its loss-log row
-    generator: object  # the Keras generator, synced with the training state
+    generator: object  # the Keras generator, synced with the training state (a later run in this process may
+    # train the same object on: copy its weights to keep them)
     run_dir: Path
 
 
@@ -98,7 +100,7 @@ class TrainingSession:
             self.initial = self._arrays()
         self._start_average(latest.arrays if latest is not None else None)
         self.log.truncate(self.epoch)
-        self.steps = build_steps(self.models, self.cfg, self.placement)
+        self.models, self.steps = steps_for_run(self.models, self.cfg, self.placement)  # a kept run's, or new
         self.loader = BatchLoader(open_split(self.cfg.data_dir, "train"), self.cfg.batch_size, self.cfg.crop_size,
                                   self.cfg.augment, seed=self.cfg.seed, steps_per_epoch=self.cfg.steps_per_epoch,
                                   tone_fraction=self.cfg.tone_patches, degradation=degradation_ranges(self.cfg),

@@ -1,0 +1,77 @@
+"""TensorFlow: the models and traced steps of the last finished run, kept for the next run in this process
+whose step is the same.
+
+A tf.function's trace belongs to the variables it captured, so a run that builds new models traces its
+steps again (the test suite's tiny run, 2026-12-06: 8.6-9.5 CPU-s traced anew, 4.5-6.1 on kept steps; a
+2-device resume 20.1 against 11.0). TensorFlow still optimizes the graph again once per run (setting the
+seed empties its kernel cache: the GAN step's first call ~1.3 s). When a new run's step is the
+same (StepSpec: networks, losses, devices, dtype policy), the new run copies the state it has built or
+restored into the kept models and trains those with the kept steps: the same values through the same graph,
+so the same results bit for bit (tests/test_kept_steps.py); what the run builds is still built, so it draws
+the same random numbers. A run that fails keeps nothing, and only one run is kept (its networks and
+optimizers stay in memory until another run replaces them, or `forget()`). Runs whose step reads the weight
+average (LDL) are not kept. JAX needs none of this: its steps are pure functions jitted once per process.
+"""
+
+from __future__ import annotations
+
+import threading
+from typing import NamedTuple
+
+from .bundle import GanModels, build_steps
+from .checkpoints import pack_arrays, restore_arrays
+from .step_spec import step_key
+
+_lock = threading.Lock()
+_kept: dict[str, _Kept] = {}
+
+
+class _Kept(NamedTuple):
+    models: GanModels
+    steps: object
+    strategy: object  # the tf.distribute strategy the models live in (one per device set and process)
+    entries: dict  # the network entries the key names by id: held, so that no other object takes their ids
+
+
+def steps_for_run(models: GanModels, cfg, placement=None) -> tuple[GanModels, object]:
+    """(models, steps) to train with: the kept run's, holding `models`' state, when its step is this run's;
+    otherwise `models` and newly built steps. A kept run is taken: no two runs share one."""
+    key, strategy = _key(models, cfg), placement.strategy if placement is not None else None
+    with _lock:
+        kept = _kept.pop(key, None) if key is not None else None
+    if kept is None or kept.strategy is not strategy:
+        return models, build_steps(models, cfg, placement)
+    restore_arrays(kept.models, pack_arrays(models))
+    kept.models.content_network_stale = kept.models.content_network is not None  # rebuilt when next needed
+    kept.steps.cfg = cfg
+    return kept.models, kept.steps
+
+
+def keep(models: GanModels, steps, cfg, placement=None) -> None:
+    """Keep a finished run's models and steps for the next run with the same step (replacing any other)."""
+    key = _key(models, cfg)
+    if key is None:
+        return
+    from .. import networks
+
+    entries = {kind: networks.entry(kind, cfg) for kind in networks.TABLES}
+    with _lock:
+        _kept.clear()
+        _kept[key] = _Kept(models, steps, placement.strategy if placement is not None else None, entries)
+
+
+def forget() -> None:
+    """Drop the kept run (its memory goes with the last reference)."""
+    with _lock:
+        _kept.clear()
+
+
+def _key(models: GanModels, cfg) -> str | None:
+    """The step's identity, or None where nothing is kept: JAX, and steps that read the weight average."""
+    import keras
+
+    if keras.backend.backend() != "tensorflow" or models.generator_average is not None or cfg.artifact_weight:
+        return None
+    from .. import networks
+
+    return step_key(cfg, {kind: networks.entry(kind, cfg) for kind in networks.TABLES}, True, False)
