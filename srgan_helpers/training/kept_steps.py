@@ -20,25 +20,24 @@ from typing import NamedTuple
 
 from .bundle import GanModels, build_steps
 from .checkpoints import pack_arrays, restore_arrays
-from .step_spec import step_key
+from .step_spec import StepSpec
 
 _lock = threading.Lock()
-_kept: dict[str, _Kept] = {}
+_kept: dict[StepSpec, _Kept] = {}
 
 
 class _Kept(NamedTuple):
     models: GanModels
     steps: object
     strategy: object  # the tf.distribute strategy the models live in (one per device set and process)
-    entries: dict  # the network entries the key names by id: held, so that no other object takes their ids
 
 
 def steps_for_run(models: GanModels, cfg, placement=None) -> tuple[GanModels, object]:
     """(models, steps) to train with: the kept run's, holding `models`' state, when its step is this run's;
     otherwise `models` and newly built steps. A kept run is taken: no two runs share one."""
-    key, strategy = _key(models, cfg), placement.strategy if placement is not None else None
+    spec, strategy = _spec(models, cfg), placement.strategy if placement is not None else None
     with _lock:
-        kept = _kept.pop(key, None) if key is not None else None
+        kept = _kept.pop(spec, None) if spec is not None else None
     if kept is None or kept.strategy is not strategy:
         return models, build_steps(models, cfg, placement)
     restore_arrays(kept.models, pack_arrays(models))
@@ -49,15 +48,12 @@ def steps_for_run(models: GanModels, cfg, placement=None) -> tuple[GanModels, ob
 
 def keep(models: GanModels, steps, cfg, placement=None) -> None:
     """Keep a finished run's models and steps for the next run with the same step (replacing any other)."""
-    key = _key(models, cfg)
-    if key is None:
+    spec = _spec(models, cfg)
+    if spec is None:
         return
-    from .. import networks
-
-    entries = {kind: networks.entry(kind, cfg) for kind in networks.TABLES}
     with _lock:
         _kept.clear()
-        _kept[key] = _Kept(models, steps, placement.strategy if placement is not None else None, entries)
+        _kept[spec] = _Kept(models, steps, placement.strategy if placement is not None else None)
 
 
 def forget() -> None:
@@ -66,12 +62,11 @@ def forget() -> None:
         _kept.clear()
 
 
-def _key(models: GanModels, cfg) -> str | None:
-    """The step's identity, or None where nothing is kept: JAX, and steps that read the weight average."""
+def _spec(models: GanModels, cfg) -> StepSpec | None:
+    """The step's identity, or None where nothing is kept: JAX, and steps that read the weight average. The
+    content network is left out of it (None when a run starts, built later): the config names it."""
     import keras
 
     if keras.backend.backend() != "tensorflow" or models.generator_average is not None or cfg.artifact_weight:
         return None
-    from .. import networks
-
-    return step_key(cfg, {kind: networks.entry(kind, cfg) for kind in networks.TABLES}, True, False)
+    return StepSpec(models, cfg, with_content_network=False)
