@@ -17,6 +17,7 @@ two (for speed on a GPU, where bit-identity is not claimed).
 from __future__ import annotations
 
 import os
+import random
 import sys
 import warnings
 
@@ -34,10 +35,11 @@ def prepare_environment() -> None:
 
 
 def seed_everything(seed: int, deterministic: bool = True) -> None:
-    """Seed Python, NumPy and the Keras backend; with `deterministic`, make TensorFlow's ops deterministic."""
+    """Seed Python, NumPy and the Keras backend (seed_keras); with `deterministic`, make TensorFlow's ops
+    deterministic."""
     import keras
 
-    keras.utils.set_random_seed(seed)
+    seed_keras(seed)
     if not deterministic or keras.backend.backend() != "tensorflow":
         return
     import tensorflow as tf
@@ -48,6 +50,55 @@ def seed_everything(seed: int, deterministic: bool = True) -> None:
         warnings.warn(f"TensorFlow started with several inter-op threads ({INTEROP} was not 1 when it was imported): "
                       f"seeded CPU runs may differ in the last digits under load. Import srgan_helpers before "
                       f"TensorFlow (or set {INTEROP}=1) for bit-identical runs.", stacklevel=2)
+
+
+def seed_keras(seed: int) -> None:
+    """keras.utils.set_random_seed(seed) (Python, NumPy, Keras' global SeedGenerator, TensorFlow's global
+    seed), less one cost on TensorFlow: tf.random.set_seed also empties TensorFlow's kernel cache, so each
+    traced step that a run reuses (training/kept_steps.py) would be optimized again, ~2.5 of a tiny kept run's
+    5 CPU-s (2026-12-06). That cache also holds eager stateful random kernels (`tf.random.uniform(..., seed=1)`
+    outside a tf.function), which this seeding does not restart; neither Keras 3 nor this package uses them.
+    On other backends, or where Keras' or TensorFlow's internals differ from these, it is
+    keras.utils.set_random_seed itself."""
+    if not isinstance(seed, int):
+        raise ValueError(f"The seed must be an integer, not {seed!r}")
+    import keras
+
+    keras_state = _keras_seed_state()
+    tf_context = _tensorflow_context() if keras.backend.backend() == "tensorflow" else None
+    if keras_state is None or tf_context is None:
+        keras.utils.set_random_seed(seed)
+        return
+    import numpy as np
+
+    global_state, seed_key, generator_key = keras_state
+    global_state.set_global_attribute(seed_key, seed)
+    global_state.set_global_attribute(generator_key, None)  # Keras rebuilds it from the seed at the next draw
+    random.seed(seed)
+    np.random.seed(seed)
+    tf_context._seed, tf_context._rng = seed, random.Random(seed)  # tf.random.set_seed, less the cache
+
+
+def _keras_seed_state():
+    """Keras' global state and the keys of its seed and its global SeedGenerator, or None."""
+    try:
+        from keras.src.backend.common import global_state
+        from keras.src.random.seed_generator import GLOBAL_SEED_GENERATOR
+        from keras.src.utils.rng_utils import GLOBAL_RANDOM_SEED
+    except ImportError:
+        return None
+    return global_state, GLOBAL_RANDOM_SEED, GLOBAL_SEED_GENERATOR
+
+
+def _tensorflow_context():
+    """TensorFlow's eager context if its seed is the pair (_seed, _rng) that tf.random.set_seed sets, else None."""
+    try:
+        from tensorflow.python.eager import context
+    except ImportError:
+        return None
+    ctx = context.context()
+    draws_op_seeds = getattr(getattr(type(ctx), "_internal_operation_seed", None), "__code__", None)
+    return ctx if hasattr(ctx, "_seed") and draws_op_seeds and "_rng" in draws_op_seeds.co_names else None
 
 
 def keep_gradient_sums_in_order(keep: bool = True) -> None:
