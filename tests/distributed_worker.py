@@ -33,3 +33,7 @@ for job in jobs:
     cfg = TrainConfig.from_json(config_json).replace(devices=int(devices), epochs=int(epochs))
     print(f"== job {job}", flush=True)
     train(cfg, run_dir, progress=False)
+if backend == "jax":  # how many programs each jitted step holds (one per device count and input shapes)
+    from srgan_helpers.training.jax_steps import jitted_gan, jitted_pretrain
+
+    print(f"compiled steps: pretrain {jitted_pretrain._cache_size()}, gan {jitted_gan._cache_size()}", flush=True)

@@ -73,8 +73,8 @@ class JaxSteps:
     def load_from_models(self) -> None:
         """(Re)read every variable's value into the explicit state (after building or loading)."""
         m = self.models
-        self.state = TrainState(NetworkState.read(m.generator, m.g_optimizer),
-                                NetworkState.read(m.discriminator, m.d_optimizer))
+        self.state = self._replicated(TrainState(NetworkState.read(m.generator, m.g_optimizer),
+                                                 NetworkState.read(m.discriminator, m.d_optimizer)))
 
     def generator_weights(self) -> list:
         g = self.state.generator
@@ -91,7 +91,7 @@ class JaxSteps:
             values = network.optimizer_variables
             for i, variable in enumerate(opt.variables):
                 if variable.path.endswith("learning_rate"):
-                    values[i] = jax.numpy.asarray(value, dtype=values[i].dtype)
+                    values[i] = self._replicated(jax.numpy.asarray(value, dtype=values[i].dtype))
 
     def pretrain_step(self, lr, hr) -> dict:
         self.state, metrics = jitted_pretrain(self.pretrain_spec, self.state, self._put(lr), self._put(hr))
@@ -100,14 +100,24 @@ class JaxSteps:
     def gan_step(self, lr, hr, real_labels, fake_labels, gen_labels) -> dict:
         if self.gan_spec is None:
             network = self.models.content_network  # None: a content loss with no feature network (pixel MSE)
-            self.content_variables = [] if network is None else [v.value for v in network.non_trainable_variables]
+            self.content_variables = [] if network is None else self._replicated(
+                [v.value for v in network.non_trainable_variables])
             self.gan_spec = StepSpec(self.models, self.cfg, with_content_network=True)
         args = [self._put(a) for a in (lr, hr, real_labels, fake_labels, gen_labels)]
         average = self.models.generator_average  # LDL: the averaged generator's output enters the loss
-        average_variables = None if average is None else (
-            [v.value for v in average.trainable_variables], [v.value for v in average.non_trainable_variables])
+        average_variables = None if average is None else self._replicated(
+            ([v.value for v in average.trainable_variables], [v.value for v in average.non_trainable_variables]))
         self.state, metrics = jitted_gan(self.gan_spec, self.state, self.content_variables, average_variables, *args)
         return metrics
+
+    def _replicated(self, tree):
+        """On several devices: every array of `tree` on all of them in the one form the steps return them in
+        (NamedSharding, spec P()). Keras places variables as P(None, ...) and a new value on one device; jit
+        takes either for another input sharding and compiles the step once more (a full compile on a GPU)."""
+        if self.distribution is None:
+            return tree
+        mesh = self.distribution.get_data_layout((1,)).backend_layout.mesh
+        return jax.device_put(tree, jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec()))
 
     def _put(self, array):
         """Shard a host batch across the devices (one SPMD program: BatchNorm sees the global batch)."""
