@@ -118,7 +118,8 @@ def schedule_words(cfg: dict) -> str:
 
 def device_line(record: dict) -> str:
     where = record.get("accelerator") or record.get("processor") or record.get("machine")
-    versions = f"Keras {record.get('keras')}" + (f", JAX {record['jax']}" if record.get("jax") else "")
+    jax = record.get("jax") if record.get("backend") == "jax" else None  # (records list every installed version)
+    versions = f"Keras {record.get('keras')}" + (f", JAX {jax}" if jax else "")
     return f"{where}, {record.get('cpus')} CPUs, {record.get('backend')} backend, {versions}"
 
 

@@ -52,12 +52,17 @@ def test_torch_reference_smoke(tmp_path):
 def test_loader_and_upscale_benchmarks_smoke(tmp_path):
     run("loader_speed.py", "--steps", "5", "--realistic-steps", "2", "--workers", "0,1",
         "--out", str(tmp_path / "l.json"))
-    rows = json.loads((tmp_path / "l.json").read_text())["results"]
+    loader = json.loads((tmp_path / "l.json").read_text())
+    rows = loader["results"]
     assert all(r["pairs_per_s"] > 0 for r in rows) and {r["lr"] for r in rows} == {"bicubic", "realistic"}
+    # versions from the installed packages; no backend: the loader runs no Keras code (nor starts it to ask)
+    assert loader["keras"] and loader["numpy"] and "backend" not in loader
     run("upscale_speed.py", "--res-blocks", "1", "--sizes", "64x48,128x96", "--tile", "32", "--overlap", "8",
         "--out", str(tmp_path / "u.json"))
-    rows = json.loads((tmp_path / "u.json").read_text())["results"]
+    upscale = json.loads((tmp_path / "u.json").read_text())
+    rows = upscale["results"]
     assert [r["input"] for r in rows] == ["64x48", "128x96"] and all(r["peak_rss_mb"] > 0 for r in rows)
+    assert upscale["backend"] == os.environ.get("KERAS_BACKEND", "tensorflow") and upscale["keras"]
 
 
 @pytest.mark.slow
