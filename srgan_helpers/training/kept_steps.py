@@ -2,9 +2,9 @@
 whose step is the same.
 
 A tf.function's trace belongs to the variables it captured, so a run that builds new models traces its
-steps again (the test suite's tiny run, 2026-12-06: 8.6-9.5 CPU-s traced anew, 4.5-6.1 on kept steps; a
-2-device resume 20.1 against 11.0). TensorFlow still optimizes the graph again once per run (setting the
-seed empties its kernel cache: the GAN step's first call ~1.3 s). When a new run's step is the
+steps again (the test suite's tiny run, 2026-12-06: 8.6-9.5 CPU-s traced anew, 4.5-6.1 on kept steps, and
+2.6-2.8 since seeding no longer empties TensorFlow's kernel cache, where the optimized graphs live:
+determinism.seed_keras; a 2-device resume 20.1 against 11.0). When a new run's step is the
 same (StepSpec: networks, losses, devices, dtype policy), the new run copies the state it has built or
 restored into the kept models and trains those with the kept steps: the same values through the same graph,
 so the same results bit for bit (tests/test_kept_steps.py); what the run builds is still built, so it draws
