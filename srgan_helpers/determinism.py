@@ -64,9 +64,9 @@ def seed_keras(seed: int) -> None:
         raise ValueError(f"The seed must be an integer, not {seed!r}")
     import keras
 
-    keras_state = _keras_seed_state()
     tf_context = _tensorflow_context() if keras.backend.backend() == "tensorflow" else None
-    if keras_state is None or tf_context is None:
+    keras_state = _keras_seed_state() if tf_context is not None else None
+    if keras_state is None:
         keras.utils.set_random_seed(seed)
         return
     import numpy as np

@@ -64,6 +64,8 @@ class JaxSteps:
     def __init__(self, models, cfg, distribution=None):
         self.models, self.cfg = models, cfg
         self.distribution = distribution  # keras.distribution.DataParallel: batches are sharded along axis 0
+        self.replicated = None if distribution is None else jax.sharding.NamedSharding(  # (see _replicated)
+            distribution.get_data_layout((1,)).backend_layout.mesh, jax.sharding.PartitionSpec())
         self.pretrain_spec = StepSpec(models, cfg, with_content_network=False)
         self.gan_spec = None  # made at the first GAN step: the content network is built when that phase starts
         self.content_variables = None
@@ -114,10 +116,7 @@ class JaxSteps:
         """On several devices: every array of `tree` on all of them in the one form the steps return them in
         (NamedSharding, spec P()). Keras places variables as P(None, ...) and a new value on one device; jit
         takes either for another input sharding and compiles the step once more (a full compile on a GPU)."""
-        if self.distribution is None:
-            return tree
-        mesh = self.distribution.get_data_layout((1,)).backend_layout.mesh
-        return jax.device_put(tree, jax.sharding.NamedSharding(mesh, jax.sharding.PartitionSpec()))
+        return tree if self.replicated is None else jax.device_put(tree, self.replicated)
 
     def _put(self, array):
         """Shard a host batch across the devices (one SPMD program: BatchNorm sees the global batch)."""
