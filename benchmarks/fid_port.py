@@ -155,7 +155,7 @@ def float64_features(weights: str, inputs: str, out: str) -> None:
     from srgan_helpers.metrics.fid_inception import build_fid_inception, load_state_dict, read_state_dict
 
     keras.config.set_floatx("float64")
-    model = build_fid_inception()
+    model = build_fid_inception(random_weights=False)
     load_state_dict(model, read_state_dict(weights))
     np.save(out, keras.ops.convert_to_numpy(model(np.load(inputs), training=False)).astype(np.float64))
 

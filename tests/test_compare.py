@@ -51,7 +51,7 @@ def test_fid_is_measured_with_a_weights_file_and_the_network_is_named(tiny_set, 
         net.save_weights(weights)
     else:
         weights = tmp_path / "fid_inception.npz"
-        np.savez(weights, **random_state(fid_inception.build_fid_inception()))
+        np.savez(weights, **random_state(fid_inception.build_fid_inception(random_weights=False)))
     result = compare.compare(tiny_set, {"Model B (CelebA)": generator}, tmp_path / "cmp", n_images=2,
                              fid_weights=str(weights), n_strips=1, progress=False, fid_network=network)
     assert result["fid_status"] == "measured" and all(r["fid"] is not None for r in result["rows"])

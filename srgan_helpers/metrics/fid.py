@@ -53,7 +53,7 @@ def build_fid_network(kind: str = "standard", weights: str | None = "download") 
         raise ValueError(f"fid_network={kind!r}: use one of {', '.join(map(repr, FID_NETWORKS))}")
     from . import fid_inception
 
-    model = fid_inception.build_fid_inception()
+    model = fid_inception.build_fid_inception(random_weights=weights is None)
     if weights is None:
         warnings.warn("FID Inception with RANDOM weights: FID values are a pipeline test only", stacklevel=2)
     else:

@@ -24,11 +24,13 @@ STANDARD_WEIGHTS_SHA256_PREFIX = "6726825d"  # PyTorch hub's check: the name car
 BN_EPSILON = 1e-3  # torchvision's BasicConv2d
 
 
-def basic_conv(x, filters: int, kernel, name: str, strides: int = 1, padding: str = "valid"):
+def basic_conv(x, filters: int, kernel, name: str, strides: int = 1, padding: str = "valid",
+               kernel_initializer="glorot_uniform"):
     """torchvision's BasicConv2d: conv (no bias) -> BatchNorm (eps 1e-3) -> ReLU; `name` is its module path."""
     from keras import layers
 
-    x = layers.Conv2D(filters, kernel, strides=strides, padding=padding, use_bias=False, name=f"{name}.conv")(x)
+    x = layers.Conv2D(filters, kernel, strides=strides, padding=padding, use_bias=False, name=f"{name}.conv",
+                      kernel_initializer=kernel_initializer)(x)
     x = layers.BatchNormalization(epsilon=BN_EPSILON, name=f"{name}.bn")(x)
     return layers.ReLU(name=f"{name}.relu")(x)
 
@@ -40,102 +42,107 @@ def _avg_pool(x, name: str):
     return layers.AveragePooling2D(3, strides=1, padding="same", name=f"{name}.pool")(x)
 
 
-def inception_a(x, pool_features: int, name: str):
+def inception_a(x, pool_features: int, name: str, conv=basic_conv):
     from keras import layers
 
-    b1 = basic_conv(x, 64, 1, f"{name}.branch1x1")
-    b5 = basic_conv(basic_conv(x, 48, 1, f"{name}.branch5x5_1"), 64, 5, f"{name}.branch5x5_2", padding="same")
-    b3 = basic_conv(x, 64, 1, f"{name}.branch3x3dbl_1")
-    b3 = basic_conv(b3, 96, 3, f"{name}.branch3x3dbl_2", padding="same")
-    b3 = basic_conv(b3, 96, 3, f"{name}.branch3x3dbl_3", padding="same")
-    bp = basic_conv(_avg_pool(x, name), pool_features, 1, f"{name}.branch_pool")
+    b1 = conv(x, 64, 1, f"{name}.branch1x1")
+    b5 = conv(conv(x, 48, 1, f"{name}.branch5x5_1"), 64, 5, f"{name}.branch5x5_2", padding="same")
+    b3 = conv(x, 64, 1, f"{name}.branch3x3dbl_1")
+    b3 = conv(b3, 96, 3, f"{name}.branch3x3dbl_2", padding="same")
+    b3 = conv(b3, 96, 3, f"{name}.branch3x3dbl_3", padding="same")
+    bp = conv(_avg_pool(x, name), pool_features, 1, f"{name}.branch_pool")
     return layers.Concatenate(name=f"{name}.cat")([b1, b5, b3, bp])
 
 
-def inception_b(x, name: str):
+def inception_b(x, name: str, conv=basic_conv):
     from keras import layers
 
-    b3 = basic_conv(x, 384, 3, f"{name}.branch3x3", strides=2)
-    bd = basic_conv(x, 64, 1, f"{name}.branch3x3dbl_1")
-    bd = basic_conv(bd, 96, 3, f"{name}.branch3x3dbl_2", padding="same")
-    bd = basic_conv(bd, 96, 3, f"{name}.branch3x3dbl_3", strides=2)
+    b3 = conv(x, 384, 3, f"{name}.branch3x3", strides=2)
+    bd = conv(x, 64, 1, f"{name}.branch3x3dbl_1")
+    bd = conv(bd, 96, 3, f"{name}.branch3x3dbl_2", padding="same")
+    bd = conv(bd, 96, 3, f"{name}.branch3x3dbl_3", strides=2)
     bp = layers.MaxPooling2D(3, strides=2, name=f"{name}.pool")(x)
     return layers.Concatenate(name=f"{name}.cat")([b3, bd, bp])
 
 
-def inception_c(x, channels_7x7: int, name: str):
+def inception_c(x, channels_7x7: int, name: str, conv=basic_conv):
     from keras import layers
 
     c = channels_7x7
-    b1 = basic_conv(x, 192, 1, f"{name}.branch1x1")
-    b7 = basic_conv(x, c, 1, f"{name}.branch7x7_1")
-    b7 = basic_conv(b7, c, (1, 7), f"{name}.branch7x7_2", padding="same")
-    b7 = basic_conv(b7, 192, (7, 1), f"{name}.branch7x7_3", padding="same")
-    bd = basic_conv(x, c, 1, f"{name}.branch7x7dbl_1")
+    b1 = conv(x, 192, 1, f"{name}.branch1x1")
+    b7 = conv(x, c, 1, f"{name}.branch7x7_1")
+    b7 = conv(b7, c, (1, 7), f"{name}.branch7x7_2", padding="same")
+    b7 = conv(b7, 192, (7, 1), f"{name}.branch7x7_3", padding="same")
+    bd = conv(x, c, 1, f"{name}.branch7x7dbl_1")
     for i, (kernel, filters) in enumerate((((7, 1), c), ((1, 7), c), ((7, 1), c), ((1, 7), 192)), start=2):
-        bd = basic_conv(bd, filters, kernel, f"{name}.branch7x7dbl_{i}", padding="same")
-    bp = basic_conv(_avg_pool(x, name), 192, 1, f"{name}.branch_pool")
+        bd = conv(bd, filters, kernel, f"{name}.branch7x7dbl_{i}", padding="same")
+    bp = conv(_avg_pool(x, name), 192, 1, f"{name}.branch_pool")
     return layers.Concatenate(name=f"{name}.cat")([b1, b7, bd, bp])
 
 
-def inception_d(x, name: str):
+def inception_d(x, name: str, conv=basic_conv):
     from keras import layers
 
-    b3 = basic_conv(basic_conv(x, 192, 1, f"{name}.branch3x3_1"), 320, 3, f"{name}.branch3x3_2", strides=2)
-    b7 = basic_conv(x, 192, 1, f"{name}.branch7x7x3_1")
-    b7 = basic_conv(b7, 192, (1, 7), f"{name}.branch7x7x3_2", padding="same")
-    b7 = basic_conv(b7, 192, (7, 1), f"{name}.branch7x7x3_3", padding="same")
-    b7 = basic_conv(b7, 192, 3, f"{name}.branch7x7x3_4", strides=2)
+    b3 = conv(conv(x, 192, 1, f"{name}.branch3x3_1"), 320, 3, f"{name}.branch3x3_2", strides=2)
+    b7 = conv(x, 192, 1, f"{name}.branch7x7x3_1")
+    b7 = conv(b7, 192, (1, 7), f"{name}.branch7x7x3_2", padding="same")
+    b7 = conv(b7, 192, (7, 1), f"{name}.branch7x7x3_3", padding="same")
+    b7 = conv(b7, 192, 3, f"{name}.branch7x7x3_4", strides=2)
     bp = layers.MaxPooling2D(3, strides=2, name=f"{name}.pool")(x)
     return layers.Concatenate(name=f"{name}.cat")([b3, b7, bp])
 
 
-def _split_pair(x, name: str, prefix: str):
+def _split_pair(x, name: str, prefix: str, conv=basic_conv):
     """The E block's 1x3 and 3x1 convolutions side by side."""
     from keras import layers
 
-    a = basic_conv(x, 384, (1, 3), f"{name}.{prefix}a", padding="same")
-    b = basic_conv(x, 384, (3, 1), f"{name}.{prefix}b", padding="same")
+    a = conv(x, 384, (1, 3), f"{name}.{prefix}a", padding="same")
+    b = conv(x, 384, (3, 1), f"{name}.{prefix}b", padding="same")
     return layers.Concatenate(name=f"{name}.{prefix}cat")([a, b])
 
 
-def inception_e(x, name: str, max_pool: bool):
+def inception_e(x, name: str, max_pool: bool, conv=basic_conv):
     """InceptionE; pytorch-fid's first E block average-pools (padding not counted), its second max-pools."""
     from keras import layers
 
-    b1 = basic_conv(x, 320, 1, f"{name}.branch1x1")
-    b3 = _split_pair(basic_conv(x, 384, 1, f"{name}.branch3x3_1"), name, "branch3x3_2")
-    bd = basic_conv(basic_conv(x, 448, 1, f"{name}.branch3x3dbl_1"), 384, 3, f"{name}.branch3x3dbl_2",
+    b1 = conv(x, 320, 1, f"{name}.branch1x1")
+    b3 = _split_pair(conv(x, 384, 1, f"{name}.branch3x3_1"), name, "branch3x3_2", conv)
+    bd = conv(conv(x, 448, 1, f"{name}.branch3x3dbl_1"), 384, 3, f"{name}.branch3x3dbl_2",
                     padding="same")
-    bd = _split_pair(bd, name, "branch3x3dbl_3")
+    bd = _split_pair(bd, name, "branch3x3dbl_3", conv)
     pooled = (layers.MaxPooling2D(3, strides=1, padding="same", name=f"{name}.pool")(x) if max_pool
               else _avg_pool(x, name))
-    bp = basic_conv(pooled, 192, 1, f"{name}.branch_pool")
+    bp = conv(pooled, 192, 1, f"{name}.branch_pool")
     return layers.Concatenate(name=f"{name}.cat")([b1, b3, bd, bp])
 
 
-def build_fid_inception():
+def build_fid_inception(random_weights: bool = True):
     """pytorch-fid's InceptionV3 up to the 2,048-d average pool, on 299 x 299 inputs in [-1, 1]; layer names
-    are the PyTorch module paths (Conv2d_1a_3x3.conv, Mixed_5b.branch1x1.bn, ...)."""
+    are the PyTorch module paths (Conv2d_1a_3x3.conv, Mixed_5b.branch1x1.bn, ...). `random_weights=False`:
+    zero kernels for weights about to be loaded (no random draws: on JAX each kernel shape is a compilation,
+    ~30 s on a 2-core CPU)."""
+    import functools
+
     import keras
     from keras import layers
 
+    conv = functools.partial(basic_conv, kernel_initializer="glorot_uniform" if random_weights else "zeros")
     inputs = keras.Input((FID_INCEPTION_SIZE, FID_INCEPTION_SIZE, 3))
-    x = basic_conv(inputs, 32, 3, "Conv2d_1a_3x3", strides=2)
-    x = basic_conv(x, 32, 3, "Conv2d_2a_3x3")
-    x = basic_conv(x, 64, 3, "Conv2d_2b_3x3", padding="same")
+    x = conv(inputs, 32, 3, "Conv2d_1a_3x3", strides=2)
+    x = conv(x, 32, 3, "Conv2d_2a_3x3")
+    x = conv(x, 64, 3, "Conv2d_2b_3x3", padding="same")
     x = layers.MaxPooling2D(3, strides=2, name="maxpool1")(x)
-    x = basic_conv(x, 80, 1, "Conv2d_3b_1x1")
-    x = basic_conv(x, 192, 3, "Conv2d_4a_3x3")
+    x = conv(x, 80, 1, "Conv2d_3b_1x1")
+    x = conv(x, 192, 3, "Conv2d_4a_3x3")
     x = layers.MaxPooling2D(3, strides=2, name="maxpool2")(x)
     for name, pool_features in (("Mixed_5b", 32), ("Mixed_5c", 64), ("Mixed_5d", 64)):
-        x = inception_a(x, pool_features, name)
-    x = inception_b(x, "Mixed_6a")
+        x = inception_a(x, pool_features, name, conv)
+    x = inception_b(x, "Mixed_6a", conv)
     for name, channels in (("Mixed_6b", 128), ("Mixed_6c", 160), ("Mixed_6d", 160), ("Mixed_6e", 192)):
-        x = inception_c(x, channels, name)
-    x = inception_d(x, "Mixed_7a")
-    x = inception_e(x, "Mixed_7b", max_pool=False)
-    x = inception_e(x, "Mixed_7c", max_pool=True)
+        x = inception_c(x, channels, name, conv)
+    x = inception_d(x, "Mixed_7a", conv)
+    x = inception_e(x, "Mixed_7b", max_pool=False, conv=conv)
+    x = inception_e(x, "Mixed_7c", max_pool=True, conv=conv)
     outputs = layers.GlobalAveragePooling2D(name="avgpool")(x)
     return keras.Model(inputs, outputs, name="fid_inception_v3")
 
