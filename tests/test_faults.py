@@ -139,8 +139,12 @@ def test_nan_rollback_lowers_the_learning_rate_and_continues(tiny_config, tmp_pa
     assert state["learning_rate_scale"] == pytest.approx(1e-30)
 
 
-def test_training_cli_reports_bad_config(tmp_path):
+def test_training_cli_reports_bad_config_before_keras_loads(tmp_path):
+    """A config that cannot run is one line and exit 2, said before Keras and its engine load (seconds)."""
     (tmp_path / "config.json").write_text('{"epochs": 1, "os.system": "rm -rf /"}')
-    proc = subprocess.run([sys.executable, "-m", "srgan_helpers.training", str(tmp_path / "run"), "--config",
-                           str(tmp_path / "config.json")], capture_output=True, text=True)
-    assert proc.returncode == 2 and "Unknown config keys" in proc.stderr
+    code = ("import sys; from srgan_helpers.training.__main__ import main; status = main(sys.argv[1:]); "
+            "print('loaded:', sorted(m for m in ('keras', 'tensorflow', 'jax') if m in sys.modules)); sys.exit(status)")
+    args = [str(tmp_path / "run"), "--config", str(tmp_path / "config.json")]
+    proc = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True)
+    assert proc.returncode == 2 and "Unknown config keys" in proc.stderr and len(proc.stderr.splitlines()) == 1
+    assert "loaded: []" in proc.stdout

@@ -54,6 +54,11 @@ def train_command(args) -> int:
     from .. import interrupts
     from ..backend import load_keras
 
+    try:
+        cfg = load_config(args)  # before Keras starts (seconds): a config that cannot run is said at once
+    except (ValueError, TypeError, OSError) as exc:
+        print(f"error: {_one_line(exc)}", file=sys.stderr)
+        return 2
     load_keras()
     from .checkpoints import UnusableCheckpoints
     from .driver import train
@@ -61,7 +66,6 @@ def train_command(args) -> int:
     from .runlock import RunLocked
 
     try:
-        cfg = load_config(args)
         result = train(cfg, args.run_dir, resume=True, progress=not args.no_progress, fresh_start=args.fresh_start,
                        break_lock=args.break_lock)
     except (TrainingDiverged, CheckpointWriteError) as exc:
