@@ -62,3 +62,29 @@ def load_keras(name: str | None = None):
         if keras.backend.backend() == "tensorflow":
             import tensorflow  # noqa: F401  (its libraries load here, quietly)
     return keras
+
+
+def save_without_starting_tensorflow() -> None:
+    """On a backend other than TensorFlow, make Keras' serialization stop importing TensorFlow to ask whether
+    an object is a TensorFlow type (TensorShape, DType, TypeSpec): none can exist before TensorFlow is
+    imported, and the import costs seconds, its memory and its start-up lines on stderr in the middle of a
+    run. Once TensorFlow is imported (by anyone) the question is asked as before. Where Keras' internals
+    differ (another version), nothing changes."""
+    try:
+        import keras
+        from keras.src.saving import serialization_lib
+        from keras.src.utils.module_utils import LazyModule
+    except ImportError:
+        return
+    lazy = getattr(serialization_lib, "tf", None)
+    if keras.backend.backend() == "tensorflow" or type(lazy) is not LazyModule or lazy.module is not None:
+        return  # (also when this already ran: the module is then the class below)
+
+    class TensorFlowOnceImported(LazyModule):
+        """Keras' lazy `tensorflow`, available only once something has imported TensorFlow."""
+
+        @property
+        def available(self):
+            return "tensorflow" in sys.modules and LazyModule.available.fget(self)
+
+    serialization_lib.tf = TensorFlowOnceImported(lazy.name)

@@ -29,3 +29,21 @@ def test_another_backend_after_keras_is_loaded_says_restart():
         select_backend(other)
     with pytest.raises(ValueError, match="backend='torch'"):
         select_backend("torch")
+
+
+def test_saving_a_model_on_jax_does_not_start_tensorflow(tmp_path):
+    """Keras' serialization asks whether TensorFlow is importable (importing it: seconds, its memory and its
+    start-up lines on stderr mid-run) only to ask whether an object is one of its types, which cannot exist
+    before TensorFlow is imported. A generator exported on JAX starts no TensorFlow and loads back the same."""
+    code = ("import sys; import numpy as np; from srgan_helpers.backend import load_keras; keras = load_keras('jax'); "
+            "from srgan_helpers.training.session import export_generator; "
+            "x = keras.Input((8, 8, 3)); model = keras.Model(x, keras.layers.Conv2D(3, 3, padding='same')(x)); "
+            "path = export_generator(model, __import__('pathlib').Path(sys.argv[1])); "
+            "print('tensorflow' in sys.modules); batch = np.ones((1, 8, 8, 3), np.float32); "
+            "again = keras.saving.load_model(path); "
+            "print(np.array_equal(keras.ops.convert_to_numpy(again(batch)), keras.ops.convert_to_numpy(model(batch))))")
+    env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path / "g.keras")], capture_output=True, text=True,
+                         env=env, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.split() == ["False", "True"] and out.stderr == ""
