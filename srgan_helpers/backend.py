@@ -64,21 +64,21 @@ def load_keras(name: str | None = None):
     return keras
 
 
-def save_without_starting_tensorflow() -> None:
-    """On a backend other than TensorFlow, make Keras' serialization stop importing TensorFlow to ask whether
-    an object is a TensorFlow type (TensorShape, DType, TypeSpec): none can exist before TensorFlow is
-    imported, and the import costs seconds, its memory and its start-up lines on stderr in the middle of a
-    run. Once TensorFlow is imported (by anyone) the question is asked as before. Where Keras' internals
-    differ (another version), nothing changes."""
+def keep_tensorflow_unloaded() -> None:
+    """On a backend other than TensorFlow, make Keras' seeding and serialization stop importing TensorFlow
+    (when it is installed): seeding imports it to seed it, serialization to ask whether an object is one of
+    its types, which cannot exist before it is imported. The import costs seconds, its memory and its
+    start-up lines on stderr in the middle of a run. Once TensorFlow is imported (by anyone) both use it as
+    before. Where Keras' internals differ (another version), nothing changes."""
     try:
         import keras
         from keras.src.saving import serialization_lib
+        from keras.src.utils import rng_utils
         from keras.src.utils.module_utils import LazyModule
     except ImportError:
         return
-    lazy = getattr(serialization_lib, "tf", None)
-    if keras.backend.backend() == "tensorflow" or type(lazy) is not LazyModule or lazy.module is not None:
-        return  # (also when this already ran: the module is then the class below)
+    if keras.backend.backend() == "tensorflow":
+        return
 
     class TensorFlowOnceImported(LazyModule):
         """Keras' lazy `tensorflow`, available only once something has imported TensorFlow."""
@@ -87,4 +87,7 @@ def save_without_starting_tensorflow() -> None:
         def available(self):
             return "tensorflow" in sys.modules and LazyModule.available.fget(self)
 
-    serialization_lib.tf = TensorFlowOnceImported(lazy.name)
+    for module in (serialization_lib, rng_utils):
+        lazy = getattr(module, "tf", None)
+        if type(lazy) is LazyModule and lazy.module is None:  # (not yet replaced, TensorFlow not yet loaded)
+            module.tf = TensorFlowOnceImported(lazy.name)

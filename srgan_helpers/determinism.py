@@ -58,17 +58,19 @@ def seed_keras(seed: int) -> None:
     traced step that a run reuses (training/kept_steps.py) would be optimized again, ~2.5 of a tiny kept run's
     5 CPU-s (2026-12-06). That cache also holds eager stateful random kernels (`tf.random.uniform(..., seed=1)`
     outside a tf.function), which this seeding does not restart; neither Keras 3 nor this package uses them.
-    On another backend it does not start TensorFlow (Keras' seeding imports it to seed it: seconds, and its
-    start-up lines on stderr), unless something already did. Where Keras' or TensorFlow's internals differ
-    from these, it is keras.utils.set_random_seed itself."""
+    On other backends, or where Keras' or TensorFlow's internals differ from these, it is
+    keras.utils.set_random_seed itself, which on another backend no longer starts TensorFlow
+    (backend.keep_tensorflow_unloaded) unless something already did."""
     if not isinstance(seed, int):
         raise ValueError(f"The seed must be an integer, not {seed!r}")
     import keras
 
-    on_tensorflow = keras.backend.backend() == "tensorflow"
-    tf_context = _tensorflow_context() if on_tensorflow else None
-    keras_state = _keras_seed_state() if tf_context is not None or "tensorflow" not in sys.modules else None
-    if keras_state is None or (on_tensorflow and tf_context is None):
+    from .backend import keep_tensorflow_unloaded
+
+    keras_state = _keras_seed_state()
+    tf_context = _tensorflow_context() if keras.backend.backend() == "tensorflow" else None
+    if keras_state is None or tf_context is None:
+        keep_tensorflow_unloaded()  # (on another backend: Keras' seeding then leaves TensorFlow alone)
         keras.utils.set_random_seed(seed)
         return
     import numpy as np
@@ -78,8 +80,7 @@ def seed_keras(seed: int) -> None:
     global_state.set_global_attribute(generator_key, None)  # Keras rebuilds it from the seed at the next draw
     random.seed(seed)
     np.random.seed(seed)
-    if tf_context is not None:
-        tf_context._seed, tf_context._rng = seed, random.Random(seed)  # tf.random.set_seed, less the cache
+    tf_context._seed, tf_context._rng = seed, random.Random(seed)  # tf.random.set_seed, less the cache
 
 
 def _keras_seed_state():

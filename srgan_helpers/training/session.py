@@ -45,7 +45,7 @@ def export_generator(generator, path: Path, cfg=None, guard=None) -> Path:
     with synchronized BatchNorm (TF, several devices) is saved as the plain single-device network, rebuilt
     from its run's config (`cfg`)."""
     from .. import networks
-    from ..backend import save_without_starting_tensorflow
+    from ..backend import keep_tensorflow_unloaded
     from ..networks.tf_layers import GlobalBatchNormalization
 
     if any(isinstance(layer, GlobalBatchNormalization) for layer in generator.layers):
@@ -54,7 +54,7 @@ def export_generator(generator, path: Path, cfg=None, guard=None) -> Path:
         plain = networks.build("generator", cfg)
         plain.set_weights(generator.get_weights())
         generator = plain
-    save_without_starting_tensorflow()  # (on JAX)
+    keep_tensorflow_unloaded()  # (on JAX)
     with atomic_path(path, suffix=".keras", before_publish=guard) as tmp:  # guard: checked at the rename
         generator.save(tmp)
     return path
