@@ -107,8 +107,7 @@ def inception_e(x, name: str, max_pool: bool, conv=basic_conv):
 
     b1 = conv(x, 320, 1, f"{name}.branch1x1")
     b3 = _split_pair(conv(x, 384, 1, f"{name}.branch3x3_1"), name, "branch3x3_2", conv)
-    bd = conv(conv(x, 448, 1, f"{name}.branch3x3dbl_1"), 384, 3, f"{name}.branch3x3dbl_2",
-                    padding="same")
+    bd = conv(conv(x, 448, 1, f"{name}.branch3x3dbl_1"), 384, 3, f"{name}.branch3x3dbl_2", padding="same")
     bd = _split_pair(bd, name, "branch3x3dbl_3", conv)
     pooled = (layers.MaxPooling2D(3, strides=1, padding="same", name=f"{name}.pool")(x) if max_pool
               else _avg_pool(x, name))
