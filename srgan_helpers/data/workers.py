@@ -34,27 +34,45 @@ def default_workers(cpus: int | None = None) -> int:
     return 0 if cpus <= 2 else min(8, cpus // 2)
 
 
-def _work(loader, tasks, results, parent: int) -> None:
-    """A worker's loop: (generation, epoch, step) tasks in, (generation, step, uint8 batch or error) out."""
+def _work(loader, tasks, results, handing_over, parent: int) -> None:
+    """A worker's loop: (generation, epoch, step) tasks in, (generation, step, uint8 batch or error) out
+    through `results`, the one pipe of all workers (`handing_over` lets one write to it at a time)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    results.cancel_join_thread()  # exiting never waits on a full pipe nobody reads (the parent is gone or done)
     plans: dict = {}
-    while True:
-        try:
-            task = tasks.get(timeout=_POLL_SECONDS)
-        except queue.Empty:
-            if os.getppid() != parent:
-                return
-            continue
-        if task is None:
-            return
+    while (task := _next_task(tasks, parent)) is not None:
         generation, epoch, step = task
         try:
             if epoch not in plans:
                 plans = {epoch: loader.epoch_plan(epoch)}
-            results.put((generation, step, loader.batch_uint8(epoch, step, plans[epoch])))
+            made = loader.batch_uint8(epoch, step, plans[epoch])
         except Exception as exc:  # noqa: BLE001 - handed to the consumer as one line
-            results.put((generation, step, LoaderWorkerError(f"loader worker: {type(exc).__name__}: {exc}")))
+            made = LoaderWorkerError(f"loader worker: {type(exc).__name__}: {exc}")
+        try:
+            with handing_over:
+                results.send((generation, step, made))
+        except OSError:  # the parent is gone: its end of the pipe closed with it
+            return
+
+
+def _next_task(tasks, parent: int):
+    """The next task, or None when the pool closes or the parent is gone."""
+    while True:
+        try:
+            return tasks.get(timeout=_POLL_SECONDS)
+        except queue.Empty:
+            if os.getppid() != parent:
+                return None
+
+
+def _receive(results, arrived: queue.Queue) -> None:
+    """Move each whole message from the workers' pipe into `arrived`, in a thread of its own. A batch is
+    handed over in more than one write: a worker stopped between them blocks this thread only, never the
+    wait for batches (its deadline and Ctrl-C). Ends when every worker is gone (no write end is left)."""
+    while True:
+        try:
+            arrived.put(results.recv())
+        except (EOFError, OSError):
+            return
 
 
 @contextlib.contextmanager
@@ -74,13 +92,20 @@ class WorkerPool:
 
     def __init__(self, loader, n: int, ahead: int | None = None):
         context = multiprocessing.get_context("spawn")
-        self.tasks, self.results = context.Queue(), context.Queue()
+        self.tasks, self.arrived = context.Queue(), queue.Queue()
+        self.results, results_end = context.Pipe(duplex=False)
         self.ahead, self.generation, self.ready, self.lock = ahead or 2 * n, 0, {}, threading.Lock()
-        self.processes = [context.Process(target=_work, args=(loader, self.tasks, self.results, os.getpid()),
-                                          daemon=True, name=f"srgan-loader-{i}") for i in range(n)]
+        self.handing_over = context.Lock()  # kept: a spawned worker opens it by name once it starts
+        work = (loader, self.tasks, results_end, self.handing_over, os.getpid())
+        self.processes = [context.Process(target=_work, args=work, daemon=True, name=f"srgan-loader-{i}")
+                          for i in range(n)]
         with _main_module_hidden():
             for process in self.processes:
                 process.start()
+        results_end.close()  # the workers hold the only write ends: when the last is gone, receiving ends
+        self.receiver = threading.Thread(target=_receive, args=(self.results, self.arrived), daemon=True,
+                                         name="srgan-loader-receiver")
+        self.receiver.start()
 
     def batches(self, epoch: int, start: int, stop: int):
         """(lr, hr) uint8 batches of steps start..stop-1 of `epoch`, in order, `ahead` steps in flight. A new
@@ -122,7 +147,7 @@ class WorkerPool:
         waiting_since = time.monotonic()
         while True:
             try:
-                return self.results.get(timeout=_POLL_SECONDS)
+                return self.arrived.get(timeout=_POLL_SECONDS)
             except queue.Empty:
                 interrupts.check()
                 dead = [p for p in self.processes if not p.is_alive()]
@@ -137,7 +162,7 @@ class WorkerPool:
                                             f"or check the data's drive") from None
 
     def close(self) -> None:
-        """Stop every worker (a polite None, then terminate) and release the queues."""
+        """Stop every worker (a polite None, then terminate), then the receiver, and release the pipes."""
         for _ in self.processes:
             try:
                 self.tasks.put_nowait(None)
@@ -149,7 +174,9 @@ class WorkerPool:
                 if process.is_alive():
                     stop()
                     process.join(timeout=2)
-        for q in (self.tasks, self.results):
-            q.cancel_join_thread()
-            q.close()
+        self.receiver.join(timeout=2)  # every write end closed with its worker: the receiver has ended
+        if not self.receiver.is_alive():  # (never close a pipe a thread still reads: its number is reused)
+            self.results.close()
+        self.tasks.cancel_join_thread()
+        self.tasks.close()
         self.processes = []
