@@ -60,6 +60,28 @@ def test_prefetch_matches_and_propagates_errors():
         list(prefetch(broken()))
 
 
+def test_an_abandoned_prefetch_leaves_no_thread_whatever_its_producer_was_doing():
+    """Training that stops mid-epoch (Ctrl-C, a divergence rollback) abandons its batches: the producing
+    thread must end, also when it was handing over the end of the epoch or an error to a full buffer."""
+    import threading
+    import time
+
+    def failing():
+        yield from range(3)
+        raise OSError("disk gone")
+
+    for items in (range(3), failing()):
+        before = set(threading.enumerate())
+        fetched = prefetch(items, buffer=2)
+        next(fetched)
+        time.sleep(0.5)  # the producer fills the buffer, then waits to hand over the end (or the error)
+        fetched.close()
+        deadline = time.monotonic() + 10
+        while set(threading.enumerate()) - before and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not set(threading.enumerate()) - before, "the prefetch thread outlived its consumer"
+
+
 def test_load_pairs_from_prepared_set(tiny_set):
     pairs = load_pairs(tiny_set, "train")
     assert pairs.hr.shape == (12, 64, 64, 3) and pairs.lr.shape == (12, 16, 16, 3) and pairs.scale == 4

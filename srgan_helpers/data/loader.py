@@ -246,22 +246,26 @@ def prefetch(iterable, buffer: int = 4):
     q: queue.Queue = queue.Queue(maxsize=buffer)
     stop = threading.Event()
 
+    def hand_over(item) -> bool:
+        """Put `item` in the buffer once there is room; False if the consumer stopped first."""
+        while not stop.is_set():
+            try:
+                q.put(item, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
     def produce():
         try:
             for item in iterable:
-                while not stop.is_set():
-                    try:
-                        q.put(item, timeout=0.1)
-                        break
-                    except queue.Full:
-                        continue
-                if stop.is_set():
+                if not hand_over(item):
                     return
-            q.put(_DONE)
+            hand_over(_DONE)
         except BaseException as exc:  # noqa: BLE001 - handed to the consumer
-            q.put(exc)
+            hand_over(exc)
 
-    thread = threading.Thread(target=produce, daemon=True)
+    thread = threading.Thread(target=produce, daemon=True, name="srgan-prefetch")
     thread.start()
     try:
         while True:
