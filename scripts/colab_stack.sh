@@ -19,7 +19,7 @@ $pip install -q --upgrade pip
 runtime="tensorflow-cpu keras jax jaxlib numpy scipy scikit-image pillow matplotlib tqdm gdown jupytext h5py optree
  ipywidgets ipykernel protobuf nbformat nbclient requests pytest"
 $pip install -q -c constraints/colab.txt $runtime
-$pip install -q -c constraints/colab.txt papermill pytest-xdist   # the tests' tools Colab lacks
+$pip install -q -c constraints/colab.txt papermill pytest-xdist pytest-timeout   # the tests' tools Colab lacks
 $pip freeze | sort > $venv/before.txt
 $pip install -q .                     # what the notebooks' setup cell does on Colab
 $pip freeze | sort > $venv/after.txt
