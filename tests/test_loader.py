@@ -82,6 +82,34 @@ def test_an_abandoned_prefetch_leaves_no_thread_whatever_its_producer_was_doing(
         assert not set(threading.enumerate()) - before, "the prefetch thread outlived its consumer"
 
 
+def test_ctrl_c_ends_a_wait_for_a_batch_that_never_comes():
+    """Made in the training process (no workers: the default on 2 cores), a batch whose pack sits on a hung
+    drive (a stalled Drive mount) never comes: Ctrl-C under a command's handler still ends the wait."""
+    import threading
+
+    from srgan_helpers import interrupts
+
+    def stuck():
+        yield 0
+        threading.Event().wait()  # a read that never returns
+
+    outcome = []
+
+    def consume():
+        try:
+            for _ in prefetch(stuck()):
+                interrupts.request_stop()  # Ctrl-C while training waits for the next batch
+        except interrupts.Interrupted as stopped:
+            outcome.append(stopped)
+
+    with interrupts.handled():  # (lowers the flag again after)
+        consumer = threading.Thread(target=consume, daemon=True)
+        consumer.start()
+        consumer.join(timeout=30)
+    assert not consumer.is_alive(), "Ctrl-C did not end the wait for a batch that never comes"
+    assert outcome and "SIGINT" in str(outcome[0])
+
+
 def test_load_pairs_from_prepared_set(tiny_set):
     pairs = load_pairs(tiny_set, "train")
     assert pairs.hr.shape == (12, 64, 64, 3) and pairs.lr.shape == (12, 16, 16, 3) and pairs.scale == 4

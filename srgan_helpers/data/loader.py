@@ -241,6 +241,18 @@ def _to_float(batch):
 _DONE = object()
 
 
+def _next_handed_over(q: queue.Queue):
+    """The next item in the buffer. Ctrl-C (under a command's handler) ends the wait at the next poll: the
+    producer may never hand over (its read hangs on a stalled drive)."""
+    from .. import interrupts
+
+    while True:
+        try:
+            return q.get(timeout=0.5)
+        except queue.Empty:
+            interrupts.check()
+
+
 def prefetch(iterable, buffer: int = 4):
     """Iterate `iterable` in a daemon thread; errors are re-raised in the consumer."""
     q: queue.Queue = queue.Queue(maxsize=buffer)
@@ -269,7 +281,7 @@ def prefetch(iterable, buffer: int = 4):
     thread.start()
     try:
         while True:
-            item = q.get()
+            item = _next_handed_over(q)
             if item is _DONE:
                 return
             if isinstance(item, BaseException):
