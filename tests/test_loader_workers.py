@@ -134,6 +134,35 @@ def test_no_worker_outlives_an_interrupted_or_killed_trainer(whole_set, how):
     assert not any(alive(pid) for pid in workers), f"orphan loader workers after {how.name}"
 
 
+HOLDING_THE_PIPE = textwrap.dedent("""
+    import sys
+    from srgan_helpers.data.loader import BatchLoader, open_split
+    loader = BatchLoader(open_split(sys.argv[1], "train"), 4, crop_size=48, seed=1, steps_per_epoch=10**6,
+                         workers=2)
+    batches = loader.prefetch(0)  # the workers start
+    loader._pool.handing_over.acquire()  # as a worker stopped while it held the pipe: the others wait for it
+    print(" ".join(str(p.pid) for p in loader._pool.processes), flush=True)
+    next(batches)  # asks for the first steps: made, they wait for the pipe (and this, for them)
+""")
+
+
+def test_no_worker_waiting_for_the_pipe_outlives_a_killed_trainer(whole_set):
+    """Workers hand batches over one at a time; one that waits its turn when the trainer is killed (the turn
+    held by a stopped worker, here by the trainer itself) still sees the trainer gone and exits."""
+    child = subprocess.Popen([sys.executable, "-c", HOLDING_THE_PIPE, str(whole_set)], stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True, cwd=REPO)
+    workers = [int(pid) for pid in child.stdout.readline().split()]
+    assert len(workers) == 2, child.stderr.read()
+    for pid in workers:
+        wait_until_idle(pid)  # each has made what it was asked for and waits to hand it over
+    child.kill()
+    child.wait(timeout=30)
+    deadline = time.monotonic() + 10
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not any(alive(pid) for pid in workers), "orphan loader workers waiting for the pipe"
+
+
 def test_training_with_workers_is_the_training_without_them_and_leaves_no_worker(tiny_config, tmp_path):
     import multiprocessing
 

@@ -47,11 +47,23 @@ def _work(loader, tasks, results, handing_over, parent: int) -> None:
             made = loader.batch_uint8(epoch, step, plans[epoch])
         except Exception as exc:  # noqa: BLE001 - handed to the consumer as one line
             made = LoaderWorkerError(f"loader worker: {type(exc).__name__}: {exc}")
-        try:
-            with handing_over:
-                results.send((generation, step, made))
-        except OSError:  # the parent is gone: its end of the pipe closed with it
+        if not _hand_over(results, handing_over, (generation, step, made), parent):
             return
+
+
+def _hand_over(results, handing_over, message, parent: int) -> bool:
+    """Send `message` once it is this worker's turn at the pipe; False when the parent is gone (also while
+    waiting for the turn: a stopped worker may hold it forever)."""
+    while not handing_over.acquire(timeout=_POLL_SECONDS):
+        if os.getppid() != parent:
+            return False
+    try:
+        results.send(message)
+        return True
+    except OSError:  # the parent is gone: its end of the pipe closed with it
+        return False
+    finally:
+        handing_over.release()
 
 
 def _next_task(tasks, parent: int):
