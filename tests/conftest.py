@@ -6,6 +6,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 
@@ -122,6 +123,16 @@ def log_columns(path):
     from srgan_helpers.analysis.losslog import load_log
 
     return load_log(path).columns
+
+
+def eventually(condition, timeout: float, poll: float = 0.1) -> bool:
+    """Whether `condition()` holds within `timeout` seconds (checked every `poll` seconds)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() >= deadline:
+            return False
+        time.sleep(poll)
+    return True
 
 
 def run_training_worker(backend, n_simulated, config, job_args, env=None) -> str:

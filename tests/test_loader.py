@@ -3,6 +3,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import eventually
 
 from srgan_helpers.data.loader import BatchLoader, PairSet, dihedral, load_pairs, prefetch
 
@@ -76,10 +77,8 @@ def test_an_abandoned_prefetch_leaves_no_thread_whatever_its_producer_was_doing(
         next(fetched)
         time.sleep(0.5)  # the producer fills the buffer, then waits to hand over the end (or the error)
         fetched.close()
-        deadline = time.monotonic() + 10
-        while set(threading.enumerate()) - before and time.monotonic() < deadline:
-            time.sleep(0.05)
-        assert not set(threading.enumerate()) - before, "the prefetch thread outlived its consumer"
+        assert eventually(lambda b=before: not set(threading.enumerate()) - b, timeout=10), \
+            "the prefetch thread outlived its consumer"
 
 
 def test_ctrl_c_ends_a_wait_for_a_batch_that_never_comes():

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import shared_data
+from conftest import eventually, shared_data
 
 from srgan_helpers.data.degrade import DegradeRanges
 from srgan_helpers.data.loader import BatchLoader, open_split
@@ -128,10 +128,8 @@ def test_no_worker_outlives_an_interrupted_or_killed_trainer(whole_set, how):
     assert len(workers) == 2 and all(alive(pid) for pid in workers), child.stderr.read()
     child.send_signal(how)
     child.wait(timeout=30)
-    deadline = time.monotonic() + 10
-    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(alive(pid) for pid in workers), f"orphan loader workers after {how.name}"
+    assert eventually(lambda: not any(alive(pid) for pid in workers), timeout=10), \
+        f"orphan loader workers after {how.name}"
 
 
 HOLDING_THE_PIPE = textwrap.dedent("""
@@ -157,10 +155,8 @@ def test_no_worker_waiting_for_the_pipe_outlives_a_killed_trainer(whole_set):
         wait_until_idle(pid)  # each has made what it was asked for and waits to hand it over
     child.kill()
     child.wait(timeout=30)
-    deadline = time.monotonic() + 10
-    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not any(alive(pid) for pid in workers), "orphan loader workers waiting for the pipe"
+    assert eventually(lambda: not any(alive(pid) for pid in workers), timeout=10), \
+        "orphan loader workers waiting for the pipe"
 
 
 def test_training_with_workers_is_the_training_without_them_and_leaves_no_worker(tiny_config, tmp_path):
@@ -235,10 +231,8 @@ def test_a_worker_stopped_while_handing_over_a_batch_is_one_line_and_leaves_no_t
     closing = time.monotonic()
     loader.close()  # kills what SIGTERM cannot stop
     assert time.monotonic() - closing < 15 and not alive(stalled)
-    deadline = time.monotonic() + 15
-    while set(threading.enumerate()) - threads_before and time.monotonic() < deadline:
-        time.sleep(0.1)
-    assert not set(threading.enumerate()) - threads_before, "a thread of the closed loader is left behind"
+    assert eventually(lambda: not set(threading.enumerate()) - threads_before, timeout=15), \
+        "a thread of the closed loader is left behind"
 
 
 def test_ctrl_c_stops_a_wait_for_a_stalled_worker_at_once(whole_set):
