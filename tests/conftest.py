@@ -135,6 +135,16 @@ def eventually(condition, timeout: float, poll: float = 0.1) -> bool:
     return True
 
 
+def alive(pid: int) -> bool:
+    """Whether process `pid` still runs (a zombie, exited but not yet reaped, does not)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().split(")")[-1].split()[0] != "Z"
+
+
 def run_training_worker(backend, n_simulated, config, job_args, env=None) -> str:
     """Run tests/distributed_worker.py (train jobs one after another in a fresh process that sees
     `n_simulated` devices); fail with its output if it fails, else return what it printed."""

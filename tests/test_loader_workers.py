@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import eventually, shared_data
+from conftest import alive, eventually, shared_data
 
 from srgan_helpers.data.degrade import DegradeRanges
 from srgan_helpers.data.loader import BatchLoader, open_split
@@ -107,15 +107,6 @@ CHILD = textwrap.dedent("""
     for _ in batches:
         time.sleep(0.05)
 """)
-
-
-def alive(pid):
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    with open(f"/proc/{pid}/stat") as stat:  # a zombie (exited, not yet reaped by init) is gone too
-        return stat.read().split(")")[-1].split()[0] != "Z"
 
 
 @pytest.mark.parametrize("how", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=lambda s: s.name)

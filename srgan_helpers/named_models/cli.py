@@ -129,25 +129,16 @@ def _check_one(name: str, data_root: str, full: bool):
 
 
 def _checked(names: list[str], data_root: str, full: bool, jobs: int):
-    """Each model's _check_one, in order: here, or in `jobs` spawned processes sharing the cores."""
-    import concurrent.futures
-    import multiprocessing
-    import os
+    """Each model's _check_one, in order: here, or in `jobs` spawned processes sharing the cores (a process
+    that died: one line for every model, as for missing data)."""
+    from .jobs import JobDied, run_in_processes
 
     jobs = max(1, min(jobs, len(names)))
     if jobs == 1:
         return [_check_one(name, data_root, full) for name in names]
     threads = str(max(1, (os.cpu_count() or 1) // jobs))
-    with concurrent.futures.ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("spawn"),
-                                                initializer=_share_cores, initargs=(threads,)) as pool:
-        return list(pool.map(_check_one, names, [data_root] * len(names), [full] * len(names)))
-
-
-def _share_cores(threads: str) -> None:
-    """In a checking process, before TensorFlow starts: its share of the cores (unless the caller set one).
-    Ctrl-C reaches the whole process group: the parent handles it, the checking processes ignore it."""
-    import os
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    os.environ.setdefault("TF_NUM_INTRAOP_THREADS", threads)
+    try:
+        return run_in_processes(_check_one, [(name, data_root, full) for name in names], jobs, threads)
+    except JobDied as exc:
+        return [f"{exc} (killed: out of memory?); no card was changed; check again with fewer processes "
+                f"(--jobs 1 checks in this process)"] * len(names)
