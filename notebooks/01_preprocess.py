@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -65,7 +65,7 @@ if importlib.util.find_spec("srgan_helpers") is None:  # Colab / a fresh kernel
 from srgan_helpers import workflows
 from srgan_helpers.data import preprocess
 
-workflows.setup_notebook(mount_drive=mount_drive)
+workflows.setup_notebook(mount_drive=mount_drive, uses_keras=False)  # no network runs here
 
 # %% [markdown]
 # ## Acquire and preprocess

@@ -5,6 +5,8 @@
 #     text_representation:
 #       extension: .py
 #       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -55,7 +57,7 @@ if importlib.util.find_spec("srgan_helpers") is None:  # Colab / a fresh kernel
 # %matplotlib inline
 from srgan_helpers import analysis, workflows
 
-workflows.setup_notebook(mount_drive=mount_drive)
+workflows.setup_notebook(mount_drive=mount_drive, uses_keras=False)  # no network runs here
 log = analysis.load_log(log_path, warn=False)
 print(f"{len(log)} epochs read ({log.format} format); {len(log.problems)} malformed line(s)")
 for line_no, text, reason in log.problems[:20]:

@@ -100,12 +100,15 @@ def config_from_parameters(namespace: dict, **overrides) -> TrainConfig:
     return train_config(**{**chosen, **overrides})
 
 
-def setup_notebook(backend: str | None = None, mount_drive: bool = False) -> None:
-    """A notebook's first call: the Keras backend (before Keras loads) and Google Drive on Colab."""
+def setup_notebook(backend: str | None = None, mount_drive: bool = False, uses_keras: bool = True) -> None:
+    """A notebook's first call: the Keras backend (chosen before Keras loads, then loaded quietly) and Google
+    Drive on Colab. A notebook that runs no network (preparing data, reading a loss log) passes
+    uses_keras=False: its kernel never starts TensorFlow (seconds, and its memory, for nothing)."""
     from .backend import load_keras
     from .runs import mount_drive as mount
 
-    load_keras(none_if_empty(backend))
+    if uses_keras:
+        load_keras(none_if_empty(backend))
     mount(bool(mount_drive))
 
 

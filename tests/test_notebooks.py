@@ -38,10 +38,22 @@ def test_ipynb_matches_its_py_and_is_clean(py):
     assert sum("parameters" in t for t in tags) == 1
 
 
-def run(name, cwd, **parameters):
-    out = cwd / f"out_{name}.ipynb"
-    papermill.execute_notebook(str(REPO / "notebooks" / f"{name}.ipynb"), str(out), parameters=parameters,
-                               cwd=str(cwd), kernel_name="python3", progress_bar=False)
+ENGINES_LOADED = 'import sys\nprint("engines loaded:", [m for m in ("keras", "tensorflow", "jax") if m in sys.modules])'
+
+
+def run(name, cwd, after=None, **parameters):
+    """Execute notebook `name` in `cwd` with papermill; `after`: code run in the same kernel once the notebook
+    is done (a cell appended to a copy)."""
+    source, out = REPO / "notebooks" / f"{name}.ipynb", cwd / f"out_{name}.ipynb"
+    if after:
+        import nbformat
+
+        notebook = nbformat.read(source, as_version=4)
+        notebook.cells.append(nbformat.v4.new_code_cell(after))
+        source = cwd / f"in_{name}.ipynb"
+        nbformat.write(notebook, source)
+    papermill.execute_notebook(str(source), str(out), parameters=parameters, cwd=str(cwd), kernel_name="python3",
+                               progress_bar=False)
     return json.loads(out.read_text())
 
 
@@ -140,7 +152,8 @@ def test_training_notebooks_are_generated_from_their_template():
 
 
 def test_01_preprocess_on_the_embedded_sample(workdir):
-    nb = run("01_preprocess", workdir, dataset="sample", n_images=20)
+    nb = run("01_preprocess", workdir, after=ENGINES_LOADED, dataset="sample", n_images=20)
+    assert "engines loaded: []" in text_of(nb)  # preparing data runs no network: its kernel starts none
     manifest = json.loads((workdir / "data" / "sample" / "manifest.json").read_text())
     assert (manifest["counts"]["train"], manifest["counts"]["test"]) == (16, 4)
     assert manifest["params"]["hr_size"] == 176
@@ -198,8 +211,10 @@ def test_05_finds_the_saturation_of_an_original_format_log(workdir):
     synthesize(workdir / "saturated.log", saturated_from=1, broken_bracket_at=2025)
     with open(workdir / "saturated.log", "a") as handle:
         handle.write("corrupted line\n")
-    nb = run("05_loss_analysis", workdir, log_path="saturated.log", zoom_start=40, zoom_end=60, out_dir="analysis")
+    nb = run("05_loss_analysis", workdir, after=ENGINES_LOADED, log_path="saturated.log", zoom_start=40, zoom_end=60,
+             out_dir="analysis")
     text = text_of(nb)
+    assert "engines loaded: []" in text  # reading a loss log runs no network: its kernel starts none
     assert "2500 epochs read" in text and "line 2501 skipped" in text and "line 2025 read" in text
     assert "clip level 8.06 over epochs 1-2500" in text
     assert (workdir / "analysis" / "loss_analysis.png").stat().st_size > 0
