@@ -141,3 +141,29 @@ def test_a_held_recipe_is_not_shipped_without_anyway(capsys, monkeypatch):
     monkeypatch.setattr(recipes.subprocess, "run", lambda *a, **k: pytest.fail(f"ran {a}"))
     assert recipes.ship("smoke", python="/nonexistent/python") == 2  # refused before anything runs
     assert "smoke is held: missed a target" in capsys.readouterr().err
+
+
+def test_suite_cpu_counts_each_test_with_the_children_it_waited_for(tmp_path, monkeypatch):
+    """benchmarks/suite_cpu.py's plugin: one row per test, its own CPU and its subprocesses'; then the totals."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import suite_cpu
+
+    rows = tmp_path / "rows.jsonl"
+    monkeypatch.setenv(suite_cpu.ROWS_ENV, str(rows))
+
+    class Item:
+        nodeid = "tests/test_x.py::test_busy"
+
+    around_the_test = suite_cpu.pytest_runtest_protocol(Item(), None)
+    next(around_the_test)
+    subprocess.run([sys.executable, "-c", "sum(i * i for i in range(2_000_000))"], check=True)  # the test's child
+    with pytest.raises(StopIteration):
+        next(around_the_test)
+    row = json.loads(rows.read_text())
+    assert row["test"] == Item.nodeid and 0.05 < row["children"] <= row["wall"]  # one thread: CPU within wall
+    other = {"test": "tests/test_y.py::test_heavy", "wall": 1.0, "own": 2.0, "children": 1.0}
+    summary = suite_cpu.summarize([row, other, {"test": "tests/test_x.py::test_idle", "wall": 0.1, "own": 0.0,
+                                                 "children": 0.0}], top=2)
+    assert summary["tests"] == 3 and [r["test"] for r in summary["largest"]] == [other["test"], Item.nodeid]
+    assert summary["in_subprocesses"] == round(1.0 + row["children"], 1)
+    assert list(summary["files"]) == ["tests/test_y.py", "tests/test_x.py"]
