@@ -135,14 +135,37 @@ def eventually(condition, timeout: float, poll: float = 0.1) -> bool:
     return True
 
 
+def process_stat(pid: int) -> list[str]:
+    """The fields of /proc/PID/stat after the command name: [0] state, [1] parent's pid, [11] user and [12]
+    system CPU clock ticks."""
+    with open(f"/proc/{pid}/stat") as stat:
+        return stat.read().rsplit(")", 1)[1].split()
+
+
+def processes() -> dict[int, list[str]]:
+    """Every process's process_stat, by pid (one that ends while the table is read is left out)."""
+    table = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                table[int(entry.name)] = process_stat(int(entry.name))
+            except (OSError, IndexError):  # (ended meanwhile)
+                continue
+    return table
+
+
+def cpu_ticks(fields: list[str]) -> int:
+    """User + system CPU clock ticks of a process, from its process_stat fields."""
+    return int(fields[11]) + int(fields[12])
+
+
 def alive(pid: int) -> bool:
     """Whether process `pid` still runs (a zombie, exited but not yet reaped, does not)."""
     try:
         os.kill(pid, 0)
-    except ProcessLookupError:
+        return process_stat(pid)[0] != "Z"
+    except (ProcessLookupError, FileNotFoundError):
         return False
-    with open(f"/proc/{pid}/stat") as stat:
-        return stat.read().split(")")[-1].split()[0] != "Z"
 
 
 def run_training_worker(backend, n_simulated, config, job_args, env=None) -> str:

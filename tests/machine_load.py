@@ -15,6 +15,8 @@ import sys
 import threading
 from pathlib import Path
 
+from conftest import cpu_ticks, processes
+
 WINDOW_SECONDS = 0.5
 
 
@@ -27,21 +29,13 @@ def machine_ticks() -> tuple[int, int]:
 
 def tree_ticks(root: int, leave_out: int | None = None) -> int:
     """CPU clock ticks (user + system) of process `root` and all its descendants alive now, but `leave_out`."""
-    parents, ticks = {}, {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                after_name = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            except (OSError, IndexError):  # (ended meanwhile)
-                continue
-            if int(entry.name) != leave_out:
-                parents[int(entry.name)] = int(after_name[1])
-            ticks[int(entry.name)] = int(after_name[11]) + int(after_name[12])
+    table = processes()
+    parents = {pid: int(fields[1]) for pid, fields in table.items() if pid != leave_out}
     tree, grew = {root}, True
     while grew:
         grown = tree | {pid for pid, parent in parents.items() if parent in tree}
         grew, tree = grown != tree, grown
-    return sum(ticks.get(pid, 0) for pid in tree)
+    return sum(cpu_ticks(table[pid]) for pid in tree if pid in table)
 
 
 class OtherWork:

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import alive, eventually, shared_data
+from conftest import alive, cpu_ticks, eventually, process_stat, shared_data
 
 from srgan_helpers.data.degrade import DegradeRanges
 from srgan_helpers.data.loader import BatchLoader, open_split
@@ -169,19 +169,14 @@ def test_training_with_workers_is_the_training_without_them_and_leaves_no_worker
         assert all(np.array_equal(a, b) for a, b in zip(alone[group], with_workers[group], strict=True)), group
 
 
-def cpu_ticks(pid):
-    with open(f"/proc/{pid}/stat") as stat:
-        return sum(int(field) for field in stat.read().split(")")[-1].split()[11:13])  # utime, stime
-
-
 def wait_until_idle(pid, quiet=1.0, limit=120.0):
     """Until process `pid` has used no CPU for `quiet` seconds: it has done all it can (made the batches it
     was asked for, and is either waiting for work or blocked handing a batch over)."""
-    deadline, last, since = time.monotonic() + limit, cpu_ticks(pid), time.monotonic()
+    deadline, last, since = time.monotonic() + limit, cpu_ticks(process_stat(pid)), time.monotonic()
     while time.monotonic() - since < quiet:
         assert time.monotonic() < deadline, f"process {pid} never went idle"
         time.sleep(0.1)
-        if (now := cpu_ticks(pid)) != last:
+        if (now := cpu_ticks(process_stat(pid))) != last:
             last, since = now, time.monotonic()
 
 

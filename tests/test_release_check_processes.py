@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import REPO, alive, eventually, shared_data
+from conftest import REPO, alive, eventually, processes, shared_data
 
 INTERRUPTED = "interrupted: the release check did not finish; no card was changed"
 
@@ -17,16 +17,12 @@ INTERRUPTED = "interrupted: the release check did not finish; no card was change
 def checking_processes(parent: int) -> list[int]:
     """The processes multiprocessing spawned for `parent` to check models in."""
     found = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
+    for pid, fields in processes().items():
         try:
-            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            command = (entry / "cmdline").read_bytes()
-        except (OSError, IndexError, ValueError):  # (ended meanwhile)
+            if int(fields[1]) == parent and b"spawn_main" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                found.append(pid)
+        except OSError:  # (ended meanwhile)
             continue
-        if ppid == parent and b"spawn_main" in command:
-            found.append(int(entry.name))
     return found
 
 
