@@ -65,7 +65,7 @@ if importlib.util.find_spec("srgan_helpers") is None:  # Colab / a fresh kernel
 from srgan_helpers import workflows
 from srgan_helpers.data import preprocess
 
-workflows.setup_notebook(mount_drive=mount_drive, uses_keras=False)  # no network runs here
+workflows.setup_notebook(mount_drive=mount_drive, keras="never")  # no network runs here
 
 # %% [markdown]
 # ## Acquire and preprocess

@@ -57,7 +57,7 @@ if importlib.util.find_spec("srgan_helpers") is None:  # Colab / a fresh kernel
 # %matplotlib inline
 from srgan_helpers import analysis, workflows
 
-workflows.setup_notebook(mount_drive=mount_drive, uses_keras=False)  # no network runs here
+workflows.setup_notebook(mount_drive=mount_drive, keras="never")  # no network runs here
 log = analysis.load_log(log_path, warn=False)
 print(f"{len(log)} epochs read ({log.format} format); {len(log.problems)} malformed line(s)")
 for line_no, text, reason in log.problems[:20]:

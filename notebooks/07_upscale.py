@@ -6,7 +6,7 @@
 #       extension: .py
 #       format_name: percent
 #       format_version: '1.3'
-#       jupytext_version: 1.19.6
+#       jupytext_version: 1.19.7
 #   kernelspec:
 #     display_name: Python 3
 #     language: python
@@ -55,7 +55,7 @@ if importlib.util.find_spec("srgan_helpers") is None:  # Colab / a fresh kernel
 # %matplotlib inline
 from srgan_helpers import workflows
 
-workflows.setup_notebook(backend, mount_drive=mount_drive)
+workflows.setup_notebook(backend, mount_drive=mount_drive, keras="later")  # Keras loads to upscale
 
 # %% [markdown]
 # ## Upscale

@@ -100,15 +100,23 @@ def config_from_parameters(namespace: dict, **overrides) -> TrainConfig:
     return train_config(**{**chosen, **overrides})
 
 
-def setup_notebook(backend: str | None = None, mount_drive: bool = False, uses_keras: bool = True) -> None:
-    """A notebook's first call: the Keras backend (chosen before Keras loads, then loaded quietly) and Google
-    Drive on Colab. A notebook that runs no network (preparing data, reading a loss log) passes
-    uses_keras=False: its kernel never starts TensorFlow (seconds, and its memory, for nothing)."""
-    from .backend import load_keras
+KERAS_WHEN = ("now", "later", "never")
+
+
+def setup_notebook(backend: str | None = None, mount_drive: bool = False, keras: str = "now") -> None:
+    """A notebook's first call: the Keras backend and Google Drive on Colab. `keras`: "now" chooses the backend
+    and loads Keras quietly; "later" only chooses it (the first call that needs Keras loads it: notebook 07
+    says there is nothing to upscale before seconds of loading); "never" for a notebook that runs no network
+    (preparing data, reading a loss log): its kernel never starts TensorFlow (seconds, and its memory)."""
+    from .backend import load_keras, select_backend
     from .runs import mount_drive as mount
 
-    if uses_keras:
+    if keras not in KERAS_WHEN:
+        raise ValueError(f"keras={keras!r}: use one of {KERAS_WHEN}")
+    if keras == "now":
         load_keras(none_if_empty(backend))
+    elif keras == "later":
+        select_backend(none_if_empty(backend))
     mount(bool(mount_drive))
 
 

@@ -11,13 +11,19 @@ from srgan_helpers.backend import BackendError, select_backend
 
 
 def test_backend_is_set_before_keras_is_imported():
-    code = ("import os, sys; from srgan_helpers.backend import select_backend; "
-            "assert 'keras' not in sys.modules; print(select_backend('jax')); import keras; "
-            "print(keras.backend.backend())")
+    """As a notebook sets it: setup_notebook(backend, keras="later") (notebook 07) chooses the backend and
+    leaves Keras unloaded; whatever loads Keras later runs on that backend."""
+    code = ("import os, sys; from srgan_helpers import workflows; from srgan_helpers.backend import select_backend; "
+            "workflows.setup_notebook('jax', keras='later'); assert 'keras' not in sys.modules; "
+            "print(select_backend(None)); import keras; print(keras.backend.backend())")
     env = {k: v for k, v in os.environ.items() if k != "KERAS_BACKEND"}
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert out.stdout.split() == ["jax", "jax"]
+    from srgan_helpers import workflows
+
+    with pytest.raises(ValueError, match="keras='sometimes'"):
+        workflows.setup_notebook(keras="sometimes")
 
 
 def test_another_backend_after_keras_is_loaded_says_restart():

@@ -41,15 +41,20 @@ def test_ipynb_matches_its_py_and_is_clean(py):
 ENGINES_LOADED = 'import sys\nprint("engines loaded:", [m for m in ("keras", "tensorflow", "jax") if m in sys.modules])'
 
 
-def run(name, cwd, after=None, **parameters):
+def run(name, cwd, after=None, before=None, **parameters):
     """Execute notebook `name` in `cwd` with papermill; `after`: code run in the same kernel once the notebook
-    is done (a cell appended to a copy)."""
+    is done (a cell appended to a copy); `before`: (text, code), code run just before the first cell that
+    holds that text."""
     source, out = REPO / "notebooks" / f"{name}.ipynb", cwd / f"out_{name}.ipynb"
-    if after:
+    if after or before:
         import nbformat
 
         notebook = nbformat.read(source, as_version=4)
-        notebook.cells.append(nbformat.v4.new_code_cell(after))
+        if after:
+            notebook.cells.append(nbformat.v4.new_code_cell(after))
+        if before:
+            at = next(i for i, cell in enumerate(notebook.cells) if before[0] in cell.source)
+            notebook.cells.insert(at, nbformat.v4.new_code_cell(before[1]))
         source = cwd / f"in_{name}.ipynb"
         nbformat.write(notebook, source)
     papermill.execute_notebook(str(source), str(out), parameters=parameters, cwd=str(cwd), kernel_name="python3",
@@ -242,9 +247,13 @@ def test_07_with_nothing_to_upscale_fails_headless_with_one_line(workdir):
     import papermill
 
     with pytest.raises(papermill.PapermillExecutionError) as failure:
-        run("07_upscale", workdir, inputs="no_such_folder", out_dir="nothing")
+        run("07_upscale", workdir, before=("upscale_photos(", ENGINES_LOADED), inputs="no_such_folder",
+            out_dir="nothing")
     assert "NothingUpscaled: nothing was upscaled" in str(failure.value) and "no_such_folder" in str(failure.value)
     assert not (workdir / "nothing").exists()
+    # said before Keras loads: the backend is chosen in the setup cell, Keras loaded by the first call that
+    # needs it (seconds sooner, on Colab too)
+    assert "engines loaded: []" in text_of(json.loads((workdir / "out_07_upscale.ipynb").read_text()))
 
 
 def test_07_upscales_a_folder_with_the_shipped_model_by_default(workdir):
@@ -255,8 +264,10 @@ def test_07_upscales_a_folder_with_the_shipped_model_by_default(workdir):
     Image.new("RGB", (24, 16), "orange").save(photos / "a.png")
     Image.new("L", (10, 12), 128).save(photos / "b.jpg")
     (photos / "broken.jpg").write_text("not an image")
-    nb = run("07_upscale", workdir, inputs="my_photos", out_dir="upscaled", tile=16, overlap=8)  # model: default
+    nb = run("07_upscale", workdir, after=ENGINES_LOADED, inputs="my_photos", out_dir="upscaled", tile=16,
+             overlap=8)  # model: its default; Keras loaded (on the backend asked for) by the upscaling cell
     assert Image.open(workdir / "upscaled" / "a_x4.png").size == (96, 64)
     assert Image.open(workdir / "upscaled" / "b_x4.png").mode == "L"
     assert "broken.jpg" in json.dumps(nb) and images_in(nb) >= 1
     assert "srresnet-x4" in text_of(nb)  # the shipped starter model, named in the output
+    assert "engines loaded: ['keras', 'tensorflow'" in text_of(nb)
