@@ -291,6 +291,7 @@ class Curve:
         self.earlier_wall = kept.get("wall_seconds", 0.0)  # the wall time of earlier sittings
         self.started = time.perf_counter()
         self.sitting_seconds, self.sitting_over = 0.0, False
+        self.baseline = None  # the last point's evaluation
 
     def __call__(self, event) -> bool:
         step = event.row["step"]
@@ -326,7 +327,9 @@ class Curve:
     def add_point(self, event, step: int) -> None:
         from srgan_helpers.evaluate import evaluate
 
-        mean = evaluate(event.generator, self.folder, progress=False, with_niqe=bool(self.args.gan))["mean"]
+        result = evaluate(event.generator, self.folder, progress=False, with_niqe=bool(self.args.gan),
+                          baseline=self.baseline)  # bicubic's and HR's scores: measured at the first point only
+        self.baseline, mean = result, result["mean"]
         self.points = [p for p in self.points if p["step"] < step]  # a resumed run redoes steps after its checkpoint
         self.points.append({"step": step, "train_seconds": round(self.train_seconds, 1),
                             "psnr": mean["sr_psnr"], "ssim": mean["sr_ssim"], "niqe": mean.get("sr_niqe"),

@@ -24,28 +24,47 @@ from .progress import progress_bar as tqdm
 
 
 def evaluate(generator, folder: str | Path, scale: int = 4, progress: bool = True, with_niqe: bool = False,
-             degrade: str | None = None) -> dict:
+             degrade: str | None = None, baseline: dict | None = None) -> dict:
     """Per-image and mean PSNR/SSIM of bicubic (and of `generator`, if given) on one paired folder;
     `with_niqe` adds NIQE (no reference; lower is more natural) of HR, bicubic and SR, for images of at
     least two 96-px blocks (NaN for smaller ones; their mean leaves them out). `degrade` ("mild",
     "strong"): the LR made from HR by that recipe (data/degrade.py; built once, cached in data/degraded/),
-    scored against the clean HR. Images larger than one tile are super-resolved tile by tile."""
+    scored against the clean HR. Images larger than one tile are super-resolved tile by tile. `baseline`:
+    an earlier evaluate() of the same folder, scale and degradation (another model's, or an earlier point
+    of a learning curve): bicubic's and HR's scores are taken from it, not measured again."""
     set_name, pairs = read_degraded_set(folder, degrade, scale) if degrade else read_eval_set(folder, scale)
+    known = {row["image"]: row for row in baseline["images"]} if baseline else {}
     rows = []
     for (name, hr, lr), sr in tqdm(zip(pairs, _sr_outputs(generator, pairs, scale)), total=len(pairs), desc=set_name,
                                    disable=not progress, leave=False):
         interrupts.check()  # under a command's handler, Ctrl-C stops between images
-        outputs = {"bicubic": bicubic_upscale(lr, scale)}
+        reference = _reference_scores(hr, lr, scale, with_niqe, known.get(name))
+        row = {"image": name, "bicubic_psnr": reference["bicubic_psnr"], "bicubic_ssim": reference["bicubic_ssim"]}
         if sr is not None:
-            outputs["sr"] = sr
-        row = {"image": name}
-        for label, image in outputs.items():
-            row[f"{label}_psnr"], row[f"{label}_ssim"] = psnr(hr, image, scale), ssim(hr, image, scale)
+            row["sr_psnr"], row["sr_ssim"] = psnr(hr, sr, scale), ssim(hr, sr, scale)
         if with_niqe:
-            row.update({f"{label}_niqe": niqe_or_nan(image, scale) for label, image in {"hr": hr, **outputs}.items()})
+            row.update(hr_niqe=reference["hr_niqe"], bicubic_niqe=reference["bicubic_niqe"])
+            if sr is not None:
+                row["sr_niqe"] = niqe_or_nan(sr, scale)
         rows.append(row)
     means = {k: _mean([r[k] for r in rows]) for k in rows[0] if k != "image"}
     return {"set": set_name, "n_images": len(rows), "images": rows, "mean": means}
+
+
+REFERENCE_KEYS, REFERENCE_NIQE_KEYS = ("bicubic_psnr", "bicubic_ssim"), ("hr_niqe", "bicubic_niqe")
+
+
+def _reference_scores(hr: np.ndarray, lr: np.ndarray, scale: int, with_niqe: bool, known: dict | None) -> dict:
+    """Bicubic's PSNR/SSIM (and HR's and bicubic's NIQE) of one image: from `known`, the same image's row of an
+    earlier evaluation, when it holds them all; else measured."""
+    keys = REFERENCE_KEYS + (REFERENCE_NIQE_KEYS if with_niqe else ())
+    if known and all(key in known for key in keys):
+        return {key: known[key] for key in keys}
+    bicubic = bicubic_upscale(lr, scale)
+    scores = {"bicubic_psnr": psnr(hr, bicubic, scale), "bicubic_ssim": ssim(hr, bicubic, scale)}
+    if with_niqe:
+        scores.update(hr_niqe=niqe_or_nan(hr, scale), bicubic_niqe=niqe_or_nan(bicubic, scale))
+    return scores
 
 
 EVAL_TILE, EVAL_OVERLAP = 192, 32  # LR pixels: as srgan-upscale's defaults (memory bounded by the tile)

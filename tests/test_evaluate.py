@@ -97,3 +97,19 @@ def test_large_images_are_evaluated_tile_by_tile_with_the_same_numbers(monkeypat
     assert len(calls) == 4  # the Set5 images larger than a 64-px tile (butterfly's LR is 64 x 64: whole)
     for a, b in zip(whole["images"], tiled["images"]):
         assert abs(a["sr_psnr"] - b["sr_psnr"]) < 0.01 and abs(a["sr_ssim"] - b["sr_ssim"]) < 1e-3, a["image"]
+
+
+def test_a_baseline_evaluation_lends_its_bicubic_and_hr_scores_and_they_are_the_same(monkeypatch):
+    """Another model's (or an earlier curve point's) evaluation of the same folder: bicubic's PSNR/SSIM and
+    HR's and bicubic's NIQE are taken from it, not measured again; a baseline without NIQE cannot lend NIQE."""
+    folder = shared_data("Set5")
+    plain = evaluate.evaluate(None, folder, progress=False)
+    with_niqe = evaluate.evaluate(None, folder, progress=False, with_niqe=True)
+    measured = []
+    original = evaluate.bicubic_upscale
+    monkeypatch.setattr(evaluate, "bicubic_upscale", lambda *a: measured.append(1) or original(*a))
+    assert evaluate.evaluate(None, folder, progress=False, baseline=plain) == plain and not measured
+    assert evaluate.evaluate(None, folder, progress=False, with_niqe=True, baseline=with_niqe) == with_niqe
+    assert evaluate.evaluate(None, folder, progress=False, baseline=with_niqe) == plain and not measured
+    assert evaluate.evaluate(None, folder, progress=False, with_niqe=True, baseline=plain) == with_niqe
+    assert len(measured) == 5  # the last call: NIQE was not in its baseline, so every image was measured

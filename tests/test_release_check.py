@@ -174,3 +174,42 @@ def test_the_quick_check_leaves_a_psnr_models_niqe_to_the_full_one():
     measured = {"Set5": {"mean": {"sr_psnr": 30.0}}}  # NIQE not measured
     assert release_check.check_card(stated, measured, niqe_checked=set()).passed
     assert not release_check.check_card(stated, measured, niqe_checked={"Set5"}).passed  # asked for, missing
+
+
+def test_models_checked_together_share_bicubic_s_scores_and_the_prepared_faces_with_the_same_findings(
+        tmp_path, monkeypatch):
+    """One command checking several models measures bicubic's and HR's scores, and prepares the LFW faces,
+    once for all of them (the GAN model first: its NIQE serves the PSNR model too); each model's findings are
+    what checking it alone gives. Stand-ins for the models (Pillow bicubic, a GAN one tinted) and a small
+    data folder: Set5, two Set14 images, two LFW people."""
+    import shutil
+
+    from conftest import shared_data
+
+    from srgan_helpers import evaluate, inference
+
+    data = tmp_path / "data"
+    shutil.copytree(shared_data("Set5"), data / "Set5")
+    for sub in ("HR", "LR_bicubic_x4"):
+        (data / "Set14" / sub).mkdir(parents=True)
+        for image in ("comic.png", "ppt3.png"):
+            shutil.copyfile(shared_data("Set14") / sub / image, data / "Set14" / sub / image)
+    for person in ("Ariel_Sharon", "Colin_Powell"):
+        (data / "faces_lfw" / person).mkdir(parents=True)
+        shutil.copyfile(next((shared_data("faces_lfw") / person).iterdir()), data / "faces_lfw" / person / "1.jpg")
+    models = {"srgan-x4-faces": Upscaler(lambda img: Image.fromarray(np.clip(np.asarray(img).astype(int) + 3, 0,
+                                                                             255).astype(np.uint8))),
+              "srresnet-x4": Upscaler()}
+    monkeypatch.setattr(inference, "load_generator", lambda name: models[name])
+    bicubic, prepared = [], []
+    original_bicubic, original_lfw = evaluate.bicubic_upscale, release_check.lfw_faces
+    monkeypatch.setattr(evaluate, "bicubic_upscale", lambda *a: bicubic.append(1) or original_bicubic(*a))
+    monkeypatch.setattr(release_check, "lfw_faces", lambda *a: prepared.append(1) or original_lfw(*a))
+    together = named_models_cli._checked(list(models), str(data), False, 1)
+    assert len(bicubic) == 5 + 2 + 2 and len(prepared) == 1  # every image once, the faces prepared once
+    alone = [named_models_cli._checked([name], str(data), False, 1)[0] for name in models]
+    assert len(bicubic) == 9 + 2 * 9 and len(prepared) == 1 + 2  # alone: each model measures all 9 itself
+    for mine, theirs in zip(together, alone):
+        assert [(f.part, f.passed, f.line, f.numbers) for f in mine] == \
+               [(f.part, f.passed, f.line, f.numbers) for f in theirs]
+    assert not list(tmp_path.glob("**/srgan-release-*")) and "faces_lfw" in together[1][-1].numbers["measured"]

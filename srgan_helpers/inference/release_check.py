@@ -13,6 +13,7 @@ date, worst tone, worst image) is kept in the card.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from pathlib import Path
 
@@ -37,6 +38,34 @@ class Finding:
     passed: bool
     line: str
     numbers: dict = dataclasses.field(default_factory=dict)
+
+
+@dataclasses.dataclass
+class CommonWork:
+    """What every model of one check measures alike, done once for all of them: each set's bicubic and HR
+    scores (evaluate's `baseline`) and the face sets prepared from the shared data (in `workdir`)."""
+
+    workdir: Path | None = None
+    baselines: dict = dataclasses.field(default_factory=dict)  # (folder, scale) -> an evaluate() result
+    prepared: dict = dataclasses.field(default_factory=dict)  # (label, what it is made of) -> folder
+
+    def evaluate(self, generator, folder: Path, scale: int, with_niqe: bool) -> dict:
+        """evaluate() of `generator` on `folder`, bicubic's and HR's scores measured at most once per folder."""
+        from ..evaluate import evaluate
+
+        key = (str(Path(folder).resolve()), scale)
+        result = evaluate(generator, folder, scale, progress=False, with_niqe=with_niqe,
+                          baseline=self.baselines.get(key))
+        if with_niqe or key not in self.baselines:  # (a result with NIQE serves both kinds of call)
+            self.baselines[key] = result
+        return result
+
+    def prepare(self, label: str, made_of, make) -> Path:
+        """The folder `make(workdir)` prepares for `label` from `made_of`, made once per check."""
+        key = (label, repr(made_of))
+        if key not in self.prepared:
+            self.prepared[key] = make(Path(self.workdir) / f"{label}_{len(self.prepared)}")
+        return self.prepared[key]
 
 
 def _interior(images: np.ndarray) -> np.ndarray:
@@ -73,13 +102,12 @@ def check_tones(generator, scale: int, tolerance: int) -> Finding:
                                                                                 "limit": tolerance})
 
 
-def check_above_bicubic(generator, sets: dict[str, Path], scale: int, niqe_sets=()) -> tuple[Finding, dict]:
+def check_above_bicubic(generator, sets: dict[str, Path], scale: int, niqe_sets=(),
+                        common: CommonWork | None = None) -> tuple[Finding, dict]:
     """Every image of every set at or above bicubic's PSNR; also returns each set's evaluation (with NIQE
     for the sets in `niqe_sets`)."""
-    from ..evaluate import evaluate
-
-    results = {label: evaluate(generator, folder, scale, progress=False, with_niqe=label in niqe_sets)
-               for label, folder in sets.items()}
+    common = common or CommonWork()
+    results = {label: common.evaluate(generator, folder, scale, label in niqe_sets) for label, folder in sets.items()}
     margins = [(row["sr_psnr"] - row["bicubic_psnr"], label, row["image"])
                for label, result in results.items() for row in result["images"]]
     margin, label, image = min(margins)
@@ -177,17 +205,19 @@ def lfw_faces(data_root: Path, workdir: Path) -> Path:
     return out / "train"
 
 
-def card_sets(card: dict, data_root: Path, workdir: Path, full: bool) -> dict[str, Path]:
+def card_sets(card: dict, data_root: Path, common: CommonWork, full: bool) -> dict[str, Path]:
     """The sets the card states scores for that this check re-measures: Set5, Set14 and LFW always; BSD100
-    and the held-out Essex and CelebA faces only when `full`."""
+    and the held-out Essex and CelebA faces only when `full` (each face set prepared once per check)."""
     sets = {}
     for label in card.get("metrics", {}):
         if label == "faces_test" and full:
-            sets[label] = held_out_faces(card, data_root, workdir)
+            made_of = (card["held_out_faces"], card.get("faces_hr_size", 88))
+            sets[label] = common.prepare(label, made_of, lambda d: held_out_faces(card, data_root, d))
         elif label == "faces_essex_test" and full:
-            sets[label] = held_out_people(card, data_root, workdir)
+            made_of = card["held_out_people"]
+            sets[label] = common.prepare(label, made_of, lambda d: held_out_people(card, data_root, d))
         elif label == "faces_lfw":
-            sets[label] = lfw_faces(data_root, workdir)
+            sets[label] = common.prepare(label, (), lambda d: lfw_faces(data_root, d))
         elif label in FULL_SETS and (full or label in QUICK_SETS):
             sets[label] = Path(data_root) / label
     return sets
@@ -198,11 +228,12 @@ def checked_sets(data_root: Path, full: bool) -> dict[str, Path]:
     return benchmark_sets(data_root, FULL_SETS if full else QUICK_SETS)
 
 
-def run_check(name: str, data_root: str | Path, full: bool = False) -> list[Finding]:
-    """Every part of the release check on the shipped model `name`."""
-    import tempfile
-
-    from ..evaluate import evaluate
+def run_check(name: str, data_root: str | Path, full: bool = False, common: CommonWork | None = None) -> list[Finding]:
+    """Every part of the release check on the shipped model `name`; `common`: the work shared with the other
+    models of the same check (by default, this model's own)."""
+    if common is None:
+        with common_work() as common:
+            return run_check(name, data_root, full, common)
     from ..inference import load_generator, model_scale
     from ..named_models import card as read_card
 
@@ -217,18 +248,26 @@ def run_check(name: str, data_root: str | Path, full: bool = False) -> list[Find
     measured, niqe_sets = {}, {label for label, m in card.get("metrics", {}).items()
                                if "niqe" in m and (full or kind == "gan")}
     if kind == "psnr":
-        finding, measured = check_above_bicubic(generator, benchmarks, scale, niqe_sets)
+        finding, measured = check_above_bicubic(generator, benchmarks, scale, niqe_sets, common)
         findings.append(finding)
-    with tempfile.TemporaryDirectory(prefix="srgan-release-") as work:
-        for label, folder in card_sets(card, Path(data_root), Path(work), full).items():
-            if label not in measured:
-                measured[label] = evaluate(generator, folder, scale, progress=False, with_niqe=label in niqe_sets)
+    for label, folder in card_sets(card, Path(data_root), common, full).items():
+        if label not in measured:
+            measured[label] = common.evaluate(generator, folder, scale, label in niqe_sets)
     if kind == "gan":
         findings.append(check_psnr_floor(measured))
     findings.append(check_card(card, {k: v for k, v in measured.items() if k in card.get("metrics", {})}, niqe_sets))
     findings[-1].numbers["measured"] = {label: {k: r["mean"][k] for k in ("sr_psnr", "bicubic_psnr")}
                                         for label, r in measured.items()}
     return findings
+
+
+@contextlib.contextmanager
+def common_work():
+    """A CommonWork for the models of one check, its prepared sets in a temporary folder removed after."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="srgan-release-") as work:
+        yield CommonWork(Path(work))
 
 
 def record_in_card(name: str, findings: list[Finding], full: bool) -> None:

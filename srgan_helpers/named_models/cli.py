@@ -113,8 +113,9 @@ def _missing_sets(data_root: str, full: bool) -> str | None:
     return None
 
 
-def _check_one(name: str, data_root: str, full: bool):
-    """One model's findings, or the one-line reason its data is missing."""
+def _check_one(name: str, data_root: str, full: bool, common=None):
+    """One model's findings, or the one-line reason its data is missing; `common`: the release check's
+    CommonWork shared with the models checked before it in this process."""
     from ..backend import load_keras
     from ..inference.release_check import run_check
 
@@ -123,19 +124,22 @@ def _check_one(name: str, data_root: str, full: bool):
         return problem
     load_keras()
     try:
-        return run_check(name, data_root, full)
+        return run_check(name, data_root, full, common)
     except FileNotFoundError as exc:
         return str(exc)
 
 
 def _checked(names: list[str], data_root: str, full: bool, jobs: int):
-    """Each model's _check_one, in order: here, or in `jobs` spawned processes sharing the cores (a process
-    that died: one line for every model, as for missing data)."""
+    """Each model's _check_one, in order: here (bicubic's scores and the prepared face sets measured once for
+    all models), or in `jobs` spawned processes sharing the cores (a process that died: one line for every
+    model, as for missing data)."""
+    from ..inference.release_check import common_work
     from .jobs import JobDied, run_in_processes
 
     jobs = max(1, min(jobs, len(names)))
     if jobs == 1:
-        return [_check_one(name, data_root, full) for name in names]
+        with common_work() as common:
+            return [_check_one(name, data_root, full, common) for name in names]
     threads = str(max(1, (os.cpu_count() or 1) // jobs))
     try:
         return run_in_processes(_check_one, [(name, data_root, full) for name in names], jobs, threads)
